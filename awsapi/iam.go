@@ -1,0 +1,161 @@
+package awsapi
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+)
+
+// Role is what [Clients.GetRole] returns.
+type Role struct {
+	Name      string
+	Path      string // "/service-role/" for AWSBackupDefaultServiceRole
+	RoleID    string // "AROA...": the value aws:userid starts with
+	Arn       string // includes the path
+	AccountID string // from the ARN
+	// TrustPolicy is the assume-role policy as plain JSON (IAM sends it URL-encoded).
+	TrustPolicy []byte
+}
+
+// Identity is what [Clients.CallerIdentity] returns.
+type Identity struct {
+	Account string
+	Arn     string
+	UserID  string
+}
+
+// GetRole looks up an IAM role by name. A missing role is a NotFound *Error whose
+// message points at --role-name and --role-id.
+func (c *Clients) GetRole(ctx context.Context, name string) (Role, error) {
+	var out *iam.GetRoleOutput
+	err := c.call(ctx, "iam:GetRole", name, func(ctx context.Context) (err error) {
+		out, err = c.IAM.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
+		return err
+	})
+	if err != nil {
+		return Role{}, err
+	}
+	if out.Role == nil {
+		return Role{}, &Error{Op: "iam:GetRole", Resource: name, Code: Other.String(), Kind: Other, Msg: "IAM returned no role"}
+	}
+	r := out.Role
+	role := Role{
+		Name:        aws.ToString(r.RoleName),
+		Path:        aws.ToString(r.Path),
+		RoleID:      aws.ToString(r.RoleId),
+		Arn:         aws.ToString(r.Arn),
+		TrustPolicy: decodePolicyDocument(aws.ToString(r.AssumeRolePolicyDocument)),
+	}
+	if a, err := arn.Parse(role.Arn); err == nil {
+		role.AccountID = a.AccountID
+	}
+	return role, nil
+}
+
+// decodePolicyDocument undoes IAM's RFC 3986 encoding of policy documents. A
+// document that already looks like JSON is returned as is, so that a literal
+// "%41" inside it is not decoded twice; so is one that does not decode.
+func decodePolicyDocument(doc string) []byte {
+	if strings.HasPrefix(strings.TrimSpace(doc), "{") {
+		return []byte(doc)
+	}
+	s, err := url.PathUnescape(doc) // PathUnescape: a literal '+' stays '+'
+	if err != nil {
+		return []byte(doc)
+	}
+	return []byte(s)
+}
+
+// ListAttachedRolePolicies returns the ARNs of the managed policies attached to the role.
+func (c *Clients) ListAttachedRolePolicies(ctx context.Context, name string) ([]string, error) {
+	var arns []string
+	p := iam.NewListAttachedRolePoliciesPaginator(c.IAM, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)})
+	for p.HasMorePages() {
+		var page *iam.ListAttachedRolePoliciesOutput
+		err := c.call(ctx, "iam:ListAttachedRolePolicies", name, func(ctx context.Context) (err error) {
+			page, err = p.NextPage(ctx)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, ap := range page.AttachedPolicies {
+			arns = append(arns, aws.ToString(ap.PolicyArn))
+		}
+	}
+	return arns, nil
+}
+
+// CallerIdentity calls sts:GetCallerIdentity once and remembers a successful answer
+// (shared by all the regional clients of one New). It needs no permission, which
+// makes it the way to check credentials early.
+func (c *Clients) CallerIdentity(ctx context.Context) (Identity, error) {
+	if c.sh != nil {
+		c.sh.idMu.Lock()
+		defer c.sh.idMu.Unlock()
+		if c.sh.identity != nil {
+			return *c.sh.identity, nil
+		}
+	}
+	var out *sts.GetCallerIdentityOutput
+	err := c.call(ctx, "sts:GetCallerIdentity", "", func(ctx context.Context) (err error) {
+		out, err = c.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		return err
+	})
+	if err != nil {
+		return Identity{}, err
+	}
+	id := Identity{Account: aws.ToString(out.Account), Arn: aws.ToString(out.Arn), UserID: aws.ToString(out.UserId)}
+	if c.sh != nil {
+		c.sh.identity = &id
+	}
+	return id, nil
+}
+
+// OrganizationID returns the ID ("o-...") of the caller's AWS organization, or ""
+// with no error when the account is not in one (AWSOrganizationsNotInUseException).
+func (c *Clients) OrganizationID(ctx context.Context) (string, error) {
+	var out *organizations.DescribeOrganizationOutput
+	err := c.call(ctx, "organizations:DescribeOrganization", "", func(ctx context.Context) (err error) {
+		out, err = c.Organizations.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
+		return err
+	})
+	if err != nil {
+		var e *Error
+		if errors.As(err, &e) && e.Code == "AWSOrganizationsNotInUseException" {
+			return "", nil
+		}
+		return "", err
+	}
+	if out.Organization == nil {
+		return "", nil
+	}
+	return aws.ToString(out.Organization.Id), nil
+}
+
+// GetKeyPolicy returns the "default" key policy of a KMS key, given as a key ID,
+// key ARN, alias name or alias ARN. A key ARN of another region is read with
+// clients of that region.
+func (c *Clients) GetKeyPolicy(ctx context.Context, keyID string) ([]byte, error) {
+	kc := c
+	if a, err := arn.Parse(keyID); err == nil && a.Region != "" {
+		kc = c.ForRegion(a.Region)
+	}
+	var out *kms.GetKeyPolicyOutput
+	err := kc.call(ctx, "kms:GetKeyPolicy", keyID, func(ctx context.Context) (err error) {
+		out, err = kc.KMS.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: aws.String(keyID), PolicyName: aws.String("default")})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return []byte(aws.ToString(out.Policy)), nil
+}

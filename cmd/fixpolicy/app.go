@@ -1,0 +1,243 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
+
+// Exit codes (DESIGN.md).
+const (
+	exitOK      = 0 // nothing to do, dry-run shown, or applied and verified
+	exitError   = 1 // bad input, AWS error
+	exitChanges = 2 // --check found changes needed
+	exitRefused = 3 // a blocking statement cannot be patched safely
+)
+
+// severity orders exit codes for "the worst one wins".
+func severity(code int) int {
+	switch code {
+	case exitError:
+		return 3
+	case exitRefused:
+		return 2
+	case exitChanges:
+		return 1
+	}
+	return 0
+}
+
+func worst(a, b int) int {
+	if severity(b) > severity(a) {
+		return b
+	}
+	return a
+}
+
+type stdio struct {
+	in       io.Reader
+	out, err io.Writer
+	// isTerminal reports whether stdout/stdin are terminals; nil means no.
+	outTTY, inTTY bool
+	getenv        func(string) string
+}
+
+// exitErr carries an exit code; msg (if any) is printed to stderr.
+type exitErr struct {
+	code int
+	msg  string
+}
+
+func (e *exitErr) Error() string { return e.msg }
+
+func fail(format string, args ...any) error {
+	return &exitErr{code: exitError, msg: fmt.Sprintf(format, args...)}
+}
+
+func exitWith(code int) error { return &exitErr{code: code} }
+
+// run builds the app and runs it, returning the process exit code.
+func run(ctx context.Context, args []string, std stdio) int {
+	if std.getenv == nil {
+		std.getenv = os.Getenv
+		std.outTTY = isTerminal(std.out)
+		std.inTTY = isTerminal(std.in)
+	}
+	app := newApp(std)
+	args = reorderArgs(app, args)
+	err := app.RunContext(ctx, args)
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitErr
+	if errors.As(err, &ee) {
+		if ee.msg != "" {
+			fmt.Fprintf(std.err, "fixpolicy: %s\n", oneLine(ee.msg))
+		}
+		return ee.code
+	}
+	fmt.Fprintf(std.err, "fixpolicy: %s\n", oneLine(err.Error()))
+	return exitError
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
+}
+
+func isTerminal(x any) bool {
+	f, ok := x.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// AWS flags, accepted by every command.
+func awsFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "profile", Usage: "use the named AWS profile from ~/.aws/config (e.g. --profile prod)", EnvVars: []string{"AWS_PROFILE"}},
+		&cli.StringFlag{Name: "region", Usage: "AWS region for API calls (e.g. --region eu-west-1); buckets in other regions are reached in their own region", EnvVars: []string{"AWS_REGION", "AWS_DEFAULT_REGION"}},
+		&cli.StringFlag{Name: "endpoint-url", Usage: "send every AWS call to this endpoint, e.g. an emulator (--endpoint-url http://127.0.0.1:5000); S3 then uses path-style addressing. The SDK's AWS_ENDPOINT_URL works too"},
+	}
+}
+
+func outputFlag(formats string) cli.Flag {
+	return &cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "output format: " + formats + " (e.g. -o json)"}
+}
+
+func newApp(std stdio) *cli.App {
+	fixFlags := []cli.Flag{
+		&cli.StringSliceFlag{Name: "bucket", Usage: "bucket to check or patch; repeat for several (--bucket logs --bucket data). With --policy-file, names the policy's bucket"},
+		&cli.StringSliceFlag{Name: "policy-file", Usage: "read the policy from a file instead of S3; - reads standard input; repeat or use a glob (--policy-file 'policies/*.json')"},
+		&cli.BoolFlag{Name: "dry-run", Usage: "show the report and diff, write nothing, exit 0"},
+		&cli.BoolFlag{Name: "check", Usage: "like --dry-run, but exit 2 when a change is needed (for CI)"},
+		&cli.BoolFlag{Name: "write", Usage: "rewrite each --policy-file in place with the patch (like gofmt -w)"},
+		&cli.BoolFlag{Name: "yes", Usage: "apply to live buckets without asking (required when there is no terminal)"},
+		&cli.StringFlag{Name: "role-name", Value: "AWSBackupDefaultServiceRole", Usage: "the IAM role AWS Backup uses (looked up with iam:GetRole), e.g. --role-name MyBackupRole"},
+		&cli.StringFlag{Name: "role-id", Usage: "the backup role's RoleId (AROA...), skipping iam:GetRole, e.g. --role-id AROAEXAMPLEROLEID0001"},
+		&cli.StringFlag{Name: "account-id", Usage: "the bucket owner's 12-digit account ID, skipping sts:GetCallerIdentity, e.g. --account-id 012345678901"},
+		&cli.StringFlag{Name: "org-id", Usage: "the account's AWS Organizations ID (o-...), for policies that check aws:PrincipalOrgID"},
+		&cli.BoolFlag{Name: "no-split", Usage: "only exempt the backup role; do not split out the console's s3:GetBucketLocation/s3:GetBucketVersioning reads"},
+		&cli.StringFlag{Name: "exempt-by", Value: "userid", Usage: "how to exempt the backup role: userid (StringNotLike aws:userid \"ROLEID:*\") or principal-arn (ArnNotLike aws:PrincipalArn ROLE_ARN)"},
+		outputFlag("text, json, markdown, sarif or github"),
+		&cli.StringFlag{Name: "backup-dir", Value: "./fixpolicy-backups", Usage: "where to save each bucket's original policy before a write"},
+		&cli.BoolFlag{Name: "no-color", Usage: "never colour the diff (colour is used only on a terminal, and never when NO_COLOR is set)"},
+		&cli.BoolFlag{Name: "all-buckets", Usage: "check every bucket of the account"},
+		&cli.IntFlag{Name: "concurrency", Value: 8, Usage: "buckets checked at once with --all-buckets"},
+	}
+	fixFlags = append(fixFlags, awsFlags()...)
+
+	app := &cli.App{
+		Name:      "fixpolicy",
+		Usage:     "repair S3 bucket policies that break AWS Backup",
+		UsageText: "fixpolicy [--bucket NAME ... | --policy-file PATH ...] [--dry-run | --check | --write] [options]\n   fixpolicy simulate|diff|rollback|doctor [options]",
+		Description: `fixpolicy reads a bucket policy, finds the Deny statements that block AWS Backup's
+role (a VPC-endpoint-only or office-IP-only lock-down, for example), and writes the smallest
+patch that unblocks it: an aws:userid exemption for the backup role, and a split statement
+that lets the account's principals make the two reads the AWS Backup console needs.
+It proves that nothing else changes, shows a diff, and writes only when asked.
+
+Examples:
+   fixpolicy --policy-file policy.json --role-id AROAEXAMPLEROLEID0001 --account-id 012345678901 --dry-run
+   fixpolicy --bucket my-bucket --dry-run
+   fixpolicy --bucket my-bucket --yes
+   fixpolicy --policy-file 'policies/*.json' --check -o sarif > fixpolicy.sarif
+
+Exit codes: 0 nothing to do, dry-run shown, or applied and verified; 1 error;
+2 --check found changes needed; 3 a blocking statement cannot be patched safely.`,
+		Version:         version,
+		Flags:           fixFlags,
+		Reader:          std.in,
+		Writer:          std.out,
+		ErrWriter:       std.err,
+		HideHelpCommand: true,
+		ExitErrHandler:  func(*cli.Context, error) {},
+		OnUsageError: func(c *cli.Context, err error, _ bool) error {
+			return fail("%v (see fixpolicy --help)", err)
+		},
+		Action: func(c *cli.Context) error { return fixAction(c, std) },
+		Commands: []*cli.Command{
+			simulateCommand(std),
+		},
+	}
+	return app
+}
+
+func init() {
+	cli.VersionFlag = &cli.BoolFlag{Name: "version", Usage: "print the version"}
+}
+
+// reorderArgs moves flags that follow positional arguments in front of them,
+// so that "fixpolicy diff a.json b.json -o json" works: urfave/cli v2 stops
+// parsing flags at the first positional argument.
+func reorderArgs(app *cli.App, args []string) []string {
+	if len(args) < 2 {
+		return args
+	}
+	flags := app.Flags
+	start := 1
+	for i := 1; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return args
+		}
+		if strings.HasPrefix(a, "-") {
+			if takesValue(flags, a) && !strings.Contains(a, "=") {
+				i++
+			}
+			continue
+		}
+		for _, cmd := range app.Commands {
+			if cmd.Name == a {
+				flags = cmd.Flags
+				start = i + 1
+			}
+		}
+		break
+	}
+	out := append([]string{}, args[:start]...)
+	var fl, pos []string
+	for i := start; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			pos = append(pos, args[i:]...)
+			break
+		}
+		if strings.HasPrefix(a, "-") && a != "-" {
+			fl = append(fl, a)
+			if takesValue(flags, a) && !strings.Contains(a, "=") && i+1 < len(args) {
+				i++
+				fl = append(fl, args[i])
+			}
+			continue
+		}
+		pos = append(pos, a)
+	}
+	out = append(out, fl...)
+	if len(pos) > 0 && pos[0] != "--" {
+		out = append(out, "--")
+	}
+	return append(out, pos...)
+}
+
+func takesValue(flags []cli.Flag, arg string) bool {
+	name := strings.TrimLeft(arg, "-")
+	if i := strings.IndexByte(name, '='); i >= 0 {
+		name = name[:i]
+	}
+	for _, f := range flags {
+		for _, n := range f.Names() {
+			if n == name {
+				_, isBool := f.(*cli.BoolFlag)
+				return !isBool
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,244 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/fixpolicy/fixpolicy/rewrite"
+)
+
+// fixOpts are the root command's settings, validated.
+type fixOpts struct {
+	mode     string // "dry-run", "check", "write" or "" (apply to live buckets)
+	yes      bool
+	format   string
+	color    bool
+	options  rewrite.Options
+	roleName string
+}
+
+var formats = []string{"text", "json", "markdown", "sarif", "github"}
+
+func parseFixOpts(c *cli.Context, std stdio) (*fixOpts, error) {
+	o := &fixOpts{yes: c.Bool("yes"), format: c.String("output"), roleName: c.String("role-name")}
+	n := 0
+	for _, m := range []string{"dry-run", "check", "write"} {
+		if c.Bool(m) {
+			o.mode = m
+			n++
+		}
+	}
+	if n > 1 {
+		return nil, fail("--dry-run, --check and --write are exclusive: pick one")
+	}
+	ok := false
+	for _, f := range formats {
+		ok = ok || f == o.format
+	}
+	if !ok {
+		return nil, fail("-o %q is not an output format (use %s)", o.format, strings.Join(formats, ", "))
+	}
+	if o.format == "markdown" || o.format == "sarif" || o.format == "github" {
+		return nil, fail("-o %s is not available in this version (use text or json)", o.format)
+	}
+	by := rewrite.ExemptBy(c.String("exempt-by"))
+	if by != rewrite.ExemptByUserID && by != rewrite.ExemptByPrincipalARN {
+		return nil, fail("--exempt-by %q is not an exemption style (use userid or principal-arn)", by)
+	}
+	if o.roleName == "" || strings.ContainsAny(o.roleName, "/: ") {
+		return nil, fail("--role-name %q is not a role name (give the name only, e.g. AWSBackupDefaultServiceRole, not its ARN)", o.roleName)
+	}
+	o.options = rewrite.Options{
+		NoSplit:  c.Bool("no-split"),
+		ExemptBy: by,
+		Facts: rewrite.Facts{
+			AccountID: c.String("account-id"),
+			RoleID:    c.String("role-id"),
+			RoleName:  o.roleName,
+			OrgID:     c.String("org-id"),
+		},
+	}
+	if id := o.options.Facts.AccountID; id != "" && !isDigits(id, 12) {
+		return nil, fail("--account-id %q is not a 12-digit AWS account ID", id)
+	}
+	if id := o.options.Facts.RoleID; id != "" && !strings.HasPrefix(id, "AROA") {
+		return nil, fail("--role-id %q is not a role's unique ID (it starts with AROA; see aws iam get-role --role-name %s)", id, o.roleName)
+	}
+	if id := o.options.Facts.OrgID; id != "" && !strings.HasPrefix(id, "o-") {
+		return nil, fail("--org-id %q is not an organization ID (it starts with o-)", id)
+	}
+	o.color = o.format == "text" && std.outTTY && std.getenv("NO_COLOR") == "" && !c.Bool("no-color")
+	return o, nil
+}
+
+func isDigits(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func fixAction(c *cli.Context, std stdio) error {
+	if c.Args().Present() {
+		return fail("unexpected argument %q (the root command takes flags only; see fixpolicy --help)", c.Args().First())
+	}
+	o, err := parseFixOpts(c, std)
+	if err != nil {
+		return err
+	}
+	files := c.StringSlice("policy-file")
+	buckets := c.StringSlice("bucket")
+	switch {
+	case len(files) > 0:
+		return fixFiles(c, std, o, files, buckets)
+	case len(buckets) > 0 || c.Bool("all-buckets"):
+		if o.mode == "write" {
+			return fail("--write rewrites --policy-file files; to patch a bucket, leave it out (you will be asked) or add --yes")
+		}
+		return fixBuckets(c, std, o, buckets)
+	}
+	return fail("nothing to check: pass --policy-file PATH or --bucket NAME (see fixpolicy --help)")
+}
+
+// expandFiles resolves globs; a pattern that matches nothing is an error.
+func expandFiles(patterns []string) ([]string, error) {
+	var out []string
+	for _, p := range patterns {
+		if p == "-" || !strings.ContainsAny(p, "*?[") {
+			out = append(out, p)
+			continue
+		}
+		m, err := filepath.Glob(p)
+		if err != nil {
+			return nil, fail("--policy-file %q is not a valid pattern: %v", p, err)
+		}
+		if len(m) == 0 {
+			return nil, fail("--policy-file %q matches no file", p)
+		}
+		out = append(out, m...)
+	}
+	return out, nil
+}
+
+func fixFiles(c *cli.Context, std stdio, o *fixOpts, patterns, buckets []string) error {
+	files, err := expandFiles(patterns)
+	if err != nil {
+		return err
+	}
+	if len(buckets) > 1 && len(buckets) != len(files) {
+		return fail("with --policy-file, give one --bucket (for every file) or one per file; got %d buckets for %d files", len(buckets), len(files))
+	}
+	if o.mode == "" && o.yes {
+		return fail("--yes applies to live buckets; for policy files use --write")
+	}
+	for _, f := range files {
+		if f == "-" && o.mode == "write" {
+			return fail("--write cannot rewrite standard input; give a file path")
+		}
+	}
+	facts, err := resolveFacts(c, o)
+	if err != nil {
+		return err
+	}
+	pr := &printer{w: std.out, errW: std.err, format: o.format, color: o.color}
+	code := exitOK
+	for i, f := range files {
+		opt := o.options
+		opt.Facts = facts
+		switch {
+		case len(buckets) == 1:
+			opt.Facts.Bucket = buckets[0]
+		case len(buckets) > 1:
+			opt.Facts.Bucket = buckets[i]
+		}
+		r := fixFile(std, f, opt, o.mode)
+		pr.print(r)
+		code = worst(code, r.code)
+	}
+	return exitWith(code)
+}
+
+func fixFile(std stdio, path string, opt rewrite.Options, mode string) *report {
+	name := path
+	var src []byte
+	var err error
+	if path == "-" {
+		name = "<stdin>"
+		src, err = readAll(std.in)
+	} else {
+		src, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return errorReport(name, fmt.Errorf("cannot read the policy: %v", unwrapPathError(err)))
+	}
+	res, err := rewrite.Fix(src, opt)
+	if err != nil {
+		return errorReport(name, err)
+	}
+	r := fromResult(name, res, name)
+	r.file = path
+	if r.Status != statusNeedsChange {
+		return r
+	}
+	switch mode {
+	case "check":
+		r.code = exitChanges
+	case "write":
+		if err := writeFileAtomic(path, res.After); err != nil {
+			r.Status, r.Error, r.code = statusError, fmt.Sprintf("cannot write %s: %v", path, unwrapPathError(err)), exitError
+			return r
+		}
+		r.Status = statusPatched
+	}
+	return r
+}
+
+func readAll(r io.Reader) ([]byte, error) {
+	if r == nil {
+		return nil, fmt.Errorf("no standard input")
+	}
+	return io.ReadAll(io.LimitReader(r, 16<<20))
+}
+
+func unwrapPathError(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+// writeFileAtomic replaces path with data, keeping its mode: it writes a
+// temporary file beside it and renames it over the original.
+func writeFileAtomic(path string, data []byte) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".fixpolicy-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(st.Mode().Perm()); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

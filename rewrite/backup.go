@@ -1,0 +1,408 @@
+package rewrite
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+
+	"github.com/fixpolicy/fixpolicy/rewrite/cond"
+	"github.com/fixpolicy/fixpolicy/rewrite/s3actions"
+)
+
+// DefaultRoleName is the role AWS Backup uses unless a plan names another.
+const DefaultRoleName = "AWSBackupDefaultServiceRole"
+
+// Facts are what the analysis knows about the bucket's account and the
+// backup role, gathered by the caller (IAM/STS look-ups or flags).
+type Facts struct {
+	Bucket    string // bucket name; "" to take it from the policy's resources
+	AccountID string // the bucket owner's account
+	RoleID    string // the backup role's unique ID (AROA...)
+	RoleName  string // default AWSBackupDefaultServiceRole
+	RoleARN   string // with its path; "" to derive it from RoleName
+	OrgID     string // the account's organization, "" when unknown
+	Partition string // default "aws"
+}
+
+func (f Facts) partition() string {
+	if f.Partition == "" {
+		return "aws"
+	}
+	return f.Partition
+}
+
+func (f Facts) roleName() string {
+	if f.RoleName == "" {
+		return DefaultRoleName
+	}
+	return f.RoleName
+}
+
+// roleARN returns the backup role's ARN. Without a looked-up ARN the default
+// role is known to live under /service-role/; other roles are assumed at "/".
+func (f Facts) roleARN() string {
+	if f.RoleARN != "" {
+		return f.RoleARN
+	}
+	path := "/"
+	if f.roleName() == DefaultRoleName {
+		path = "/service-role/"
+	}
+	return fmt.Sprintf("arn:%s:iam::%s:role%s%s", f.partition(), f.AccountID, path, f.roleName())
+}
+
+// Validate checks the facts the analysis cannot do without.
+func (f Facts) Validate() error {
+	if !isAccountID(f.AccountID) {
+		return fmt.Errorf("account ID %q is not 12 digits", f.AccountID)
+	}
+	if !validRoleID(f.RoleID) {
+		return fmt.Errorf("role ID %q is not an IAM role unique ID (AROA followed by 16 or more letters and digits, as iam get-role prints)", f.RoleID)
+	}
+	if f.RoleARN != "" {
+		c, err := ParseCaller(f.RoleARN)
+		if err != nil || c.Kind != IAMRole {
+			return fmt.Errorf("role ARN %q is not an IAM role ARN", f.RoleARN)
+		}
+	}
+	return nil
+}
+
+func validRoleID(id string) bool {
+	if !strings.HasPrefix(id, "AROA") || len(id) < 16 || len(id) > 128 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// BackupActions are the S3 actions of the managed policies
+// AWSBackupServiceRolePolicyForS3Backup (v5) and
+// AWSBackupServiceRolePolicyForS3Restore (v2) that act on a bucket or its
+// objects (reference/iam-semantics.md §5). s3:ListAllMyBuckets is not a
+// request against the bucket, so a bucket policy cannot affect it.
+var BackupActions = []string{
+	// bucket-level
+	"s3:GetBucketTagging", "s3:GetInventoryConfiguration", "s3:ListBucketVersions", "s3:ListBucket",
+	"s3:GetBucketVersioning", "s3:GetBucketLocation", "s3:GetBucketAcl", "s3:PutInventoryConfiguration",
+	"s3:GetBucketNotification", "s3:PutBucketNotification", "s3:ListTagsForResource",
+	"s3:CreateBucket", "s3:PutBucketVersioning", "s3:PutBucketOwnershipControls", "s3:GetBucketOwnershipControls",
+	// object-level
+	"s3:GetObject", "s3:GetObjectAcl", "s3:GetObjectVersionTagging", "s3:GetObjectVersionAcl",
+	"s3:GetObjectTagging", "s3:GetObjectVersion", "s3:DeleteObject", "s3:PutObjectVersionAcl",
+	"s3:PutObjectTagging", "s3:PutObjectAcl", "s3:ListMultipartUploadParts", "s3:PutObject",
+}
+
+// ConsoleActions are the two reads the AWS Backup console makes as the
+// signed-in principal when a bucket is assigned to a backup plan (seed 000).
+var ConsoleActions = []string{"s3:GetBucketLocation", "s3:GetBucketVersioning"}
+
+// resourceKinds says whether an action applies to the bucket ARN, object
+// ARNs, or (unknown to the catalogue) both.
+func resourceKinds(action string) (bucket, object bool) {
+	a, ok := s3actions.Lookup(action)
+	if !ok {
+		return true, true
+	}
+	if !a.Bucket && !a.Object {
+		return false, false
+	}
+	return a.Bucket, a.Object
+}
+
+// backupSessionNames are role-session names the analysis tries for the
+// backup role: the one AWS Backup is observed to use, and another, since the
+// name is undocumented.
+func backupSessionNames(f Facts) []string {
+	return []string{"AWSBackup-" + f.roleName(), "fixpolicy-other-session"}
+}
+
+func (f Facts) backupCallers() []callerCand {
+	var out []callerCand
+	for _, sess := range backupSessionNames(f) {
+		arn := fmt.Sprintf("arn:%s:sts::%s:assumed-role/%s/%s", f.partition(), f.AccountID, f.roleName(), sess)
+		c, _ := ParseCaller(arn)
+		out = append(out, callerCand{
+			c: c,
+			derived: map[string][]string{
+				"aws:userid":           {f.RoleID + ":" + sess},
+				"aws:principalarn":     {f.roleARN()},
+				"aws:principalaccount": {f.AccountID},
+				"aws:principaltype":    {"AssumedRole"},
+			},
+			label:   "the backup role's session " + arn,
+			backup:  true,
+			account: true,
+		})
+	}
+	return out
+}
+
+func (f Facts) bucketARN() string {
+	return fmt.Sprintf("arn:%s:s3:::%s", f.partition(), f.Bucket)
+}
+
+// objectARNs returns representative object ARNs of the bucket: one for each
+// class of keys the policies' resource patterns tell apart.
+func (f Facts) objectARNs(policies ...*Policy) []string {
+	prefix := f.bucketARN() + "/"
+	var pats []string
+	for _, p := range policies {
+		for _, s := range p.Statements {
+			for _, r := range s.Resources {
+				if strings.HasPrefix(r, prefix) || strings.HasPrefix(r, "arn:"+f.partition()+":s3:::*") || r == "*" {
+					pats = append(pats, r)
+				}
+			}
+		}
+	}
+	out := []string{prefix + "fixpolicy/object-key"}
+	if len(pats) > 0 {
+		for _, w := range cond.Witnesses([]cond.KeyCond{{Op: mustOp("StringLike"), Values: pats}}) {
+			if strings.HasPrefix(w, prefix) && len(w) > len(prefix) {
+				out = appendUnique(out, w)
+			}
+		}
+	}
+	return out
+}
+
+func (f Facts) resourcesFor(objects []string) func(string) []string {
+	bucket := []string{f.bucketARN()}
+	both := append(append([]string{}, bucket...), objects...)
+	return func(action string) []string {
+		b, o := resourceKinds(action)
+		switch {
+		case b && o:
+			return both
+		case b:
+			return bucket
+		case o:
+			return objects
+		}
+		return nil
+	}
+}
+
+// backupSpace models AWS Backup's requests to the bucket (DESIGN.md, "AWS
+// Backup's requests, as the analysis models them").
+func (f Facts) backupSpace(p *Policy) *space {
+	known := map[string][]string{
+		"aws:securetransport":       {"true"},
+		"aws:viaawsservice":         {"false"},
+		"aws:principalisawsservice": {"false"},
+		"aws:resourceaccount":       {f.AccountID},
+	}
+	absent := map[string]bool{}
+	for _, k := range []string{"aws:sourcevpce", "aws:sourcevpc", "aws:vpcsourceip", "aws:calledvia",
+		"aws:calledviafirst", "aws:calledvialast", "aws:sourcearn", "aws:sourceaccount", "aws:sourceorgid",
+		"aws:sourceorgpaths", "aws:principalservicename", "aws:principalservicenameslist", "aws:sourceidentity"} {
+		absent[k] = true
+	}
+	if org := f.orgID(p); org != "" {
+		known["aws:principalorgid"] = []string{org}
+	} else {
+		absent["aws:principalorgid"] = true
+		absent["aws:principalorgpaths"] = true
+	}
+	if ip := outsideAll(p, "aws:sourceip"); ip != "" {
+		known["aws:sourceip"] = []string{ip}
+	}
+	return &space{
+		callers:   f.backupCallers(),
+		actions:   BackupActions,
+		resources: f.resourcesFor(f.objectARNs(p)),
+		known:     known,
+		absent:    absent,
+	}
+}
+
+// orgID is the account's organization: the fact when known, else the first
+// organization the policy names (a bucket that denies its own account's
+// organization is locked already).
+func (f Facts) orgID(p *Policy) string {
+	if f.OrgID != "" {
+		return f.OrgID
+	}
+	for _, s := range p.Statements {
+		for _, c := range s.Conditions {
+			if c.KeyLower == "aws:principalorgid" {
+				for _, v := range c.Values {
+					if strings.HasPrefix(v, "o-") && !strings.ContainsAny(v, "*?$") {
+						return v
+					}
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// awsAddresses are public addresses AWS owns, tried in order as the source
+// address of AWS Backup's requests.
+var awsAddresses = []string{"52.94.133.131", "3.5.140.2", "54.231.0.10", "18.34.0.1", "2600:1f18:4000::1"}
+
+// outsideAll returns an AWS-owned address that lies in none of the ranges
+// the policy names for key, or "" if every candidate is covered.
+func outsideAll(p *Policy, key string) string {
+	var ranges []netip.Prefix
+	for _, s := range p.Statements {
+		for _, c := range s.Conditions {
+			if c.KeyLower != key || c.Op.Family != cond.IP {
+				continue
+			}
+			for _, v := range c.Values {
+				if pfx, err := parsePrefix(v); err == nil {
+					ranges = append(ranges, pfx)
+				}
+			}
+		}
+	}
+next:
+	for _, a := range awsAddresses {
+		ip := netip.MustParseAddr(a)
+		for _, r := range ranges {
+			if r.Contains(ip) {
+				continue next
+			}
+		}
+		return a
+	}
+	return ""
+}
+
+func parsePrefix(v string) (netip.Prefix, error) {
+	if strings.Contains(v, "/") {
+		p, err := netip.ParsePrefix(v)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(v)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// accountCallers are principals of the bucket owner's account other than the
+// backup role: the root user, an IAM user, a role session, and the account's
+// principals the policy names.
+func (f Facts) accountCallers(policies ...*Policy) []callerCand {
+	mk := func(arn, userid, label string) callerCand {
+		c, err := ParseCaller(arn)
+		if err != nil {
+			panic(err)
+		}
+		d := map[string][]string{"aws:principalaccount": {f.AccountID}, "aws:userid": {userid}}
+		switch c.Kind {
+		case AccountRoot:
+			d["aws:principalarn"] = []string{arn}
+			d["aws:principaltype"] = []string{"Account"}
+		case IAMUser:
+			d["aws:principalarn"] = []string{arn}
+			d["aws:username"] = []string{c.Name}
+			d["aws:principaltype"] = []string{"User"}
+		case AssumedRole:
+			d["aws:principalarn"] = []string{c.RoleARN()}
+			d["aws:principaltype"] = []string{"AssumedRole"}
+		}
+		return callerCand{c: c, derived: d, label: label, account: true}
+	}
+	part, acct := f.partition(), f.AccountID
+	out := []callerCand{
+		mk(fmt.Sprintf("arn:%s:iam::%s:root", part, acct), acct, "the account's root user"),
+		mk(fmt.Sprintf("arn:%s:iam::%s:user/fixpolicy-user", part, acct), "AIDAFIXPOLICYUSER0001", "an IAM user of the account"),
+		mk(fmt.Sprintf("arn:%s:sts::%s:assumed-role/fixpolicy-role/console", part, acct), "AROAFIXPOLICYROLE0001:console", "a role session of the account"),
+	}
+	seen := map[string]bool{}
+	for _, p := range policies {
+		for _, s := range p.Statements {
+			for _, e := range s.Principal.Values["AWS"] {
+				c, err := ParseCaller(e)
+				if err != nil || c.Account != acct || seen[e] {
+					continue
+				}
+				seen[e] = true
+				switch c.Kind {
+				case IAMUser:
+					out = append(out, mk(e, "AIDAFIXPOLICYNAMED"+fmt.Sprint(len(out)), "the account's user "+e))
+				case IAMRole:
+					sess := fmt.Sprintf("arn:%s:sts::%s:assumed-role/%s/console", part, acct, c.Name)
+					cc := mk(sess, "AROAFIXPOLICYNAMED"+fmt.Sprint(len(out))+":console", "a session of the account's role "+e)
+					cc.derived["aws:principalarn"] = []string{e}
+					out = append(out, cc)
+				case AssumedRole:
+					out = append(out, mk(e, "AROAFIXPOLICYNAMED"+fmt.Sprint(len(out))+":"+c.Session, "the account's session "+e))
+				}
+			}
+		}
+	}
+	return out
+}
+
+// consoleSpace models the AWS Backup console's two reads, signed by a
+// principal of the account in a browser: over TLS, from the internet (no VPC
+// endpoint), not through an AWS service. The source address and every other
+// key are free.
+func (f Facts) consoleSpace(p *Policy, caller callerCand, action string) *space {
+	known := map[string][]string{
+		"aws:securetransport":       {"true"},
+		"aws:viaawsservice":         {"false"},
+		"aws:principalisawsservice": {"false"},
+		"aws:resourceaccount":       {f.AccountID},
+	}
+	absent := map[string]bool{"aws:sourcevpce": true, "aws:sourcevpc": true, "aws:vpcsourceip": true,
+		"aws:calledvia": true, "aws:calledviafirst": true, "aws:calledvialast": true, "aws:sourcearn": true,
+		"aws:sourceaccount": true, "aws:principalservicename": true}
+	if org := f.orgID(p); org != "" {
+		known["aws:principalorgid"] = []string{org}
+	}
+	return &space{
+		callers:   []callerCand{caller},
+		actions:   []string{action},
+		resources: func(string) []string { return []string{f.bucketARN()} },
+		known:     known,
+		absent:    absent,
+	}
+}
+
+// bucketFromPolicy infers the bucket from the policy's resource ARNs.
+func bucketFromPolicy(p *Policy) (string, error) {
+	names := map[string]bool{}
+	for _, s := range p.Statements {
+		for _, r := range s.Resources {
+			const pre = ":s3:::"
+			i := strings.Index(r, pre)
+			if i < 0 {
+				continue
+			}
+			name := r[i+len(pre):]
+			if j := strings.IndexByte(name, '/'); j >= 0 {
+				name = name[:j]
+			}
+			if name == "" || strings.ContainsAny(name, "*?$") {
+				continue
+			}
+			names[name] = true
+		}
+	}
+	if len(names) == 1 {
+		for n := range names {
+			return n, nil
+		}
+	}
+	if len(names) == 0 {
+		return "", fmt.Errorf("cannot tell which bucket the policy belongs to (its resources name no bucket): pass --bucket")
+	}
+	list := make([]string, 0, len(names))
+	for n := range names {
+		list = append(list, n)
+	}
+	sort.Strings(list)
+	return "", fmt.Errorf("the policy names several buckets (%s): pass --bucket", strings.Join(list, ", "))
+}

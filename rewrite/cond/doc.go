@@ -1,0 +1,38 @@
+// Package cond implements the primitive matching semantics of AWS IAM policies: condition operators
+// (String, Numeric, Date, Bool, Binary, IP address, ARN, Null, the IfExists suffix and the
+// ForAllValues/ForAnyValue set operators), the wildcard matching of the Action and Resource elements,
+// and policy-variable substitution (${key}, ${key, 'default'}, ${*}, ${?}, ${$}).
+//
+// It also computes witnesses: finite sets of request values that together exhibit every behaviour a
+// key's conditions can show, so that callers can enumerate "every value a request could carry".
+//
+// The rules follow the AWS IAM User Guide as summarised, with sources, in
+// reference/iam-semantics.md (§1.4, §1.5, §2, §9). Where the reference implementation iam-simulate
+// differs from AWS's documentation, this package follows AWS; the tests say so case by case.
+//
+// The package performs no I/O and keeps no global mutable state; every function is safe for
+// concurrent use. It refuses nothing silently: malformed policy values simply match nothing during
+// evaluation, and [Operator.Validate] reports them.
+//
+// # Decisions where AWS documentation is silent
+//
+//   - A request value that cannot be interpreted by the operator's family (a non-number for
+//     Numeric*, a non-date for Date*, a non-IP for IpAddress/NotIpAddress, a value without six
+//     ARN parts for Arn*, invalid base64 for BinaryEquals, a non-boolean for Bool) satisfies neither
+//     the positive nor the negated operator: the per-value test is false either way
+//     (iam-simulate behaves the same way).
+//   - A policy value that cannot be interpreted matches no request value; under a negated operator
+//     it therefore contributes nothing to the NOR.
+//   - A plain (non-set) operator applied to a request key that carries zero or several values is
+//     false, for positive, negated and IfExists operators alike (iam-semantics.md §2.4, observed in
+//     iam-simulate; undocumented by AWS).
+//   - An ...IfExists operator is true on an absent key even under ForAnyValue (the IfExists rule of
+//     IAM-operators); iam-simulate returns false there.
+//   - Resolver.Lookup receives condition-key names lower-cased, because keys are case-insensitive.
+//   - Dates: pure integers are epoch seconds; ISO 8601 date-times without a zone designator are UTC;
+//     fractional seconds beyond nanoseconds are truncated; years 0000-9999.
+//   - Binary values are standard base64 with padding, decoded strictly (no line breaks).
+//   - Bool and Null values compare ASCII-case-insensitively ("TRUE" = "true").
+//   - ARN segments partition/service/region/account are matched case-sensitively (UNCONFIRMED
+//     in AWS docs; iam-simulate folds case there).
+package cond

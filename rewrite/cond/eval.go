@@ -1,0 +1,285 @@
+package cond
+
+import "net/netip"
+
+// pval is a policy value, parsed for its operator's family.
+type pval struct {
+	raw    string
+	hasVar bool // String/ARN/Bool value containing "${"
+	ok     bool // parsed successfully (typed families)
+	b      bool
+	dec    decimal
+	inst   instant
+	pfx    netip.Prefix
+}
+
+func parsePval(f Family, s string) pval {
+	v := pval{raw: s}
+	switch f {
+	case String, ARN:
+		v.hasVar = hasVar(s)
+		v.ok = true
+	case Bool:
+		v.hasVar = hasVar(s)
+		v.b, v.ok = parseBool(s)
+	case Numeric:
+		v.dec, v.ok = parseDecimal(s)
+	case Date:
+		v.inst, v.ok = parseDate(s)
+	case IP:
+		v.pfx, v.ok = parsePolicyIP(s)
+	case Binary:
+		v.ok = validBase64(s)
+	case Null:
+		v.b, v.ok = parseBool(s)
+	}
+	return v
+}
+
+// rval is a request value, parsed for its operator's family.
+type rval struct {
+	raw  string
+	b    bool
+	dec  decimal
+	inst instant
+	addr netip.Addr
+}
+
+// parseRval parses a request value; ok is false when the value cannot be interpreted by the
+// family, in which case neither the positive nor the negated test holds.
+func parseRval(f Family, s string) (rval, bool) {
+	r := rval{raw: s}
+	ok := true
+	switch f {
+	case Bool:
+		r.b, ok = parseBool(s)
+	case Numeric:
+		r.dec, ok = parseDecimal(s)
+	case Date:
+		r.inst, ok = parseDate(s)
+	case IP:
+		r.addr, ok = parseRequestIP(s)
+	case Binary:
+		ok = validBase64(s)
+	case ARN:
+		_, ok = arnColons(s, false)
+	}
+	return r, ok
+}
+
+func ordered(c int, k cmpKind) bool {
+	switch k {
+	case cmpEq:
+		return c == 0
+	case cmpLT:
+		return c < 0
+	case cmpLE:
+		return c <= 0
+	case cmpGT:
+		return c > 0
+	case cmpGE:
+		return c >= 0
+	}
+	return false
+}
+
+// matchPos is the positive (un-negated) test of one policy value against one request value.
+// Ordered comparisons read "request OP policy", e.g. NumericLessThan: request < policy.
+func matchPos(info *baseInfo, p *pval, r *rval, vars Resolver) bool {
+	switch info.family {
+	case String:
+		if p.hasVar && vars != nil {
+			if info.cmp == cmpLike {
+				pat, ok := substitute(p.raw, vars, true)
+				return ok && glob(pat, r.raw, true, false)
+			}
+			lit, ok := substitute(p.raw, vars, false)
+			if !ok {
+				return false
+			}
+			if info.cmp == cmpEqFold {
+				return foldEqual(lit, r.raw)
+			}
+			return lit == r.raw
+		}
+		switch info.cmp {
+		case cmpEq:
+			return p.raw == r.raw
+		case cmpEqFold:
+			return foldEqual(p.raw, r.raw)
+		default:
+			return glob(p.raw, r.raw, false, false)
+		}
+	case ARN:
+		if p.hasVar && vars != nil {
+			pat, ok := substitute(p.raw, vars, true)
+			return ok && arnLike(pat, true, r.raw)
+		}
+		return arnLike(p.raw, false, r.raw)
+	case Bool:
+		if p.hasVar && vars != nil {
+			lit, ok := substitute(p.raw, vars, false)
+			if !ok {
+				return false
+			}
+			b, ok := parseBool(lit)
+			return ok && b == r.b
+		}
+		return p.ok && p.b == r.b
+	case Numeric:
+		return p.ok && ordered(r.dec.cmp(p.dec), info.cmp)
+	case Date:
+		return p.ok && ordered(r.inst.cmp(p.inst), info.cmp)
+	case IP:
+		return p.ok && p.pfx.Contains(r.addr)
+	case Binary:
+		return p.ok && p.raw == r.raw
+	}
+	return false
+}
+
+// evaluator is the shared skeleton of Operator.Eval and Compiled.Eval.
+type evaluator struct {
+	info     baseInfo
+	set      SetOp
+	ifExists bool
+	raw      []string // policy values, parsed on the fly
+	comp     []pval   // or pre-parsed
+	compiled bool
+	vars     Resolver
+}
+
+func (e *evaluator) eval(req []string, present bool) bool {
+	if e.info.family == Null {
+		// Null: "true" means the key is absent, "false" that it is present (IAM-operators).
+		if e.compiled {
+			for i := range e.comp {
+				if e.comp[i].ok && e.comp[i].b != present {
+					return true
+				}
+			}
+			return false
+		}
+		for _, s := range e.raw {
+			if b, ok := parseBool(s); ok && b != present {
+				return true
+			}
+		}
+		return false
+	}
+	if !present {
+		switch {
+		case e.ifExists:
+			return true // IAM-operators, ...IfExists: a missing key evaluates to true
+		case e.set == ForAllValues:
+			return true // IAM-multi: ForAllValues is true when the key is absent
+		case e.set == ForAnyValue:
+			return false // IAM-multi: ForAnyValue is false when the key is absent
+		}
+		return e.info.negated // IAM-operators: positive false, negated true
+	}
+	switch e.set {
+	case ForAllValues:
+		for _, v := range req {
+			if !e.test(v) {
+				return false
+			}
+		}
+		return true // also for an empty value list (IAM-multi)
+	case ForAnyValue:
+		for _, v := range req {
+			if e.test(v) {
+				return true
+			}
+		}
+		return false
+	}
+	if len(req) != 1 {
+		return false // iam-semantics.md §2.4: multivalued key under a plain operator never matches
+	}
+	return e.test(req[0])
+}
+
+// test is the per-value test: the request value matches some policy value (OR), negated for
+// negated operators (NOR). A request value the family cannot interpret fails both ways.
+func (e *evaluator) test(v string) bool {
+	r, ok := parseRval(e.info.family, v)
+	if !ok {
+		return false
+	}
+	m := false
+	if e.compiled {
+		for i := range e.comp {
+			if matchPos(&e.info, &e.comp[i], &r, e.vars) {
+				m = true
+				break
+			}
+		}
+	} else {
+		for _, s := range e.raw {
+			p := parsePval(e.info.family, s)
+			if matchPos(&e.info, &p, &r, e.vars) {
+				m = true
+				break
+			}
+		}
+	}
+	return m != e.info.negated
+}
+
+// Eval decides one (operator, key) condition for one request (IAM-operators, IAM-multi,
+// IAM-vars).
+//
+// policyValues are the values listed in the policy for the key (JSON true -> "true", numbers as
+// written); several values are ORed, and NORed for negated operators. req holds the request's
+// values for the key, present=false meaning the key is absent from the request context. vars
+// resolves policy variables in String, ARN and Bool values; nil means variables are not
+// substituted (Version 2008-10-17: "${...}" is literal text). A value whose variable cannot be
+// resolved matches nothing, so positive operators do not match through it and negated operators
+// do (IAM-vars).
+//
+// Eval never panics; an Operator whose Base is unknown evaluates to false.
+func (op Operator) Eval(policyValues []string, req []string, present bool, vars Resolver) bool {
+	info, ok := op.info()
+	if !ok {
+		return false
+	}
+	e := evaluator{info: info, set: op.Set, ifExists: op.IfExists, raw: policyValues, vars: vars}
+	return e.eval(req, present)
+}
+
+// Compiled is an operator with its policy values parsed once, for repeated evaluation.
+// It is immutable and safe for concurrent use.
+type Compiled struct {
+	op   Operator
+	info baseInfo
+	ok   bool
+	vals []pval
+}
+
+// Compile parses the policy values for repeated evaluation; Compiled.Eval(req, present, vars)
+// equals op.Eval(policyValues, req, present, vars). Use it when the same condition is evaluated
+// against many requests (IpAddress and Date values are then parsed once).
+func (op Operator) Compile(policyValues []string) *Compiled {
+	info, ok := op.info()
+	c := &Compiled{op: op, info: info, ok: ok}
+	if ok {
+		c.vals = make([]pval, len(policyValues))
+		for i, s := range policyValues {
+			c.vals[i] = parsePval(info.family, s)
+		}
+	}
+	return c
+}
+
+// Operator returns the compiled operator.
+func (c *Compiled) Operator() Operator { return c.op }
+
+// Eval evaluates the compiled condition; see Operator.Eval.
+func (c *Compiled) Eval(req []string, present bool, vars Resolver) bool {
+	if !c.ok {
+		return false
+	}
+	e := evaluator{info: c.info, set: c.op.Set, ifExists: c.op.IfExists, comp: c.vals, compiled: true, vars: vars}
+	return e.eval(req, present)
+}

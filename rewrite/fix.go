@@ -1,0 +1,197 @@
+package rewrite
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"github.com/fixpolicy/fixpolicy/rewrite/jsonast"
+)
+
+// MaxPolicySize is S3's bucket-policy size limit, measured without
+// insignificant whitespace.
+const MaxPolicySize = 20 * 1024
+
+// Options control Fix.
+type Options struct {
+	Facts    Facts
+	NoSplit  bool     // skip Patch B
+	ExemptBy ExemptBy // default ExemptByUserID
+}
+
+// Change kinds reported in Result.Changes.
+const (
+	KindExempt  = "exempt-backup-role"
+	KindSplit   = "split-console-reads"
+	KindStale   = "stale-role-id"
+	KindRefused = "refused"
+)
+
+// Change is one statement the fix touched (or would touch), in words.
+type Change struct {
+	Statement   int    `json:"statement"` // 0-based index in the input policy
+	Sid         string `json:"sid,omitempty"`
+	Kind        string `json:"kind"`
+	Explanation string `json:"explanation"`
+	Line        int    `json:"line,omitempty"` // 1-based line of the statement in the input
+}
+
+// Status of a target after Fix.
+const (
+	StatusCompliant   = "compliant"
+	StatusNeedsChange = "needs-change"
+	StatusRefused     = "refused"
+)
+
+// Result is the outcome of Fix.
+type Result struct {
+	Bucket  string
+	Before  []byte // the input, byte for byte
+	After   []byte // the patched policy; equal to Before when nothing changes
+	Changes []Change
+	// Paragraphs explain each blocking statement and what the patch does.
+	Paragraphs []string
+	Status     string
+	Refusal    string // why the patch was refused (Status == refused)
+	Proof      *Proof
+}
+
+// Changed reports whether the patch changes the policy.
+func (r *Result) Changed() bool { return !bytes.Equal(r.Before, r.After) }
+
+// Fix analyses a bucket policy and patches it minimally so that AWS Backup's
+// role is no longer denied, and (unless NoSplit) the account's principals can
+// make the console's two reads. It proves the patch before returning it: an
+// error means bad input; a refusal (Status refused) means the policy cannot
+// be patched safely, with the reason in Refusal.
+func Fix(src []byte, opt Options) (*Result, error) {
+	p, err := Parse(src)
+	if err != nil {
+		return nil, err
+	}
+	return FixPolicy(p, src, opt)
+}
+
+// FixPolicy is Fix over an already parsed policy; src is its source text.
+func FixPolicy(p *Policy, src []byte, opt Options) (*Result, error) {
+	if opt.ExemptBy == "" {
+		opt.ExemptBy = ExemptByUserID
+	}
+	if opt.ExemptBy != ExemptByUserID && opt.ExemptBy != ExemptByPrincipalARN {
+		return nil, fmt.Errorf("unknown exemption style %q (use userid or principal-arn)", opt.ExemptBy)
+	}
+	an, err := Analyze(p, opt.Facts)
+	if err != nil {
+		return nil, err
+	}
+	f := an.Facts
+	res := &Result{Bucket: f.Bucket, Before: src, After: src, Status: StatusCompliant}
+	lineOf := func(s *Statement) int {
+		l, _ := jsonast.LineCol(src, s.Node.Offset)
+		return l
+	}
+	for _, b := range an.Blocks {
+		for _, id := range b.StaleRoleIDs {
+			res.Changes = append(res.Changes, Change{Statement: b.Stmt.Index, Sid: b.Stmt.Sid, Kind: KindStale, Line: lineOf(b.Stmt),
+				Explanation: fmt.Sprintf("%s exempts RoleId %s, which is not the backup role's current RoleId %s (the role was probably deleted and re-created); the old entry is kept, the current one is added", b.Stmt.Label(), id, f.RoleID)})
+		}
+	}
+	if len(an.Blocks) == 0 {
+		res.Proof = &Proof{}
+		return res, nil
+	}
+
+	q := p.Clone()
+	opName, key, value := f.exemption(opt.ExemptBy)
+	bs := f.backupSpace(p)
+	type pending struct {
+		after *jsonast.Value // insert after this statement node
+		node  *jsonast.Value
+	}
+	var inserts []pending
+	for _, b := range an.Blocks {
+		s := b.Stmt
+		qs := q.Statements[s.Index]
+		orig := qs.Node.Clone()
+		var para strings.Builder
+		fmt.Fprintf(&para, "%s %s.", s.Label(), s.Describe())
+		if len(b.BackupActions) > 0 {
+			addCondition(qs.Node, opName, key, value)
+			fmt.Fprintf(&para, " It blocks AWS Backup: it denies the backup role %s, because %s.", backupActionsPhrase(b.BackupActions), b.WhyBackup(bs))
+			fmt.Fprintf(&para, " Fix: add %s {%q: %q} so that the backup role's sessions are exempt; nobody else is affected.", opName, key, value)
+			res.Changes = append(res.Changes, Change{Statement: s.Index, Sid: s.Sid, Kind: KindExempt, Line: lineOf(s),
+				Explanation: fmt.Sprintf("denies AWS Backup %s; added %s %s %s", joinList(b.BackupActions, 3), opName, key, value)})
+		}
+		if len(b.ConsoleActions) > 0 {
+			fmt.Fprintf(&para, " It also denies %s to %s wherever they come from, so the AWS Backup console cannot assign the bucket to a backup plan.",
+				joinList(b.ConsoleActions, 2), b.ConsoleCaller)
+			if opt.NoSplit {
+				para.WriteString(" Not split (--no-split): the console reads stay denied.")
+			} else {
+				expanded, empty := carveActions(qs.Node, qs, b.ConsoleActions)
+				if empty {
+					// The statement covers only the console reads: narrow it
+					// in place rather than leave an empty action list.
+					addCondition(qs.Node, "StringNotEquals", "aws:PrincipalAccount", f.AccountID)
+					fmt.Fprintf(&para, " Fix: add StringNotEquals {\"aws:PrincipalAccount\": %q} so the account's principals may make these reads; other accounts stay denied as before.", f.AccountID)
+				} else {
+					base := s.Sid
+					if base == "" {
+						base = fmt.Sprintf("Statement%d", s.Index+1)
+					}
+					sid := uniqueSid(q, base+"ConsoleRead")
+					n := splitConsole(orig, sid, b.ConsoleActions, f)
+					inserts = append(inserts, pending{after: qs.Node, node: n})
+					// Reserve the Sid for later statements.
+					q.Statements = append(q.Statements, &Statement{Sid: sid, HasSid: true})
+					fmt.Fprintf(&para, " Fix: %s stops covering %s, and a new statement %q denies exactly those reads on the bucket under the same conditions, except to principals of account %s; nothing changes for anyone else.",
+						s.Label(), joinList(b.ConsoleActions, 2), sid, f.AccountID)
+					if len(expanded) > 0 {
+						fmt.Fprintf(&para, " (%s expanded against the S3 action catalogue to remove them.)", joinList(expanded, 3))
+					}
+				}
+				res.Changes = append(res.Changes, Change{Statement: s.Index, Sid: s.Sid, Kind: KindSplit, Line: lineOf(s),
+					Explanation: fmt.Sprintf("denies %s to principals of account %s; carved out into a statement that exempts the account", joinList(b.ConsoleActions, 2), f.AccountID)})
+			}
+		}
+		res.Paragraphs = append(res.Paragraphs, para.String())
+	}
+	if len(inserts) > 0 {
+		arr := statementArray(q)
+		for _, in := range inserts {
+			for i, e := range arr.Elems {
+				if e == in.after {
+					arr.Elems = append(arr.Elems[:i+1], append([]*jsonast.Value{in.node}, arr.Elems[i+1:]...)...)
+					break
+				}
+			}
+		}
+	}
+	out := jsonast.Render(q.Root)
+	res.After = out
+	if bytes.Equal(out, src) {
+		return res, nil
+	}
+	res.Status = StatusNeedsChange
+	if n := len(jsonast.Compact(q.Root)); n > MaxPolicySize {
+		res.Status, res.Refusal = StatusRefused, fmt.Sprintf("the patched policy would be %d bytes without whitespace, over S3's limit of %d bytes; shorten the policy first", n, MaxPolicySize)
+		res.Changes = append(res.Changes, Change{Statement: -1, Kind: KindRefused, Explanation: res.Refusal})
+		res.After = src
+		return res, nil
+	}
+	proof, err := Verify(p, out, opt)
+	res.Proof = proof
+	if err != nil {
+		res.Status, res.Refusal = StatusRefused, "the patch failed its own proof, so it was not applied (this is a bug in fixpolicy; please report it): "+err.Error()
+		res.Changes = append(res.Changes, Change{Statement: -1, Kind: KindRefused, Explanation: res.Refusal})
+		res.After = src
+	}
+	return res, nil
+}
+
+func backupActionsPhrase(acts []string) string {
+	if len(acts) == len(BackupActions) {
+		return fmt.Sprintf("all %d S3 actions AWS Backup uses on a bucket", len(acts))
+	}
+	return fmt.Sprintf("%s (%d of the %d S3 actions AWS Backup uses on a bucket)", joinList(acts, 3), len(acts), len(BackupActions))
+}
