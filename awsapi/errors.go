@@ -164,7 +164,7 @@ func (e *Error) Error() string {
 		if e.Region != "" && e.Region != e.clientRegion {
 			return fmt.Sprintf("%s is in region %s, not %s (%s: %s); pass --region %s", subjOr(subj, "the resource"), e.Region, e.clientRegion, e.Op, e.Code, e.Region)
 		}
-		return fmt.Sprintf("%s%s was sent to the wrong region %s (%s)%s; pass the right region with --region", e.Op, on, e.clientRegion, e.Code, e.detail())
+		return fmt.Sprintf("%s%s was sent to the wrong region %s (%s); pass the right region with --region", e.Op, on, e.clientRegion, e.Code)
 
 	case MalformedPolicy:
 		what := "the policy"
@@ -355,7 +355,7 @@ var (
 // credentialsError marks a failure of the credential chain (see markedCredentials).
 type credentialsError struct{ err error }
 
-func (e *credentialsError) Error() string { return "get credentials: " + e.err.Error() }
+func (e *credentialsError) Error() string { return e.err.Error() }
 func (e *credentialsError) Unwrap() error { return e.err }
 
 // callTimeoutError is the cause recorded when the per-call timeout fires.

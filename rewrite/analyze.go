@@ -84,23 +84,6 @@ func Analyze(p *Policy, f Facts) (*Analysis, error) {
 	return a, nil
 }
 
-// allMatch reports whether every request of the space matches the statement.
-func (sp *space) allMatch(s *Statement, vars bool) bool {
-	all := true
-	sp.each([]*Statement{s}, vars, func(_ *callerCand, r *EvalRequest) bool {
-		var res interface{ Lookup(string) (string, bool) }
-		if vars {
-			res = r
-		}
-		if ok, _ := s.matches(r, res); !ok {
-			all = false
-			return false
-		}
-		return true
-	})
-	return all
-}
-
 var roleIDPattern = regexp.MustCompile(`^(AROA[A-Z0-9]{12,})(:\*)?$`)
 
 // staleRoleIDs lists RoleIds that the statement's aws:userid exemptions name

@@ -142,14 +142,69 @@ func appendUnique(list []string, v string) []string {
 	return append(list, v)
 }
 
+// maxRequests bounds the requests a proof may enumerate.
+const maxRequests = 4_000_000
+
+// size is the number of requests each would enumerate for stmts.
+func (sp *space) size(stmts []*Statement, vars bool) int {
+	_, cands := sp.freeKeys(stmts, vars)
+	per := 1
+	for _, c := range cands {
+		per *= len(c)
+		if per > maxRequests {
+			return maxRequests + 1
+		}
+	}
+	n := 0
+	for range sp.callers {
+		for _, a := range sp.actions {
+			n += len(sp.resources(a)) * per
+			if n > maxRequests {
+				return maxRequests + 1
+			}
+		}
+	}
+	return n
+}
+
 // each calls fn for every request of the space that matters to stmts,
 // stopping when fn returns false. It reuses one EvalRequest; fn must not
 // keep it.
 func (sp *space) each(stmts []*Statement, vars bool, fn func(cc *callerCand, r *EvalRequest) bool) {
 	keys, cands := sp.freeKeys(stmts, vars)
-	ctx := make(map[string][]string, len(sp.known)+len(keys)+len(derivedKeys))
+	sp.eachBase(func(cc *callerCand, r *EvalRequest) bool {
+		idx := make([]int, len(keys))
+		for {
+			for i, k := range keys {
+				if v := cands[i][idx[i]]; v != nil {
+					r.ctx[k] = []string{*v}
+				} else {
+					delete(r.ctx, k)
+				}
+			}
+			if !fn(cc, r) {
+				return false
+			}
+			i := 0
+			for ; i < len(idx); i++ {
+				idx[i]++
+				if idx[i] < len(cands[i]) {
+					break
+				}
+				idx[i] = 0
+			}
+			if i == len(idx) {
+				return true
+			}
+		}
+	})
+}
+
+// eachBase calls fn for every caller, action and resource, with the known
+// and derived context set and no free key.
+func (sp *space) eachBase(fn func(cc *callerCand, r *EvalRequest) bool) {
+	ctx := make(map[string][]string, len(sp.known)+len(derivedKeys)+8)
 	r := &EvalRequest{ctx: ctx}
-	idx := make([]int, len(keys))
 	for ci := range sp.callers {
 		cc := &sp.callers[ci]
 		r.Caller = cc.c
@@ -164,53 +219,219 @@ func (sp *space) each(stmts []*Statement, vars bool, fn func(cc *callerCand, r *
 				for k, v := range cc.derived {
 					ctx[k] = v
 				}
-				for i := range idx {
-					idx[i] = 0
-				}
-				for {
-					for i, k := range keys {
-						if v := cands[i][idx[i]]; v != nil {
-							ctx[k] = []string{*v}
-						} else {
-							delete(ctx, k)
-						}
-					}
-					if !fn(cc, r) {
-						return
-					}
-					// next combination
-					i := 0
-					for ; i < len(idx); i++ {
-						idx[i]++
-						if idx[i] < len(cands[i]) {
-							break
-						}
-						idx[i] = 0
-					}
-					if i == len(idx) {
-						break
-					}
+				if !fn(cc, r) {
+					return
 				}
 			}
 		}
 	}
 }
 
-// anyMatch reports whether some request of the space matches the statement.
-func (sp *space) anyMatch(s *Statement, vars bool) (found bool, example *EvalRequest) {
-	sp.each([]*Statement{s}, vars, func(_ *callerCand, r *EvalRequest) bool {
+// condGroup is a set of free keys whose conditions must be decided together
+// (they are linked by policy variables), with the conditions on them.
+type condGroup struct {
+	keys  []string
+	cands [][]*string
+	conds []*Condition
+}
+
+// groups splits a statement's conditions into the ones on fixed keys and
+// groups of free keys. Conditions on different free keys are independent
+// (the Condition block is a conjunction), so "some value" and "every value"
+// are decided one group at a time, without a cross product.
+func (sp *space) groups(s *Statement, vars bool) (fixed []*Condition, groups []*condGroup) {
+	keys, cands := sp.freeKeys([]*Statement{s}, vars)
+	pos := map[string]int{}
+	for i, k := range keys {
+		pos[k] = i
+	}
+	parent := make([]int, len(keys))
+	for i := range parent {
+		parent[i] = i
+	}
+	find := func(i int) int {
+		for parent[i] != i {
+			i = parent[i]
+		}
+		return i
+	}
+	condKeys := make([][]int, len(s.Conditions))
+	for ci := range s.Conditions {
+		c := &s.Conditions[ci]
+		var ks []int
+		if i, ok := pos[c.KeyLower]; ok {
+			ks = append(ks, i)
+		}
+		if vars {
+			for _, v := range c.Values {
+				for _, m := range varRE.FindAllStringSubmatch(v, -1) {
+					k := strings.ToLower(strings.TrimSpace(strings.SplitN(m[1], ",", 2)[0]))
+					if i, ok := pos[k]; ok {
+						ks = append(ks, i)
+					}
+				}
+			}
+		}
+		for j := 1; j < len(ks); j++ {
+			parent[find(ks[j])] = find(ks[0])
+		}
+		condKeys[ci] = ks
+	}
+	byRoot := map[int]*condGroup{}
+	for i, k := range keys {
+		root := find(i)
+		g := byRoot[root]
+		if g == nil {
+			g = &condGroup{}
+			byRoot[root] = g
+			groups = append(groups, g)
+		}
+		g.keys = append(g.keys, k)
+		g.cands = append(g.cands, cands[i])
+	}
+	for ci := range s.Conditions {
+		c := &s.Conditions[ci]
+		if len(condKeys[ci]) == 0 {
+			fixed = append(fixed, c)
+			continue
+		}
+		g := byRoot[find(condKeys[ci][0])]
+		g.conds = append(g.conds, c)
+	}
+	return fixed, groups
+}
+
+// maxGroup bounds the joint enumeration of linked keys.
+const maxGroup = 1 << 16
+
+// decide answers, for one request with its free keys unset, whether some
+// (exists) or every (!exists) value of the free keys satisfies the group's
+// conditions. Too large a group answers conservatively: true for "some",
+// false for "every".
+func (g *condGroup) decide(r *EvalRequest, vars cond.Resolver, exists bool) bool {
+	total := 1
+	for _, c := range g.cands {
+		total *= len(c)
+		if total > maxGroup {
+			return exists
+		}
+	}
+	idx := make([]int, len(g.keys))
+	defer func() {
+		for _, k := range g.keys {
+			delete(r.ctx, k)
+		}
+	}()
+	for {
+		for i, k := range g.keys {
+			if v := g.cands[i][idx[i]]; v != nil {
+				r.ctx[k] = []string{*v}
+			} else {
+				delete(r.ctx, k)
+			}
+		}
+		ok := true
+		for _, c := range g.conds {
+			if !c.eval(r, vars) {
+				ok = false
+				break
+			}
+		}
+		if ok == exists {
+			return exists
+		}
+		i := 0
+		for ; i < len(idx); i++ {
+			idx[i]++
+			if idx[i] < len(g.cands[i]) {
+				break
+			}
+			idx[i] = 0
+		}
+		if i == len(idx) {
+			return !exists
+		}
+	}
+}
+
+// quantify reports whether the statement matches some request of the space
+// (exists) or every request (!exists), and an example request for "some".
+func (sp *space) quantify(s *Statement, vars bool, exists bool) (bool, *EvalRequest) {
+	fixed, groups := sp.groups(s, vars)
+	result := !exists
+	var example *EvalRequest
+	sp.eachBase(func(_ *callerCand, r *EvalRequest) bool {
 		var res cond.Resolver
 		if vars {
 			res = r
 		}
-		if ok, _ := s.matches(r, res); ok {
-			found = true
-			example = r.clone()
+		m := s.principalMatch(r) != pmNone && s.actionMatches(r.Action) && s.resourceMatches(r.Resource, res)
+		for _, c := range fixed {
+			m = m && c.eval(r, res)
+		}
+		for _, g := range groups {
+			if !m {
+				break
+			}
+			m = g.decide(r, res, exists)
+			if m && exists {
+				// Fix a witness for the example.
+				g.pin(r, res)
+			}
+		}
+		if m == exists {
+			result = exists
+			if exists {
+				example = r.clone()
+			}
 			return false
 		}
 		return true
 	})
-	return found, example
+	return result, example
+}
+
+// pin sets the group's keys to the first candidate combination that satisfies it.
+func (g *condGroup) pin(r *EvalRequest, vars cond.Resolver) {
+	idx := make([]int, len(g.keys))
+	for n := 0; n < maxGroup; n++ {
+		for i, k := range g.keys {
+			if v := g.cands[i][idx[i]]; v != nil {
+				r.ctx[k] = []string{*v}
+			} else {
+				delete(r.ctx, k)
+			}
+		}
+		ok := true
+		for _, c := range g.conds {
+			ok = ok && c.eval(r, vars)
+		}
+		if ok {
+			return
+		}
+		i := 0
+		for ; i < len(idx); i++ {
+			idx[i]++
+			if idx[i] < len(g.cands[i]) {
+				break
+			}
+			idx[i] = 0
+		}
+		if i == len(idx) {
+			return
+		}
+	}
+}
+
+// anyMatch reports whether some request of the space matches the statement.
+func (sp *space) anyMatch(s *Statement, vars bool) (bool, *EvalRequest) {
+	return sp.quantify(s, vars, true)
+}
+
+// allMatch reports whether every request of the space matches the statement.
+func (sp *space) allMatch(s *Statement, vars bool) bool {
+	ok, _ := sp.quantify(s, vars, false)
+	return ok
 }
 
 func (r *EvalRequest) clone() *EvalRequest {

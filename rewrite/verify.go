@@ -149,7 +149,7 @@ func verifySpace(f Facts, stmts []*Statement) *space {
 			services = append(services, s.Principal.Values["Service"]...)
 			for _, e := range s.Principal.Values["AWS"] {
 				c, err := ParseCaller(e)
-				if err != nil || c.Account == f.AccountID || seenPrincipal[e] {
+				if err != nil || !c.Authenticated() || c.Account == f.AccountID || seenPrincipal[e] {
 					continue
 				}
 				seenPrincipal[e] = true
@@ -211,9 +211,13 @@ func checkDelta(p, q *Policy, removed, added []*Statement, f Facts, by ExemptBy)
 		consoleOK[strings.ToLower(a)] = true
 	}
 	bucket := f.bucketARN()
+	vars := p.VarsEnabled() || q.VarsEnabled()
+	if n := sp.size(all, vars); n > maxRequests {
+		return proof, fmt.Errorf("the changed statements have too many combinations of condition values to prove exhaustively (over %d requests)", maxRequests)
+	}
 	var violation error
 	classes := map[string]bool{}
-	sp.each(all, p.VarsEnabled() || q.VarsEnabled(), func(cc *callerCand, r *EvalRequest) bool {
+	sp.each(all, vars, func(cc *callerCand, r *EvalRequest) bool {
 		proof.Requests++
 		before := anyDeny(removed, r, p.VarsEnabled())
 		after := anyDeny(added, r, q.VarsEnabled())

@@ -43,9 +43,6 @@ func parseFixOpts(c *cli.Context, std stdio) (*fixOpts, error) {
 	if !ok {
 		return nil, fail("-o %q is not an output format (use %s)", o.format, strings.Join(formats, ", "))
 	}
-	if o.format == "markdown" || o.format == "sarif" || o.format == "github" {
-		return nil, fail("-o %s is not available in this version (use text or json)", o.format)
-	}
 	by := rewrite.ExemptBy(c.String("exempt-by"))
 	if by != rewrite.ExemptByUserID && by != rewrite.ExemptByPrincipalARN {
 		return nil, fail("--exempt-by %q is not an exemption style (use userid or principal-arn)", by)
@@ -150,7 +147,7 @@ func fixFiles(c *cli.Context, std stdio, o *fixOpts, patterns, buckets []string)
 	if err != nil {
 		return err
 	}
-	pr := &printer{w: std.out, errW: std.err, format: o.format, color: o.color}
+	pr := &printer{w: std.out, errW: std.err, format: o.format, color: o.color, getenv: std.getenv}
 	code := exitOK
 	for i, f := range files {
 		opt := o.options
@@ -164,6 +161,9 @@ func fixFiles(c *cli.Context, std stdio, o *fixOpts, patterns, buckets []string)
 		r := fixFile(std, f, opt, o.mode)
 		pr.print(r)
 		code = worst(code, r.code)
+	}
+	if err := pr.finish(); err != nil {
+		return fail("%v", err)
 	}
 	return exitWith(code)
 }

@@ -117,7 +117,7 @@ func fixBuckets(c *cli.Context, std stdio, o *fixOpts, buckets []string) error {
 	if o.mode == "" && !o.yes && !std.inTTY {
 		return fail("refusing to change bucket policies without a terminal to confirm on: pass --yes to apply, or --dry-run to only look")
 	}
-	pr := &printer{w: std.out, errW: std.err, format: o.format, color: o.color}
+	pr := &printer{w: std.out, errW: std.err, format: o.format, color: o.color, getenv: std.getenv}
 	conc := c.Int("concurrency")
 	if conc < 1 {
 		return fail("--concurrency must be at least 1")
@@ -155,6 +155,9 @@ func fixBuckets(c *cli.Context, std stdio, o *fixOpts, buckets []string) error {
 		}
 		pr.print(r)
 		code = worst(code, r.code)
+	}
+	if err := pr.finish(); err != nil {
+		return fail("%v", err)
 	}
 	return exitWith(code)
 }

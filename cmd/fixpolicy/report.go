@@ -83,17 +83,33 @@ type printer struct {
 	format string
 	color  bool
 	n      int
+	all    []*report
+	getenv func(string) string
 }
 
 func (p *printer) print(r *report) {
 	p.n++
+	p.all = append(p.all, r)
 	switch p.format {
 	case "json":
 		b, _ := json.Marshal(r)
 		fmt.Fprintf(p.w, "%s\n", b)
-	default:
+	case "text":
 		p.text(r)
 	}
+}
+
+// finish writes the formats that cover every target at once.
+func (p *printer) finish() error {
+	switch p.format {
+	case "sarif":
+		return writeSARIF(p.w, p.all)
+	case "markdown":
+		return writeMarkdown(p.w, p.all)
+	case "github":
+		return writeGitHub(p.w, p.all, p.getenv)
+	}
+	return nil
 }
 
 func (p *printer) text(r *report) {

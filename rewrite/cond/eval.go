@@ -83,39 +83,46 @@ func ordered(c int, k cmpKind) bool {
 	return false
 }
 
+// matchText is the positive test for String and ARN operators.
+func matchText(info *baseInfo, p string, pHasVar bool, r string, vars Resolver) bool {
+	if pHasVar && vars != nil {
+		if info.cmp == cmpLike {
+			pat, ok := substitute(p, vars, true)
+			if !ok {
+				return false
+			}
+			if info.family == ARN {
+				return arnLike(pat, true, r)
+			}
+			return glob(pat, r, true, false)
+		}
+		lit, ok := substitute(p, vars, false)
+		if !ok {
+			return false
+		}
+		if info.cmp == cmpEqFold {
+			return foldEqual(lit, r)
+		}
+		return lit == r
+	}
+	switch info.cmp {
+	case cmpEq:
+		return p == r
+	case cmpEqFold:
+		return foldEqual(p, r)
+	}
+	if info.family == ARN {
+		return arnLike(p, false, r)
+	}
+	return glob(p, r, false, false)
+}
+
 // matchPos is the positive (un-negated) test of one policy value against one request value.
 // Ordered comparisons read "request OP policy", e.g. NumericLessThan: request < policy.
 func matchPos(info *baseInfo, p *pval, r *rval, vars Resolver) bool {
 	switch info.family {
-	case String:
-		if p.hasVar && vars != nil {
-			if info.cmp == cmpLike {
-				pat, ok := substitute(p.raw, vars, true)
-				return ok && glob(pat, r.raw, true, false)
-			}
-			lit, ok := substitute(p.raw, vars, false)
-			if !ok {
-				return false
-			}
-			if info.cmp == cmpEqFold {
-				return foldEqual(lit, r.raw)
-			}
-			return lit == r.raw
-		}
-		switch info.cmp {
-		case cmpEq:
-			return p.raw == r.raw
-		case cmpEqFold:
-			return foldEqual(p.raw, r.raw)
-		default:
-			return glob(p.raw, r.raw, false, false)
-		}
-	case ARN:
-		if p.hasVar && vars != nil {
-			pat, ok := substitute(p.raw, vars, true)
-			return ok && arnLike(pat, true, r.raw)
-		}
-		return arnLike(p.raw, false, r.raw)
+	case String, ARN:
+		return matchText(info, p.raw, p.hasVar, r.raw, vars)
 	case Bool:
 		if p.hasVar && vars != nil {
 			lit, ok := substitute(p.raw, vars, false)
@@ -203,6 +210,22 @@ func (e *evaluator) eval(req []string, present bool) bool {
 // test is the per-value test: the request value matches some policy value (OR), negated for
 // negated operators (NOR). A request value the family cannot interpret fails both ways.
 func (e *evaluator) test(v string) bool {
+	if f := e.info.family; !e.compiled && (f == String || f == ARN) {
+		// Fast path: no parsing needed.
+		if f == ARN {
+			if _, ok := arnColons(v, false); !ok {
+				return false
+			}
+		}
+		m := false
+		for _, p := range e.raw {
+			if matchText(&e.info, p, e.vars != nil && hasVar(p), v, e.vars) {
+				m = true
+				break
+			}
+		}
+		return m != e.info.negated
+	}
 	r, ok := parseRval(e.info.family, v)
 	if !ok {
 		return false
@@ -238,7 +261,16 @@ func (e *evaluator) test(v string) bool {
 // resolved matches nothing, so positive operators do not match through it and negated operators
 // do (IAM-vars).
 //
-// Eval never panics; an Operator whose Base is unknown evaluates to false.
+// Absent key: ...IfExists is true; otherwise ForAllValues is true and ForAnyValue false;
+// otherwise positive operators are false and negated ones true. Null is true when its value
+// ("true" = absent, "false" = present) describes the key. Present key: ForAllValues requires
+// every request value to pass the per-value test (true for an empty list), ForAnyValue at least
+// one; a plain operator requires exactly one request value (zero or several give false,
+// iam-semantics.md §2.4). The per-value test of a negated operator is "matches none of the
+// policy values"; a request value the family cannot interpret fails it either way.
+//
+// Eval never panics and does not allocate unless variables are substituted; an Operator whose
+// Base is unknown evaluates to false.
 func (op Operator) Eval(policyValues []string, req []string, present bool, vars Resolver) bool {
 	info, ok := op.info()
 	if !ok {

@@ -1,6 +1,7 @@
 package cond
 
 import (
+	"math/bits"
 	"unicode"
 	"unicode/utf8"
 )
@@ -91,19 +92,32 @@ func glob(p, s string, esc, fold bool) bool {
 			switch {
 			case c == '*':
 				pi++
+				if pi == len(p) {
+					return true // a trailing '*' takes the rest
+				}
 				starP, starS = pi, si
 				continue
 			case c == '?':
 				pi++
-				si += unitLen(s, si)
+				if s[si] < utf8.RuneSelf {
+					si++
+				} else {
+					si += unitLen(s, si)
+				}
 				continue
+			case c < utf8.RuneSelf && s[si] < utf8.RuneSelf && c != '\\':
+				if c == s[si] || (fold && lowerASCII(c) == lowerASCII(s[si])) {
+					pi++
+					si++
+					continue
+				}
 			default:
 				lp := pi
 				if esc && c == '\\' && pi+1 < len(p) {
 					lp = pi + 1
 				}
 				pw, sw := unitLen(p, lp), unitLen(s, si)
-				if (pw == 1 && sw == 1 && p[lp] == s[si]) || unitEq(p[lp:lp+pw], s[si:si+sw], fold) {
+				if unitEq(p[lp:lp+pw], s[si:si+sw], fold) {
 					pi = lp + pw
 					si += sw
 					continue
@@ -113,7 +127,11 @@ func glob(p, s string, esc, fold bool) bool {
 		if starP < 0 {
 			return false
 		}
-		starS += unitLen(s, starS)
+		if s[starS] < utf8.RuneSelf {
+			starS++
+		} else {
+			starS += unitLen(s, starS)
+		}
 		si, pi = starS, starP
 	}
 	for pi < len(p) && p[pi] == '*' {
@@ -377,11 +395,21 @@ func bitsetBytes(b bitset) []byte {
 	return out
 }
 
-// closeStars adds the states reachable by skipping star tokens.
+// closeStars adds the states reachable by skipping star tokens (ascending, so runs of stars
+// propagate within the pass).
 func (n *nfa) closeStars(b bitset) {
-	for i := 0; i < len(n.toks); i++ {
-		if b.has(i) && n.toks[i].kind == tStar {
-			b.set(i + 1)
+	last := len(n.toks)
+	for w := 0; w < len(b); w++ {
+		word := b[w]
+		for word != 0 {
+			i := w*64 + bits.TrailingZeros64(word)
+			word &= word - 1
+			if i < last && n.toks[i].kind == tStar {
+				b.set(i + 1)
+				if (i+1)/64 == w {
+					word |= 1 << (uint(i+1) % 64)
+				}
+			}
 		}
 	}
 }
@@ -396,18 +424,24 @@ func (n *nfa) start() bitset {
 // step computes the successor of cur on unit u into next (which is cleared first).
 func (n *nfa) step(cur, next bitset, u string) {
 	next.clear()
-	for i := 0; i < len(n.toks); i++ {
-		if !cur.has(i) {
-			continue
-		}
-		t := &n.toks[i]
-		if !t.matches(u) {
-			continue
-		}
-		if t.kind == tStar {
-			next.set(i)
-		} else {
-			next.set(i + 1)
+	last := len(n.toks)
+	for w := 0; w < len(cur); w++ {
+		word := cur[w]
+		for word != 0 {
+			i := w*64 + bits.TrailingZeros64(word)
+			word &= word - 1
+			if i >= last {
+				continue
+			}
+			t := &n.toks[i]
+			if !t.matches(u) {
+				continue
+			}
+			if t.kind == tStar {
+				next.set(i)
+			} else {
+				next.set(i + 1)
+			}
 		}
 	}
 	n.closeStars(next)

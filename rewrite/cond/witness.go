@@ -37,8 +37,8 @@ type KeyCond struct {
 // "not-a-date", "not-an-ip"; callers that know the key is always well formed may drop them).
 //
 // Exactness: W is complete whenever the conditions' families are all taken from one of the groups
-// {String, ARN, Bool, Binary, Null}, {Numeric, Null}, {Date, Null}, {IP, Null} (a key has one
-// type). When one key mixes groups (say StringLike and NumericLessThan), W is the union of the
+// {String, ARN, Bool, Binary, Null}, {Numeric, Date, Null}, {IP, Null} (a key has one type;
+// Numeric and Date meet on epoch-second keys such as aws:EpochTime). When one key mixes groups (say StringLike and NumericLessThan), W is the union of the
 // groups' witnesses, which may miss combinations. The exploration has an internal budget that
 // small policies never reach; beyond it, W is best effort.
 //
@@ -55,6 +55,7 @@ func Witnesses(conds []KeyCond) []string {
 	w.numeric()
 	w.date()
 	w.ip()
+	w.epochIntegers()
 	w.explore()
 	w.extras()
 	if len(w.out) == 0 {
@@ -141,6 +142,9 @@ func resolvedText(info baseInfo, v string, vars Resolver) (plain string, pat Pat
 // freshUnit picks a character that no String/ARN/Bool/Binary value mentions, in any case.
 func (w *witnessBuilder) freshUnit() string {
 	used := map[string]bool{":": true}
+	for _, c := range "truefalse" { // the Bool automata spell these words
+		used[string(c)] = true
+	}
 	for i, c := range w.conds {
 		for _, v := range c.Values {
 			for j := 0; j < len(v); {
@@ -509,12 +513,24 @@ func (w *witnessBuilder) numeric() {
 	rats = slices.CompactFunc(rats, func(a, b *big.Rat) bool { return a.Cmp(b) == 0 })
 	one := big.NewRat(1, 1)
 	two := big.NewRat(2, 1)
+	mixed := w.has(Date)
+	addN := func(r *big.Rat) {
+		s := ratString(r, prec)
+		w.add(s)
+		if mixed && strings.IndexByte(s, '.') < 0 {
+			// The same number spelled so that it is not also epoch seconds (aws:EpochTime).
+			w.extra = append(w.extra, s+".0")
+		}
+	}
 	for i, r := range rats {
-		w.add(ratString(new(big.Rat).Sub(r, one), prec))
-		w.add(ratString(new(big.Rat).Add(r, one), prec))
+		if s := ratString(r, prec); mixed && strings.IndexByte(s, '.') < 0 {
+			w.extra = append(w.extra, s+".0")
+		}
+		addN(new(big.Rat).Sub(r, one))
+		addN(new(big.Rat).Add(r, one))
 		if i+1 < len(rats) {
 			mid := new(big.Rat).Add(r, rats[i+1])
-			w.add(ratString(mid.Quo(mid, two), prec))
+			addN(mid.Quo(mid, two))
 		}
 	}
 	w.extra = append(w.extra, "not-a-number")
@@ -532,13 +548,24 @@ func nanosInstant(n *big.Int) instant {
 	return instant{sec: q.Int64(), nsec: int32(m.Int64())}
 }
 
-// formatInstant renders t as RFC 3339 in UTC; ok is false outside years 0000-9999.
+// formatInstant renders t as RFC 3339: in UTC for years 0000-9999, and with a ±23:59 offset for
+// the instants just outside that range that a zoned date can still express (parseDate accepts
+// offsets up to 23:59). ok is false beyond.
 func formatInstant(t instant) (string, bool) {
-	if t.sec < minEpoch || t.sec > maxEpoch {
+	off := int64(0)
+	zone := "Z"
+	switch {
+	case t.sec < minEpoch:
+		off, zone = 86340, "+23:59"
+	case t.sec > maxEpoch:
+		off, zone = -86340, "-23:59"
+	}
+	local := t.sec + off
+	if local < minEpoch || local > maxEpoch {
 		return "", false
 	}
-	days := t.sec / 86400
-	rem := t.sec % 86400
+	days := local / 86400
+	rem := local % 86400
 	if rem < 0 {
 		rem += 86400
 		days--
@@ -548,7 +575,7 @@ func formatInstant(t instant) (string, bool) {
 	if t.nsec != 0 {
 		s += strings.TrimRight(fmt.Sprintf(".%09d", t.nsec), "0")
 	}
-	return s + "Z", true
+	return s + zone, true
 }
 
 // civilFromDays is the inverse of daysFromCivil (H. Hinnant).
@@ -605,6 +632,9 @@ func (w *witnessBuilder) date() {
 		}
 	}
 	for i, t := range ts {
+		if f, ok := formatInstant(t); ok {
+			w.extra = append(w.extra, f) // ISO spelling: not also a number
+		}
 		addT(instant{sec: t.sec - 1, nsec: t.nsec})
 		addT(instant{sec: t.sec + 1, nsec: t.nsec})
 		if i+1 < len(ts) {
@@ -613,6 +643,46 @@ func (w *witnessBuilder) date() {
 		}
 	}
 	w.extra = append(w.extra, "not-a-date")
+}
+
+// epochIntegers covers keys tested by both Numeric and Date operators (aws:EpochTime): an integer
+// is then both a number and epoch seconds, so every integer cell between the combined breakpoints
+// (numbers, instants, and the ends of the epoch range) needs a representative.
+func (w *witnessBuilder) epochIntegers() {
+	if !w.has(Numeric) || !w.has(Date) {
+		return
+	}
+	points := []*big.Rat{big.NewRat(2*minEpoch-1, 2), big.NewRat(2*maxEpoch+1, 2)}
+	for i, c := range w.conds {
+		if !w.valid[i] {
+			continue
+		}
+		for _, v := range c.Values {
+			switch w.infos[i].family {
+			case Numeric:
+				if d, ok := parseDecimal(v); ok {
+					r, _ := new(big.Rat).SetString(decString(d))
+					points = append(points, r)
+				}
+			case Date:
+				if t, ok := parseDate(v); ok {
+					points = append(points, new(big.Rat).SetFrac(instantNanos(t), big.NewInt(1e9)))
+				}
+			}
+		}
+	}
+	slices.SortFunc(points, func(a, b *big.Rat) int { return a.Cmp(b) })
+	points = slices.CompactFunc(points, func(a, b *big.Rat) bool { return a.Cmp(b) == 0 })
+	one := big.NewInt(1)
+	for _, p := range points {
+		fl := new(big.Int).Quo(p.Num(), p.Denom()) // truncates toward zero
+		if p.Sign() < 0 && !p.IsInt() {
+			fl.Sub(fl, one)
+		}
+		for _, d := range []int64{-1, 0, 1, 2} {
+			w.extra = append(w.extra, new(big.Int).Add(fl, big.NewInt(d)).String())
+		}
+	}
 }
 
 // ---- IP ------------------------------------------------------------------------------------

@@ -242,14 +242,32 @@ func randDateProbe(r *rand.Rand) string {
 	case 0:
 		return datePool[r.IntN(len(datePool))]
 	case 1:
-		return []string{"x", "", "2020-02-30"}[r.IntN(3)]
+		return []string{"x", "", "2020-02-30", "0000-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00", "0000-01-01T00:00:00.5+00:01"}[r.IntN(6)]
 	}
-	sec := int64(1577836800 + r.IntN(7)-3)
+	sec := int64(1577836800 + r.IntN(7) - 3)
 	if r.IntN(3) == 0 {
 		sec = int64(r.IntN(2_000_000_000))
 	}
 	s, _ := formatInstant(instant{sec: sec, nsec: int32(r.IntN(3)) * 250_000_000})
 	return s
+}
+
+var (
+	numDateOps  = []string{"NumericLessThan", "NumericEquals", "NumericNotEquals", "DateLessThan", "DateGreaterThanEquals", "DateNotEquals", "Null"}
+	numDatePool = []string{"1577836800", "1577836800.5", "2020-01-01T00:00:00Z", "2020-01-01T00:00:00.5Z", "-62167219200", "253402300799", "1e3", "0", "-1.5", "300000000000"}
+)
+
+func randNumDateProbe(r *rand.Rand) string {
+	switch r.IntN(5) {
+	case 0:
+		return numDatePool[r.IntN(len(numDatePool))]
+	case 1:
+		return randDateProbe(r)
+	case 2:
+		return randNumProbe(r)
+	}
+	bases := []int64{1577836800, -62167219200, 253402300799, 0, 300000000000}
+	return fmt.Sprint(bases[r.IntN(len(bases))] + int64(r.IntN(7)-3))
 }
 
 var ipPool = []string{"10.0.0.0/8", "10.1.0.0/16", "203.0.113.5", "0.0.0.0/0", "2001:db8::/32", "2001:db8::1", "::/0", "::ffff:192.168.0.0/112", "::fffe:0:0/95", "192.168.0.0/24", "255.255.255.255/32", "::/128", "bad"}
@@ -291,6 +309,12 @@ func TestWitnessesProperty(t *testing.T) {
 			}
 			return datePool[r.IntN(len(datePool))]
 		}, randDateProbe},
+		{"numeric+date", numDateOps, func(r *rand.Rand, op string) string {
+			if op == "Null" {
+				return "true"
+			}
+			return numDatePool[r.IntN(len(numDatePool))]
+		}, randNumDateProbe},
 		{"ip", ipOps, func(r *rand.Rand, op string) string {
 			if op == "Null" {
 				return "true"

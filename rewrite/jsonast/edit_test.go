@@ -379,6 +379,16 @@ func TestMoveBetweenDepths(t *testing.T) {
 	}, "{\n  \"Statement\": [\n    {\n      \"Effect\": \"Deny\",\n      \"Action\": [\n        \"s3:GetObject\"\n      ]\n    }\n  ]\n}\n")
 }
 
+func TestMoveEmptySourceContainer(t *testing.T) {
+	// a copy of a source container that had no children, filled and moved
+	// one level deeper: its new layout is derived at the new depth
+	edit(t, "{\n  \"x\": {}\n}\n", func(v *Value) {
+		c := v.Get("x").Value.Clone()
+		c.Set("k", NewNumber("1"))
+		v.Set("y", NewArray(c))
+	}, "{\n  \"x\": {},\n  \"y\": [\n    {\n      \"k\": 1\n    }\n  ]\n}\n")
+}
+
 func TestReorderAndSubtreeRender(t *testing.T) {
 	src := "{\n  \"b\": [1, 2],\n  \"a\": {\n    \"x\": 1\n  }\n}"
 	edit(t, src, func(v *Value) { v.Members[0], v.Members[1] = v.Members[1], v.Members[0] },

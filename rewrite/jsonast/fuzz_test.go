@@ -55,7 +55,7 @@ func FuzzEdit(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for len(ops) >= 3 {
+		for edits := 0; len(ops) >= 3 && edits < 40; edits++ {
 			op, a, b := ops[0], int(ops[1]), int(ops[2])
 			ops = ops[3:]
 			var all []*Value
@@ -90,7 +90,7 @@ func FuzzEdit(f *testing.F) {
 			case 1:
 				nv = newNested()
 			case 2:
-				if len(all) < 2000 { // copies may double the tree
+				if len(all) < 500 { // copies may double the tree
 					nv = all[b%len(all)].Clone()
 				} else {
 					nv = NewNull()

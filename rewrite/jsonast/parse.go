@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -437,11 +438,22 @@ func (p *parser) hex4(bs int) (rune, error) {
 				_, size := utf8.DecodeRuneInString(s[j:])
 				end = j + size
 			}
-			return 0, p.errAt(bs, fmt.Sprintf("invalid escape %s in string", strconv.Quote(s[bs:end])))
+			return 0, p.errAt(bs, "invalid escape "+showEscape(s[bs:end])+" in string")
 		}
 		r = r<<4 | h
 	}
 	return r, nil
+}
+
+// showEscape quotes a bad escape sequence for a message: as written when
+// printable (`"\q"`), else Go-quoted.
+func showEscape(esc string) string {
+	for _, r := range esc {
+		if r == utf8.RuneError || !unicode.IsPrint(r) {
+			return strconv.Quote(esc)
+		}
+	}
+	return `"` + esc + `"`
 }
 
 func (p *parser) strSlow(start, i int) (string, error) {
@@ -513,7 +525,7 @@ func (p *parser) strSlow(start, i int) (string, error) {
 				_, size := utf8.DecodeRuneInString(s[i+1:])
 				end = i + 1 + size
 			}
-			return "", p.errAt(i, fmt.Sprintf("invalid escape %s in string", strconv.Quote(s[i:end])))
+			return "", p.errAt(i, "invalid escape "+showEscape(s[i:end])+" in string")
 		}
 		i += 2
 	}
@@ -579,7 +591,7 @@ func (p *parser) array() (*Value, error) {
 			n.closeWS = p.s[postStart:p.pos]
 			return p.endContainer(v, n, startLine)
 		default:
-			return nil, p.errAt(p.pos, "expected ',' or ']' after array element")
+			return nil, p.errAt(p.pos, "expected ',' or ']' after array element"+p.quoteHint(e))
 		}
 	}
 }
@@ -686,9 +698,23 @@ func (p *parser) object() (*Value, error) {
 			n.closeWS = p.s[postStart:p.pos]
 			return p.endContainer(v, n, startLine)
 		default:
-			return nil, p.errAt(p.pos, "expected ',' or '}' after object member")
+			return nil, p.errAt(p.pos, "expected ',' or '}' after object member"+p.quoteHint(val))
 		}
 	}
+}
+
+// quoteHint explains the common case of a string missing its closing quote:
+// the string prev then ends at what was meant as the next opening quote, and
+// the next token's text follows directly.
+func (p *parser) quoteHint(prev *Value) string {
+	if prev.Kind != String || p.pos >= len(p.s) || p.pos != prev.node.end {
+		return ""
+	}
+	c := p.s[p.pos]
+	if c == '_' || c == '$' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' {
+		return " (is a string missing its closing quote?)"
+	}
+	return ""
 }
 
 // endContainer finishes a container whose closing bracket is at p.pos.

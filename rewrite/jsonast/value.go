@@ -1,16 +1,3 @@
-// Package jsonast is a lossless JSON layer for minimal, style-preserving
-// rewrites of JSON documents (AWS bucket policies in particular).
-//
-// Parse builds a mutable tree of *Value that remembers key order, number
-// literals as written, the original source text of every value and the
-// whitespace layout of every container. Callers mutate the tree directly
-// (change Str, append to Members/Elems, replace a Member's Value, ...) and
-// call Render, which writes back every unchanged value byte-for-byte and
-// renders the changed parts in the document's own style.
-//
-// Trees must be acyclic. Values may be shared between trees or moved
-// between positions; layout is taken from where a value came from only when
-// it is rendered in its original container.
 package jsonast
 
 import "strings"
