@@ -15,7 +15,6 @@ package awsapi
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/url"
 	"sync"
@@ -131,8 +130,8 @@ func New(ctx context.Context, opts Options) (*Clients, error) {
 	if opts.EndpointURL != "" {
 		u, err := url.Parse(opts.EndpointURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, &Error{Op: "config:EndpointURL", Code: "InvalidEndpoint", Kind: Other,
-				Msg: fmt.Sprintf("%q is not an http(s) URL such as http://127.0.0.1:5000", opts.EndpointURL), Err: err}
+			return nil, &Error{Op: "config:EndpointURL", Resource: opts.EndpointURL, Code: "InvalidEndpoint", Kind: Other,
+				Msg: "not an http(s) URL", Err: err}
 		}
 	}
 	var lopts []func(*config.LoadOptions) error

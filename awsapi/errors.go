@@ -182,6 +182,9 @@ func (e *Error) Error() string {
 	case Canceled:
 		return fmt.Sprintf("%s%s was canceled", e.Op, on)
 	}
+	if e.Code == "InvalidEndpoint" {
+		return fmt.Sprintf("invalid endpoint URL %q: use an http(s) URL such as http://127.0.0.1:5000 (--endpoint-url, AWS_ENDPOINT_URL)", e.Resource)
+	}
 	if e.Code != "" && e.Code != Other.String() {
 		return fmt.Sprintf("%s%s failed: %s: %s", e.Op, on, e.Code, e.Msg)
 	}
@@ -542,5 +545,5 @@ func configError(profile string, err error) *Error {
 		}
 		return &Error{Op: "config:LoadDefaultConfig", Resource: name, Code: "ProfileNotFound", Kind: NoCredentials, Msg: err.Error(), Err: err}
 	}
-	return &Error{Op: "config:LoadDefaultConfig", Code: Other.String(), Kind: Other, Msg: "loading the AWS configuration: " + err.Error(), Err: err}
+	return &Error{Op: "config:LoadDefaultConfig", Code: Other.String(), Kind: Other, Msg: err.Error(), Err: err}
 }

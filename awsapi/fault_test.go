@@ -455,10 +455,8 @@ func TestFaultProfileNotFound(t *testing.T) {
 func TestFaultBadEndpointURL(t *testing.T) {
 	awstest.TestEnv(t)
 	_, err := awsapi.New(context.Background(), awsapi.Options{EndpointURL: "127.0.0.1:5000"})
-	e := asError(t, err)
-	if !strings.Contains(e.Error(), "is not an http(s) URL") {
-		t.Errorf("message: %s", e)
-	}
+	wantKind(t, err, awsapi.Other)
+	wantMessage(t, err, `invalid endpoint URL "127.0.0.1:5000": use an http(s) URL such as http://127.0.0.1:5000 (--endpoint-url, AWS_ENDPOINT_URL)`)
 }
 
 func TestFaultRegionDefault(t *testing.T) {
@@ -690,8 +688,17 @@ func TestFaultRoleAndIdentity(t *testing.T) {
 	if err != nil || strings.Join(got, ",") != strings.Join(arns, ",") {
 		t.Errorf("ListAttachedRolePolicies: %d ARNs, %v", len(got), err)
 	}
-	if n := fs.Count("iam:ListAttachedRolePolicies"); n != 2 {
-		t.Errorf("%d pages, want 2", n)
+	pages := map[string]bool{}
+	for _, r := range fs.Requests("iam:ListAttachedRolePolicies") {
+		if r.Response == http.StatusOK {
+			pages[r.Form.Get("Marker")] = true
+		}
+	}
+	if len(pages) != 2 {
+		for _, r := range fs.Requests("iam:ListAttachedRolePolicies") {
+			t.Logf("request %d: %v -> %d", r.N, r.Form, r.Response)
+		}
+		t.Errorf("%d pages, want 2", len(pages))
 	}
 
 	id, err := c.CallerIdentity(ctx)
@@ -811,5 +818,22 @@ func TestErrorHelpers(t *testing.T) {
 		if s := k.String(); s == "" || strings.HasPrefix(s, "kind(") {
 			t.Errorf("Kind %d has no name", int(k))
 		}
+	}
+}
+
+func TestFaultMaxAttemptsFromEnvironment(t *testing.T) {
+	fs := awstest.NewFaultServer(t)
+	fs.CreateBucket("b", "")
+	fs.Fail("s3:GetBucketVersioning", awstest.Fault{Status: 503, Code: "ServiceUnavailable"})
+	awstest.TestEnv(t)
+	t.Setenv("AWS_MAX_ATTEMPTS", "2")
+	c, err := awsapi.New(context.Background(), fs.Options()) // Options.MaxAttempts = 0
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.GetBucketVersioning(context.Background(), "b")
+	e := wantKind(t, err, awsapi.ServerError)
+	if c.MaxAttempts() != 2 || e.Attempts != 2 || fs.Count("s3:GetBucketVersioning") != 2 {
+		t.Errorf("MaxAttempts %d, error attempts %d, server saw %d; want 2", c.MaxAttempts(), e.Attempts, fs.Count("s3:GetBucketVersioning"))
 	}
 }

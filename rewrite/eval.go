@@ -319,3 +319,13 @@ func fmtValues(v []string) string {
 	}
 	return "[" + strings.Join(q, ", ") + "]"
 }
+
+// Reset is a temporary baseline helper.
+func (r *EvalRequest) Reset(q Request) error {
+	p, err := Prepare(q)
+	if err != nil {
+		return err
+	}
+	*r = *p
+	return nil
+}

@@ -16,6 +16,7 @@ import (
 // mention it) and absence: so "for some value" and "for every value" over a
 // free key reduce to a finite check.
 type space struct {
+	catalogue []string // every S3 action the catalogue knows (for summaries)
 	callers   []callerCand
 	actions   []string
 	resources func(action string) []string
@@ -26,11 +27,13 @@ type space struct {
 // callerCand is one principal of a space, with the context keys that follow
 // from who it is.
 type callerCand struct {
-	c       Caller
-	derived map[string][]string // aws:userid, aws:principalarn, ... (absent when missing)
-	label   string
-	backup  bool // a session of the backup role
-	account bool // a principal of the bucket owner's account
+	c         Caller
+	derived   map[string][]string // aws:userid, aws:principalarn, ... (absent when missing)
+	label     string
+	class     string // the class it is summarised under, when not the default
+	backup    bool // a session of the backup role
+	recreated bool // a session of a re-created role of the backup role's name
+	account   bool // a principal of the bucket owner's account
 }
 
 // derivedKeys are the context keys a callerCand fixes.

@@ -88,12 +88,12 @@ type Role struct {
 // Caller is what sts:GetCallerIdentity answers.
 type Caller struct{ Account, Arn, UserID string }
 
-// Fault is an injected failure. Exactly one of Status, Reset, or Delay alone is used:
-//   - Status (with Code and Message): answer with that AWS error in the operation's
-//     protocol (S3 XML, query XML, or JSON).
-//   - Reset: close the connection with a TCP RST before answering.
-//   - Delay: wait that long (or until the client gives up) before doing the rest;
-//     with no Status or Reset, answer normally afterwards.
+// Fault is an injected failure, applied in this order:
+//   - Delay: first wait that long (or until the client gives up);
+//   - Reset: then close the connection with a TCP RST, or
+//   - Status (with Code and Message): then answer with that AWS error in the
+//     operation's protocol (S3 XML, query XML or JSON), plus Header;
+//   - with neither Reset nor Status, answer normally after the delay.
 //
 // Times is how many requests the fault applies to; 0 means all of them. Faults of
 // one operation are used in the order they were added.

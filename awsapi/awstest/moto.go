@@ -54,25 +54,34 @@ func StartMoto(t testing.TB) string {
 }
 
 var shared struct {
-	once sync.Once
-	p    *motoProc
-	err  error
+	mu      sync.Mutex
+	started bool
+	p       *motoProc
+	err     error
 }
 
 // SharedMoto returns the endpoint of one moto_server shared by the whole test
-// binary, started on first use. Call Moto.Reset between tests that need a clean
-// state. Stop it from TestMain with StopSharedMoto; if that is not done, moto
-// still exits when the test binary does (a watchdog shell waits on a pipe from it).
+// binary, started on first use. Tests that need a clean state call Moto.Reset
+// (or use names of their own). Stop it from TestMain with StopSharedMoto; if that
+// is not done, moto still exits when the test binary does (a watchdog shell
+// waits on a pipe from it).
 func SharedMoto(t testing.TB) string {
 	t.Helper()
-	shared.once.Do(func() { shared.p, shared.err = startMoto() })
-	if shared.err != nil {
-		motoFail(t, shared.err)
+	shared.mu.Lock()
+	if !shared.started {
+		shared.p, shared.err = startMoto()
+		shared.started = true
 	}
-	return shared.p.endpoint
+	p, err := shared.p, shared.err
+	shared.mu.Unlock()
+	if err != nil {
+		motoFail(t, err)
+	}
+	return p.endpoint
 }
 
-// StopSharedMoto stops the shared moto_server, if one was started.
+// StopSharedMoto stops the shared moto_server, if one was started; a later
+// SharedMoto starts a new one.
 //
 //	func TestMain(m *testing.M) {
 //		code := m.Run()
@@ -80,9 +89,12 @@ func SharedMoto(t testing.TB) string {
 //		os.Exit(code)
 //	}
 func StopSharedMoto() {
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
 	if shared.p != nil {
 		shared.p.stop()
 	}
+	shared.started, shared.p, shared.err = false, nil, nil
 }
 
 func motoFail(t testing.TB, err error) {

@@ -164,6 +164,7 @@ Exit codes: 0 nothing to do, dry-run shown, or applied and verified; 1 error;
 		Action: func(c *cli.Context) error { return fixAction(c, std) },
 		Commands: []*cli.Command{
 			simulateCommand(std),
+			diffCommand(std),
 		},
 	}
 	return app

@@ -11,10 +11,13 @@
 // differs from AWS's documentation, this package follows AWS; the tests say so case by case.
 //
 // The package performs no I/O and keeps no global mutable state; every function is safe for
-// concurrent use. It refuses nothing silently: malformed policy values simply match nothing during
-// evaluation, and [Operator.Validate] reports them.
+// concurrent use. Malformed policy values match nothing during evaluation; [Operator.Validate]
+// reports them.
 //
-// # Decisions where AWS documentation is silent
+// # Semantic decisions
+//
+// Where AWS documentation is silent or ambiguous, this package decides as follows (each decision
+// has a test that says so):
 //
 //   - A request value that cannot be interpreted by the operator's family (a non-number for
 //     Numeric*, a non-date for Date*, a non-IP for IpAddress/NotIpAddress, a value without six
@@ -35,4 +38,10 @@
 //   - Bool and Null values compare ASCII-case-insensitively ("TRUE" = "true").
 //   - ARN segments partition/service/region/account are matched case-sensitively (UNCONFIRMED
 //     in AWS docs; iam-simulate folds case there).
+//   - Resource matching follows IAM-resource: a '*' that ends one of the first five ARN segments
+//     may expand across ':' (so "arn:aws:s3:*" covers every S3 ARN); other wildcards stay within
+//     their segment. ArnLike conditions never cross parts (IAM-operators' ARN example).
+//   - Values substituted for policy variables match literally inside patterns (a tag value
+//     "a*" is not a wildcard), as with ${*} and ${?}.
+//   - Numbers are [+-]digits[.digits], compared exactly; exponents are not numbers.
 package cond

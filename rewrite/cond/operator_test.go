@@ -99,6 +99,9 @@ func TestHandBuiltOperator(t *testing.T) {
 	if !op.Eval([]string{"a*"}, []string{"b"}, true, nil) {
 		t.Error("hand-built StringNotLike should evaluate from Base")
 	}
+	if c := op.Compile([]string{"a*"}); c.Operator() != op || !c.Eval([]string{"b"}, true, nil) {
+		t.Error("Compiled.Operator / Eval")
+	}
 	bad := Operator{Name: "Nope", Base: "Nope"}
 	if bad.Eval([]string{"a"}, []string{"a"}, true, nil) || bad.Compile([]string{"a"}).Eval([]string{"a"}, true, nil) {
 		t.Error("unknown operator must evaluate false")
