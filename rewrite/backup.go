@@ -155,6 +155,9 @@ func (f Facts) objectARNs(policies ...*Policy) []string {
 	var pats []string
 	for _, p := range policies {
 		for _, s := range p.Statements {
+			if !s.IsDeny() {
+				continue // only Deny statements can block AWS Backup
+			}
 			for _, r := range s.Resources {
 				if strings.HasPrefix(r, prefix) || strings.HasPrefix(r, "arn:"+f.partition()+":s3:::*") || r == "*" {
 					pats = append(pats, r)

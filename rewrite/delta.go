@@ -71,17 +71,17 @@ func Delta(a, b *Policy, opt DeltaOptions) (*DeltaResult, error) {
 	if len(removed) == 0 && len(added) == 0 && a.VarsEnabled() == b.VarsEnabled() {
 		return res, nil
 	}
-	changed := append(append([]*Statement{}, removed...), added...)
 	if a.VarsEnabled() != b.VarsEnabled() {
 		// The Version decides how every "${...}" reads: all statements count.
-		changed = append(append([]*Statement{}, a.Statements...), b.Statements...)
+		removed, added = a.Statements, b.Statements
 	}
+	changed := append(append([]*Statement{}, removed...), added...)
 	sp := deltaSpace(opt, changed)
 	vars := a.VarsEnabled() || b.VarsEnabled()
 	if n := sp.size(changed, vars); n > maxRequests {
 		return nil, fmt.Errorf("the differing statements have too many combinations of condition values to compare exhaustively (over %d requests)", maxRequests)
 	}
-	remaining := remainingKeys(a, b, changed, vars)
+	um := newUnmasker(a, b, removed, added, opt.Owner, remainingKeys(a, b, changed, vars))
 	var raws []rawChange
 	changedKeys, changedCands := sp.freeKeys(changed, vars)
 	sp.each(changed, vars, func(cc *callerCand, r *EvalRequest) bool {
@@ -90,7 +90,7 @@ func Delta(a, b *Policy, opt DeltaOptions) (*DeltaResult, error) {
 		if !contributionDiffers(removed, added, a, b, r) {
 			return true
 		}
-		da, db, ex := unmask(a, b, r, opt.Owner, remaining)
+		da, db, ex := um.unmask(r)
 		if da == db {
 			return true
 		}
@@ -593,48 +593,117 @@ func remainingKeys(a, b *Policy, changed []*Statement, vars bool) map[string][]*
 	return out
 }
 
-// unmask decides the request under both policies. When the decisions agree
+// unmasker decides a request under both policies. When the decisions agree
 // only because an unchanged statement matches, it looks for values of the
 // keys that only unchanged statements use that stop those statements from
-// matching, so that the difference shows. It returns the decisions and the
-// request it settled on.
-func unmask(a, b *Policy, r *EvalRequest, owner string, remaining map[string][]*string) (Decision, Decision, *EvalRequest) {
-	da, db := a.Decide(r, owner).Decision, b.Decide(r, owner).Decision
-	if da != db || len(remaining) == 0 {
+// matching, so that the difference shows. The last assignment that worked
+// is tried first: most requests are masked by the same statements.
+type unmasker struct {
+	a, b      *Policy
+	common    []*Statement // statements of a that b has too
+	removed   []*Statement
+	added     []*Statement
+	owner     string
+	remaining map[string][]*string
+	keys      []string
+	last      map[string]*string // key -> value (nil: absent)
+}
+
+func newUnmasker(a, b *Policy, removed, added []*Statement, owner string, remaining map[string][]*string) *unmasker {
+	u := &unmasker{a: a, b: b, removed: removed, added: added, owner: owner, remaining: remaining}
+	gone := map[*Statement]bool{}
+	for _, s := range removed {
+		gone[s] = true
+	}
+	for _, s := range a.Statements {
+		if !gone[s] {
+			u.common = append(u.common, s)
+		}
+	}
+	for k := range remaining {
+		u.keys = append(u.keys, k)
+	}
+	sort.Strings(u.keys)
+	return u
+}
+
+// decide evaluates the shared statements once and each policy's own
+// statements on top: the same decisions as Decide on each policy.
+func (u *unmasker) decide(r *EvalRequest) (Decision, Decision) {
+	cd, ca := contribution(u.common, u.a, r)
+	rd, ra := contribution(u.removed, u.a, r)
+	ad, aa := contribution(u.added, u.b, r)
+	return combine(cd || rd, max(ca, ra), r, u.owner), combine(cd || ad, max(ca, aa), r, u.owner)
+}
+
+// combine turns matched Deny and the strongest matched Allow into a
+// decision, as Policy.Decide does.
+func combine(deny bool, allow principalMatch, r *EvalRequest, owner string) Decision {
+	switch {
+	case deny:
+		return Deny
+	case allow == pmExact, allow == pmAccount && !(owner != "" && r.Caller.Account == owner):
+		return Allow
+	}
+	return None
+}
+
+// matching counts the statements of either policy that match the request.
+func (u *unmasker) matching(r *EvalRequest) int {
+	n := 0
+	count := func(set []*Statement, p *Policy) {
+		vars := p.resolver(r)
+		for _, s := range set {
+			if ok, _ := s.matches(r, vars); ok {
+				n++
+			}
+		}
+	}
+	count(u.common, u.a)
+	count(u.removed, u.a)
+	count(u.added, u.b)
+	return n
+}
+
+// unmask returns the decisions and the request it settled on.
+func (u *unmasker) unmask(r *EvalRequest) (Decision, Decision, *EvalRequest) {
+	da, db := u.decide(r)
+	if da != db || len(u.keys) == 0 {
 		return da, db, r.clone()
 	}
 	w := r.clone()
-	keys := make([]string, 0, len(remaining))
-	for k := range remaining {
-		keys = append(keys, k)
+	if u.last != nil {
+		for k, v := range u.last {
+			setCtx(w, k, v)
+		}
+		if da, db := u.decide(w); da != db {
+			return da, db, w
+		}
+		w = r.clone()
 	}
-	sort.Strings(keys)
 	// Greedy: try each key's values in turn, keep a value when it makes the
 	// decisions differ or stops an unchanged statement from matching.
+	chosen := map[string]*string{}
 	for round := 0; round < 3; round++ {
-		for _, k := range keys {
+		for _, k := range u.keys {
 			orig, had := w.ctx[k]
 			best := -1
-			base := matchingCount(a, b, w)
-			for i, v := range remaining[k] {
-				if v == nil {
-					delete(w.ctx, k)
-				} else {
-					w.ctx[k] = []string{*v}
-				}
-				da, db = a.Decide(w, owner).Decision, b.Decide(w, owner).Decision
-				if da != db {
+			base := u.matching(w)
+			for i, v := range u.remaining[k] {
+				setCtx(w, k, v)
+				if da, db := u.decide(w); da != db {
+					chosen[k] = v
+					u.last = chosen
 					return da, db, w
 				}
-				if n := matchingCount(a, b, w); n < base {
+				if n := u.matching(w); n < base {
 					base, best = n, i
 				}
 			}
 			switch {
-			case best >= 0 && remaining[k][best] != nil:
-				w.ctx[k] = []string{*remaining[k][best]}
 			case best >= 0:
-				delete(w.ctx, k)
+				setCtx(w, k, u.remaining[k][best])
+				chosen[k] = u.remaining[k][best]
 			case had:
 				w.ctx[k] = orig
 			default:
@@ -645,17 +714,12 @@ func unmask(a, b *Policy, r *EvalRequest, owner string, remaining map[string][]*
 	return da, da, r.clone()
 }
 
-func matchingCount(a, b *Policy, r *EvalRequest) int {
-	n := 0
-	for _, p := range []*Policy{a, b} {
-		vars := p.resolver(r)
-		for _, s := range p.Statements {
-			if ok, _ := s.matches(r, vars); ok {
-				n++
-			}
-		}
+func setCtx(r *EvalRequest, k string, v *string) {
+	if v == nil {
+		delete(r.ctx, k)
+	} else {
+		r.ctx[k] = []string{*v}
 	}
-	return n
 }
 
 func (r *EvalRequest) request() Request {
