@@ -109,6 +109,10 @@ func FixPolicy(p *Policy, src []byte, opt Options) (*Result, error) {
 		node  *jsonast.Value
 	}
 	var inserts []pending
+	usedSids := map[string]bool{}
+	for _, s := range q.Statements {
+		usedSids[s.Sid] = true
+	}
 	for _, b := range an.Blocks {
 		s := b.Stmt
 		qs := q.Statements[s.Index]
@@ -139,11 +143,9 @@ func FixPolicy(p *Policy, src []byte, opt Options) (*Result, error) {
 					if base == "" {
 						base = fmt.Sprintf("Statement%d", s.Index+1)
 					}
-					sid := uniqueSid(q, base+"ConsoleRead")
+					sid := uniqueSid(usedSids, base+"ConsoleRead")
 					n := splitConsole(orig, sid, b.ConsoleActions, f)
 					inserts = append(inserts, pending{after: qs.Node, node: n})
-					// Reserve the Sid for later statements.
-					q.Statements = append(q.Statements, &Statement{Sid: sid, HasSid: true})
 					fmt.Fprintf(&para, " Fix: %s stops covering %s, and a new statement %q denies exactly those reads on the bucket under the same conditions, except to principals of account %s; nothing changes for anyone else.",
 						s.Label(), joinList(b.ConsoleActions, 2), sid, f.AccountID)
 					if len(expanded) > 0 {

@@ -211,8 +211,9 @@ func coveredBy(action string, patterns []string, self string, drop []string) boo
 	return false
 }
 
-// uniqueSid returns an alphanumeric Sid based on base that no statement uses.
-func uniqueSid(p *Policy, base string) string {
+// uniqueSid returns an alphanumeric Sid based on base that is not in used,
+// and marks it used.
+func uniqueSid(used map[string]bool, base string) string {
 	var b strings.Builder
 	for _, r := range base {
 		if r < 128 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
@@ -220,19 +221,11 @@ func uniqueSid(p *Policy, base string) string {
 		}
 	}
 	name := b.String()
-	used := map[string]bool{}
-	for _, s := range p.Statements {
-		used[s.Sid] = true
+	for i := 2; used[name]; i++ {
+		name = fmt.Sprintf("%s%d", b.String(), i)
 	}
-	if !used[name] {
-		return name
-	}
-	for i := 2; ; i++ {
-		n := fmt.Sprintf("%s%d", name, i)
-		if !used[n] {
-			return n
-		}
-	}
+	used[name] = true
+	return name
 }
 
 // statementArray returns the Statement array, turning a single statement
