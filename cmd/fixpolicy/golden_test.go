@@ -3,12 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/fixpolicy/fixpolicy/awsapi"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under fixtures/")
@@ -66,6 +71,14 @@ func checkGolden(t *testing.T, path string, got []byte) {
 // TestGoldenFixtures runs the dry-run report of every fixture and its
 // --write result against the golden files want.txt and want.policy.json.
 func TestGoldenFixtures(t *testing.T) {
+	// --role-id and --account-id make every fixture run offline: any AWS
+	// client being built is a failure.
+	old := newClients
+	defer func() { newClients = old }()
+	newClients = func(context.Context, *cli.Context) (*awsapi.Clients, error) {
+		t.Errorf("an offline run tried to build AWS clients")
+		return nil, errors.New("offline")
+	}
 	for _, dir := range fixtureDirs(t) {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			t.Chdir(dir)
