@@ -65,8 +65,8 @@ func exitWith(code int) error { return &exitErr{code: code} }
 func run(ctx context.Context, args []string, std stdio) int {
 	if std.getenv == nil {
 		std.getenv = os.Getenv
-		std.outTTY = isTerminal(std.out)
-		std.inTTY = isTerminal(std.in)
+		std.outTTY = isInteractive(std.out)
+		std.inTTY = isInteractive(std.in)
 	}
 	app := newApp(std)
 	args = reorderArgs(app, args)
@@ -157,7 +157,9 @@ Exit codes: 0 nothing to do, dry-run shown, or applied and verified; 1 error;
 		Writer:          std.out,
 		ErrWriter:       std.err,
 		HideHelpCommand: true,
-		ExitErrHandler:  func(*cli.Context, error) {},
+		// File and bucket names may contain commas: repeat the flag instead.
+		DisableSliceFlagSeparator: true,
+		ExitErrHandler:            func(*cli.Context, error) {},
 		OnUsageError: func(c *cli.Context, err error, _ bool) error {
 			return fail("%v (see fixpolicy --help)", err)
 		},
@@ -165,6 +167,8 @@ Exit codes: 0 nothing to do, dry-run shown, or applied and verified; 1 error;
 		Commands: []*cli.Command{
 			simulateCommand(std),
 			diffCommand(std),
+			doctorCommand(std),
+			rollbackCommand(std),
 		},
 	}
 	return app

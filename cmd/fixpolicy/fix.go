@@ -179,11 +179,15 @@ func fixFile(std stdio, path string, opt rewrite.Options, mode string) *report {
 		src, err = os.ReadFile(path)
 	}
 	if err != nil {
-		return errorReport(name, fmt.Errorf("cannot read the policy: %v", unwrapPathError(err)))
+		r := errorReport(name, fmt.Errorf("cannot read the policy: %v", unwrapPathError(err)))
+		r.file = path
+		return r
 	}
 	res, err := rewrite.Fix(src, opt)
 	if err != nil {
-		return errorReport(name, err)
+		r := errorReport(name, err)
+		r.file, r.source = path, src
+		return r
 	}
 	r := fromResult(name, res, name)
 	r.file = path

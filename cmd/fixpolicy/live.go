@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/fixpolicy/fixpolicy/awsapi"
 	"github.com/fixpolicy/fixpolicy/rewrite"
+	"github.com/fixpolicy/fixpolicy/rewrite/udiff"
 )
 
 // newClients is replaced in tests.
@@ -49,16 +52,19 @@ func resolveFacts(c *cli.Context, o *fixOpts) (rewrite.Facts, error) {
 func resolveFactsWith(s *session, o *fixOpts) (rewrite.Facts, error) {
 	f := o.options.Facts
 	ctx := s.c.Context
-	if f.RoleID == "" || (o.options.ExemptBy == rewrite.ExemptByPrincipalARN && f.RoleARN == "") {
+	// --role-id and --account-id together mean offline: no AWS call at all
+	// (the role ARN for --exempt-by principal-arn then follows from --role-name).
+	if f.RoleID == "" || (o.options.ExemptBy == rewrite.ExemptByPrincipalARN && f.RoleARN == "" && f.AccountID == "") {
 		cl, err := s.get()
 		if err != nil {
 			return f, fail("%v", err)
 		}
 		role, err := cl.GetRole(ctx, o.roleName)
 		if err != nil {
-			if f.RoleID == "" {
+			if f.RoleID == "" || !awsapi.IsNotFound(err) && !awsapi.IsAccessDenied(err) {
 				return f, fail("%v", err)
 			}
+			// --role-id was given: the ARN is derived from --role-name.
 		} else {
 			if f.RoleID == "" {
 				f.RoleID = role.RoleID
@@ -83,133 +89,244 @@ func resolveFactsWith(s *session, o *fixOpts) (rewrite.Facts, error) {
 	return f, nil
 }
 
+// errNoConfirm is the refusal when a change needs confirming and there is no
+// terminal to ask on.
+const errNoConfirm = "refusing to change bucket policies without a terminal to confirm on: pass --yes to apply, or --dry-run to only look"
+
+// target is one bucket to process, with its region when known (from ListBuckets).
+type target struct {
+	name, region string
+}
+
+// outcome is the result of analysing (and maybe applying to) one bucket.
+type outcome struct {
+	r   *report
+	res *rewrite.Result
+	cl  *awsapi.Clients
+}
+
 func fixBuckets(c *cli.Context, std stdio, o *fixOpts, buckets []string) error {
+	all := c.Bool("all-buckets")
+	if all && len(buckets) > 0 {
+		return fail("--all-buckets and --bucket are exclusive: pick one")
+	}
+	for _, b := range buckets {
+		if !validBucketName(b) {
+			return fail("--bucket %q is not a bucket name (give the name only, e.g. my-bucket, not s3://my-bucket or an ARN)", b)
+		}
+	}
+	conc := c.Int("concurrency")
+	if conc < 1 {
+		return fail("--concurrency must be at least 1 (got %d)", conc)
+	}
 	s := &session{c: c}
 	cl, err := s.get()
 	if err != nil {
 		return fail("%v", err)
 	}
-	if c.Bool("all-buckets") {
-		if len(buckets) > 0 {
-			return fail("--all-buckets and --bucket are exclusive")
-		}
-		list, err := cl.ListBuckets(c.Context)
+	ctx := c.Context
+	var targets []target
+	if all {
+		list, err := cl.ListBuckets(ctx)
 		if err != nil {
-			return fail("%v", err)
+			return fail("listing the account's buckets: %v", err)
 		}
 		for _, b := range list {
-			buckets = append(buckets, b.Name)
+			targets = append(targets, target{b.Name, b.Region})
 		}
-		if len(buckets) == 0 {
+		if len(targets) == 0 {
 			fmt.Fprintln(std.err, "fixpolicy: the account has no buckets")
 			return nil
 		}
-	}
-	for _, b := range buckets {
-		if b == "" || strings.ContainsAny(b, "/: ") {
-			return fail("--bucket %q is not a bucket name (give the name only, e.g. my-bucket, not s3://my-bucket or an ARN)", b)
+	} else {
+		seen := map[string]bool{}
+		for _, b := range buckets {
+			if !seen[b] {
+				seen[b] = true
+				targets = append(targets, target{name: b})
+			}
 		}
 	}
 	facts, err := resolveFactsWith(s, o)
 	if err != nil {
 		return err
 	}
-	if o.mode == "" && !o.yes && !std.inTTY {
-		return fail("refusing to change bucket policies without a terminal to confirm on: pass --yes to apply, or --dry-run to only look")
-	}
 	pr := &printer{w: std.out, errW: std.err, format: o.format, color: o.color, getenv: std.getenv}
-	conc := c.Int("concurrency")
-	if conc < 1 {
-		return fail("--concurrency must be at least 1")
+	backupDir := c.String("backup-dir")
+
+	apply := o.mode == ""
+	prompt := apply && !o.yes && std.inTTY
+	noConfirm := apply && !o.yes && !std.inTTY
+
+	var prog *progress
+	if len(targets) > 1 && !prompt && isInteractive(std.err) {
+		prog = newProgress(std.err, len(targets))
 	}
-	reports := make([]*report, len(buckets))
-	// Analyse concurrently; confirm and apply one at a time, in order.
-	var wg sync.WaitGroup
+	// Each bucket is analysed (and, with --yes, patched) by its own worker;
+	// the reports are printed in the buckets' order as soon as they are ready.
+	// With a prompt, the confirmations and writes are made one at a time, in order.
+	outs := make(chan struct {
+		i int
+		o outcome
+	}, len(targets))
 	sem := make(chan struct{}, conc)
-	type analysed struct {
-		res *rewrite.Result
-		cl  *awsapi.Clients
-	}
-	results := make([]analysed, len(buckets))
-	for i, b := range buckets {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			r, res, bcl := analyseBucket(c.Context, cl, b, facts, o.options)
-			reports[i], results[i] = r, analysed{res, bcl}
-		}()
-	}
-	wg.Wait()
-	code := exitOK
-	for i, r := range reports {
-		if r.Status == statusNeedsChange {
-			switch o.mode {
-			case "check":
-				r.code = exitChanges
-			case "dry-run":
-			default:
-				applyBucket(c.Context, std, o, pr, results[i].cl, r, results[i].res, facts, c.String("backup-dir"))
-			}
+	go func() {
+		var wg sync.WaitGroup
+		for i, t := range targets {
+			sem <- struct{}{}
+			wg.Add(1)
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				out := analyseTarget(ctx, cl, t, facts, o.options)
+				if out.r.Status == statusNeedsChange && apply && o.yes {
+					applyBucket(ctx, out.cl, out.r, out.res, facts, backupDir)
+				}
+				outs <- struct {
+					i int
+					o outcome
+				}{i, out}
+			}()
 		}
-		pr.print(r)
-		code = worst(code, r.code)
+		wg.Wait()
+		close(outs)
+	}()
+
+	var in *bufio.Reader
+	if prompt {
+		in = bufio.NewReader(std.in)
+	}
+	code := exitOK
+	pending := map[int]outcome{}
+	next := 0
+	for got := range outs {
+		pending[got.i] = got.o
+		prog.add(1)
+		for {
+			out, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			next++
+			r := out.r
+			if r.Status == statusNeedsChange {
+				switch {
+				case o.mode == "check":
+					r.code = exitChanges
+				case noConfirm:
+					r.code, r.Error = exitError, "not applied: there is no terminal to confirm on; pass --yes to apply"
+					r.Steps = append(r.Steps, "not applied: no terminal to confirm on (pass --yes to apply)")
+				case prompt:
+					confirmAndApply(ctx, std, in, pr, out, facts, backupDir)
+					code = worst(code, r.code)
+					continue
+				}
+			}
+			prog.clear()
+			pr.print(r)
+			prog.draw()
+			code = worst(code, r.code)
+		}
+	}
+	prog.done()
+	if pr.format == "text" && (all || len(targets) > 1) {
+		pr.summary()
 	}
 	if err := pr.finish(); err != nil {
 		return fail("%v", err)
 	}
+	if noConfirm && code == exitError {
+		for _, r := range pr.all {
+			if r.Status == statusNeedsChange {
+				return &exitErr{code: exitError, msg: errNoConfirm}
+			}
+		}
+	}
 	return exitWith(code)
+}
+
+// validBucketName rejects what is clearly not a bucket name (URLs, ARNs, paths).
+func validBucketName(b string) bool {
+	return b != "" && !strings.ContainsAny(b, "/: ")
+}
+
+// confirmAndApply shows the report, asks [y/N] on the terminal and applies.
+func confirmAndApply(ctx context.Context, std stdio, in *bufio.Reader, pr *printer, out outcome, facts rewrite.Facts, backupDir string) {
+	r := out.r
+	if pr.format == "text" {
+		pr.print(r)
+	} else {
+		fmt.Fprintf(std.err, "%s", r.Diff)
+	}
+	fmt.Fprintf(std.err, "Apply this change to s3://%s? [y/N] ", r.Bucket)
+	answer, _ := in.ReadString('\n')
+	if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+		r.code, r.Error = exitError, "not applied: the change was not confirmed"
+		r.Steps = append(r.Steps, "not applied: the change was not confirmed")
+	} else {
+		applyBucket(ctx, out.cl, r, out.res, facts, backupDir)
+	}
+	if pr.format == "text" {
+		pr.steps(r)
+	} else {
+		pr.print(r)
+	}
 }
 
 // analyseBucket reads a bucket's policy and computes its patch.
 func analyseBucket(ctx context.Context, cl *awsapi.Clients, bucket string, facts rewrite.Facts, opt rewrite.Options) (*report, *rewrite.Result, *awsapi.Clients) {
-	target := "s3://" + bucket
-	if region, err := cl.BucketRegion(ctx, bucket); err == nil && region != "" {
+	out := analyseTarget(ctx, cl, target{name: bucket}, facts, opt)
+	return out.r, out.res, out.cl
+}
+
+func analyseTarget(ctx context.Context, cl *awsapi.Clients, t target, facts rewrite.Facts, opt rewrite.Options) outcome {
+	bucket := t.name
+	name := "s3://" + bucket
+	bad := func(err error) outcome {
+		r := errorReport(name, err)
+		r.Bucket = bucket
+		return outcome{r: r, cl: cl}
+	}
+	if t.region != "" {
+		cl = cl.ForRegion(t.region)
+	} else if region, err := cl.BucketRegion(ctx, bucket); err == nil && region != "" {
 		cl = cl.ForRegion(region)
-	} else if err != nil && awsapi.IsNotFound(err) {
-		return errorReport(target, err), nil, cl
+	} else if err != nil && (awsapi.IsNotFound(err) || awsapi.IsCredentials(err) || awsapi.IsCanceled(err)) {
+		return bad(err)
 	}
 	src, exists, err := cl.GetBucketPolicy(ctx, bucket)
 	if err != nil {
-		return errorReport(target, err), nil, cl
+		return bad(err)
 	}
 	if !exists {
-		r := &report{Target: target, Bucket: bucket, Status: statusCompliant, Changes: []rewrite.Change{}, AccessChanges: []string{},
+		r := &report{Target: name, Bucket: bucket, Status: statusCompliant, Changes: []rewrite.Change{}, AccessChanges: []string{},
 			Explanations: []string{"The bucket has no policy (NoSuchBucketPolicy), so no statement can block AWS Backup."}}
-		return r, nil, cl
+		return outcome{r: r, cl: cl}
 	}
 	opt.Facts = facts
 	opt.Facts.Bucket = bucket
 	res, err := rewrite.Fix(src, opt)
 	if err != nil {
-		return errorReport(target, fmt.Errorf("the bucket's policy: %v", err)), nil, cl
+		return bad(fmt.Errorf("the bucket's policy: %v", err))
 	}
-	r := fromResult(target, res, bucket+".policy.json")
-	return r, res, cl
+	r := fromResult(name, res, bucket+".policy.json")
+	r.Bucket = bucket
+	return outcome{r: r, res: res, cl: cl}
 }
 
-// applyBucket confirms, saves the original, re-reads, writes and verifies.
-func applyBucket(ctx context.Context, std stdio, o *fixOpts, pr *printer, cl *awsapi.Clients, r *report, res *rewrite.Result, facts rewrite.Facts, backupDir string) {
+// applyBucket saves the original, re-reads, writes and verifies, recording
+// each step in the report. On any failure the bucket is either untouched or
+// (when a write's outcome is unknown) its state is read back and reported.
+func applyBucket(ctx context.Context, cl *awsapi.Clients, r *report, res *rewrite.Result, facts rewrite.Facts, backupDir string) {
 	bucket := r.Bucket
 	step := func(format string, args ...any) { r.Steps = append(r.Steps, fmt.Sprintf(format, args...)) }
 	failStep := func(format string, args ...any) {
-		r.Status, r.code, r.Error = statusError, exitError, fmt.Sprintf(format, args...)
+		r.Status, r.code, r.Error = statusError, exitError, oneLine(fmt.Sprintf(format, args...))
 		step("error: %s", r.Error)
-	}
-	if !o.yes {
-		pr.print(r) // show the diff before asking
-		r.Steps = nil
-		fmt.Fprintf(std.err, "Apply this change to s3://%s? [y/N] ", bucket)
-		answer, _ := bufio.NewReader(std.in).ReadString('\n')
-		if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
-			step("not applied: the change was not confirmed")
-			return
-		}
 	}
 	path, err := saveBackup(backupDir, bucket, res.Before)
 	if err != nil {
-		failStep("cannot save the original policy before writing, so nothing was written: %v", err)
+		failStep("cannot save the original policy before writing, so nothing was written: %v", unwrapPathError(err))
 		return
 	}
 	r.Backup = path
@@ -220,31 +337,58 @@ func applyBucket(ctx context.Context, std stdio, o *fixOpts, pr *printer, cl *aw
 		return
 	}
 	if !exists || !bytes.Equal(cur, res.Before) {
-		failStep("the policy of s3://%s changed since it was analysed (someone else edited it); nothing was written: run fixpolicy again", bucket)
+		failStep("the policy of s3://%s changed since it was analysed (someone else edited it), so nothing was written: run fixpolicy again", bucket)
 		return
 	}
 	step("re-read the live policy: unchanged since the analysis")
 	if err := cl.PutBucketPolicy(ctx, bucket, res.After, facts.AccountID); err != nil {
-		failStep("writing the patched policy failed; the bucket keeps its original policy (saved in %s): %v", path, err)
+		// The write may or may not have happened (a timeout or a reset
+		// connection after S3 stored it): read the policy back to tell.
+		back, exists, rerr := cl.GetBucketPolicy(ctx, bucket)
+		switch {
+		case rerr == nil && exists && bytes.Equal(back, res.Before):
+			failStep("writing the patched policy failed, so the bucket keeps its original policy (also saved in %s): %v", path, err)
+		case rerr == nil && exists && sameMeaning(back, res.After) == nil:
+			step("the write reported an error (%v), but the policy read back is the patched one", oneLine(err.Error()))
+			step("read it back: it means what was written")
+			r.Status = statusPatched
+		case rerr == nil:
+			failStep("writing the patched policy failed (%v) and the bucket's policy is now neither the original nor the patch; the original is saved in %s (restore it with: fixpolicy rollback --bucket %s --from %s)", err, path, bucket, path)
+		default:
+			failStep("writing the patched policy failed (%v) and the policy could not be read back to check (%v); the original is saved in %s (restore it with: fixpolicy rollback --bucket %s --from %s)", err, rerr, path, bucket, path)
+		}
 		return
 	}
-	step("wrote the patched policy with s3:PutBucketPolicy")
-	back, exists, err := cl.GetBucketPolicy(ctx, bucket)
-	if err != nil || !exists {
-		failStep("the patched policy was written but could not be read back to verify it (%v); check the bucket, the original is in %s", err, path)
-		return
+	step("wrote the patched policy with s3:PutBucketPolicy (expected bucket owner %s)", facts.AccountID)
+	verifyWrite(ctx, cl, r, res.After, path, step, failStep)
+	if r.Status != statusError {
+		r.Status = statusPatched
 	}
-	if err := sameMeaning(back, res.After); err != nil {
-		failStep("the policy read back from S3 differs from what was written (%v); the original is in %s", err, path)
-		return
+}
+
+// verifyWrite reads the policy back and checks that it means what was written.
+func verifyWrite(ctx context.Context, cl *awsapi.Clients, r *report, want []byte, backup string, step, failStep func(string, ...any)) {
+	back, exists, err := cl.GetBucketPolicy(ctx, r.Bucket)
+	switch {
+	case err != nil:
+		failStep("the policy was written but could not be read back to verify it (%v); check the bucket, the previous policy is in %s", err, backup)
+	case !exists:
+		failStep("the policy was written but S3 now reports no policy on the bucket; the previous policy is in %s", backup)
+	default:
+		if err := sameMeaning(back, want); err != nil {
+			failStep("the policy read back from S3 differs from what was written (%v); the previous policy is in %s", err, backup)
+			return
+		}
+		step("read it back: it means what was written")
 	}
-	step("read it back: it means what was written")
-	r.Status = statusPatched
 }
 
 // sameMeaning checks that the policy S3 returns is the one written. S3 may
 // re-format it, so compare the documents, not the bytes.
 func sameMeaning(got, want []byte) error {
+	if bytes.Equal(got, want) {
+		return nil
+	}
 	g, err := rewrite.Parse(got)
 	if err != nil {
 		return fmt.Errorf("it does not parse: %v", err)
@@ -260,24 +404,125 @@ func sameMeaning(got, want []byte) error {
 }
 
 // saveBackup writes the original policy to dir, mode 0600, in a file named
-// after the bucket and the time.
+// after the bucket and the time, and syncs it to disk.
 func saveBackup(dir, bucket string, policy []byte) (string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", err
 	}
-	name := fmt.Sprintf("%s-%s.json", bucket, time.Now().UTC().Format("20060102T150405.000000000Z"))
-	path := filepath.Join(dir, name)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return "", err
+	stamp := time.Now().UTC().Format("20060102T150405.000000000Z")
+	var f *os.File
+	var path string
+	for n := 0; ; n++ {
+		name := fmt.Sprintf("%s-%s.json", bucket, stamp)
+		if n > 0 {
+			name = fmt.Sprintf("%s-%s-%d.json", bucket, stamp, n)
+		}
+		path = filepath.Join(dir, name)
+		var err error
+		f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, os.ErrExist) || n > 100 {
+			return "", err
+		}
 	}
 	if _, err := f.Write(policy); err != nil {
 		f.Close()
+		os.Remove(path)
 		return "", err
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
+		os.Remove(path)
 		return "", err
 	}
-	return path, f.Close()
+	if err := f.Close(); err != nil {
+		os.Remove(path)
+		return "", err
+	}
+	return path, nil
+}
+
+// unifiedDiff renders a diff between two policy texts.
+func unifiedDiff(a, b string, before, after []byte) string {
+	return udiff.Unified(a, b, before, after, 3)
+}
+
+// isInteractive is isTerminal without /dev/null, which is a character device
+// too (a progress bar there is wasted work).
+func isInteractive(x any) bool {
+	if !isTerminal(x) {
+		return false
+	}
+	f := x.(*os.File)
+	st, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	null, err := os.Stat(os.DevNull)
+	return err != nil || !os.SameFile(st, null)
+}
+
+// progress is a one-line progress bar on standard error, used only when
+// standard error is a terminal. A nil *progress does nothing.
+type progress struct {
+	mu    sync.Mutex
+	w     io.Writer
+	n, of int
+	start time.Time
+}
+
+func newProgress(w io.Writer, of int) *progress {
+	p := &progress{w: w, of: of, start: time.Now()}
+	p.draw()
+	return p
+}
+
+func (p *progress) add(n int) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	p.n += n
+	p.mu.Unlock()
+	p.draw()
+}
+
+func (p *progress) line() string {
+	const width = 30
+	fill := 0
+	if p.of > 0 {
+		fill = p.n * width / p.of
+	}
+	rate := ""
+	if el := time.Since(p.start).Seconds(); el > 0.5 && p.n > 0 {
+		rate = fmt.Sprintf(" %.0f/s", float64(p.n)/el)
+	}
+	return fmt.Sprintf("\r[%s%s] %d/%d buckets%s", strings.Repeat("=", fill), strings.Repeat(" ", width-fill), p.n, p.of, rate)
+}
+
+func (p *progress) draw() {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprint(p.w, p.line())
+}
+
+func (p *progress) clear() {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprint(p.w, "\r\033[K")
+}
+
+func (p *progress) done() {
+	if p == nil {
+		return
+	}
+	p.clear()
 }

@@ -117,7 +117,7 @@ func (p *printer) text(r *report) {
 		fmt.Fprintln(p.w)
 	}
 	name := r.Target
-	if r.Bucket != "" && r.Bucket != r.Target {
+	if r.Bucket != "" && r.Bucket != r.Target && r.Target != "s3://"+r.Bucket {
 		name += " (bucket " + r.Bucket + ")"
 	}
 	switch r.Status {
@@ -165,6 +165,42 @@ func (p *printer) text(r *report) {
 	}
 	for _, s := range r.Steps {
 		fmt.Fprintf(p.w, "%s\n", s)
+	}
+}
+
+// steps prints the steps of a report already printed (text output), after a
+// confirmation prompt.
+func (p *printer) steps(r *report) {
+	if p.format != "text" {
+		return
+	}
+	for _, s := range r.Steps {
+		fmt.Fprintf(p.w, "%s\n", s)
+	}
+}
+
+// summary prints a table of the targets' outcomes (text output, several buckets).
+func (p *printer) summary() {
+	counts := map[string]int{}
+	var failed []*report
+	for _, r := range p.all {
+		counts[r.Status]++
+		if r.Status == statusError || r.Status == statusRefused {
+			failed = append(failed, r)
+		}
+	}
+	fmt.Fprintf(p.w, "\nSummary (%d buckets):\n", len(p.all))
+	for _, row := range []struct{ label, status string }{
+		{"compliant", statusCompliant},
+		{"needs change", statusNeedsChange},
+		{"patched", statusPatched},
+		{"refused", statusRefused},
+		{"errors", statusError},
+	} {
+		fmt.Fprintf(p.w, "  %-13s %6d\n", row.label, counts[row.status])
+	}
+	for _, r := range failed {
+		fmt.Fprintf(p.w, "  %s %s: %s\n", r.Status, r.Target, r.Error)
 	}
 }
 
