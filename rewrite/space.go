@@ -31,9 +31,9 @@ type callerCand struct {
 	derived   map[string][]string // aws:userid, aws:principalarn, ... (absent when missing)
 	label     string
 	class     string // the class it is summarised under, when not the default
-	backup    bool // a session of the backup role
-	recreated bool // a session of a re-created role of the backup role's name
-	account   bool // a principal of the bucket owner's account
+	backup    bool   // a session of the backup role
+	recreated bool   // a session of a re-created role of the backup role's name
+	account   bool   // a principal of the bucket owner's account
 }
 
 // derivedKeys are the context keys a callerCand fixes.
