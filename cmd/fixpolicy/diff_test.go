@@ -182,7 +182,6 @@ func TestDiffEquivalentRewritesExitZero(t *testing.T) {
 				continue // every statement differs: slow, covered in rewrite/
 			}
 			t.Run(name+"/"+rw, func(t *testing.T) {
-				t.Parallel()
 				tmp := t.TempDir()
 				q := clonePolicy(t, orig)
 				fn(q)
@@ -231,7 +230,6 @@ func TestDiffRealChangesExitTwo(t *testing.T) {
 	}
 	for name, fn := range changes {
 		t.Run(name, func(t *testing.T) {
-			t.Parallel()
 			tmp := t.TempDir()
 			var newPath string
 			if fn == nil {
