@@ -76,37 +76,108 @@ func Delta(a, b *Policy, opt DeltaOptions) (*DeltaResult, error) {
 		removed, added = a.Statements, b.Statements
 	}
 	changed := append(append([]*Statement{}, removed...), added...)
-	sp := deltaSpace(opt, changed)
+	// Principals and resources come from every statement of both policies
+	// (an unchanged statement may single out a principal or object whose
+	// decision the change affects); condition values only from the changed
+	// ones, since only those can make the decisions differ.
+	all := append(append([]*Statement{}, a.Statements...), b.Statements...)
+	sp := deltaSpace(opt, changed, all)
 	vars := a.VarsEnabled() || b.VarsEnabled()
-	if n := sp.size(changed, vars); n > maxRequests {
-		return nil, fmt.Errorf("the differing statements have too many combinations of condition values to compare exhaustively (over %d requests)", maxRequests)
-	}
 	um := newUnmasker(a, b, removed, added, opt.Owner, remainingKeys(a, b, changed, vars))
 	var raws []rawChange
 	changedKeys, changedCands := sp.freeKeys(changed, vars)
-	sp.each(changed, vars, func(cc *callerCand, r *EvalRequest) bool {
-		res.Requests++
-		// Only the differing statements can make the decisions differ.
-		if !contributionDiffers(removed, added, a, b, r) {
+	combos := 1
+	for _, c := range changedCands {
+		combos *= len(c)
+		if combos > maxRequests {
+			return nil, fmt.Errorf("the differing statements have too many combinations of condition values to compare exhaustively (over %d per request)", maxRequests)
+		}
+	}
+	// Principal, action and resource do not depend on condition values:
+	// decide them once per (principal, action, resource) and skip the
+	// condition values entirely when no changed statement can match.
+	type pre struct {
+		pm  principalMatch
+		hit bool
+	}
+	preR := make([]pre, len(removed))
+	preA := make([]pre, len(added))
+	parMatch := func(stmts []*Statement, p *Policy, r *EvalRequest, out []pre) bool {
+		anyHit := false
+		resolver := p.resolver(r)
+		for i, s := range stmts {
+			pm := s.principalMatch(r)
+			hit := pm != pmNone && s.actionMatches(r.Action) && s.resourceMatches(r.Resource, resolver)
+			out[i] = pre{pm, hit}
+			anyHit = anyHit || hit
+		}
+		return anyHit
+	}
+	contrib := func(stmts []*Statement, p *Policy, r *EvalRequest, pres []pre) (deny bool, allow principalMatch) {
+		resolver := p.resolver(r)
+		for i, s := range stmts {
+			if !pres[i].hit {
+				continue
+			}
+			ok := true
+			for ci := range s.Conditions {
+				if !s.Conditions[ci].eval(r, resolver) {
+					ok = false
+					break
+				}
+			}
+			if !ok {
+				continue
+			}
+			if s.IsDeny() {
+				deny = true
+			} else if pres[i].pm > allow {
+				allow = pres[i].pm
+			}
+		}
+		return deny, allow
+	}
+	idx := make([]int, len(changedKeys))
+	sp.eachBase(func(cc *callerCand, r *EvalRequest) bool {
+		hr := parMatch(removed, a, r, preR)
+		ha := parMatch(added, b, r, preA)
+		res.Requests += combos
+		if !hr && !ha {
 			return true
 		}
-		da, db, ex := um.unmask(r)
-		if da == db {
-			return true
+		for i := range idx {
+			idx[i] = 0
 		}
-		tuple := make([]int, len(changedKeys))
-		for i, k := range changedKeys {
-			v, ok := r.ctx[k]
-			tuple[i] = candIndex(changedCands[i], v, ok)
+		for {
+			for i, k := range changedKeys {
+				setCtx(r, k, changedCands[i][idx[i]])
+			}
+			d1, al1 := contrib(removed, a, r, preR)
+			d2, al2 := contrib(added, b, r, preA)
+			if d1 != d2 || al1 != al2 {
+				tuple := append([]int{}, idx...)
+				for _, o := range um.outcomes(r) {
+					raws = append(raws, rawChange{cc: cc, action: r.Action, resource: r.Resource, tuple: tuple, before: o.before, after: o.after, example: o.example, depends: o.depends})
+				}
+			}
+			i := 0
+			for ; i < len(idx); i++ {
+				idx[i]++
+				if idx[i] < len(changedCands[i]) {
+					break
+				}
+				idx[i] = 0
+			}
+			if i == len(idx) {
+				return true
+			}
 		}
-		raws = append(raws, rawChange{cc: cc, action: r.Action, resource: r.Resource, tuple: tuple, before: da, after: db, example: ex})
-		return true
 	})
 	if len(raws) == 0 {
 		return res, nil
 	}
 	res.Equivalent = false
-	res.Changes = summarize(raws, sp, changedKeys, changedCands, keySpellings(changed), policyLiterals(changed))
+	res.Changes = summarize(raws, sp, changedKeys, changedCands, keySpellings(all), policyLiterals(changed))
 	return res, nil
 }
 
@@ -114,7 +185,8 @@ type rawChange struct {
 	cc       *callerCand
 	action   string
 	resource string
-	tuple    []int // index into each changed key's candidates
+	tuple    []int  // index into each changed key's candidates
+	depends  string // keys of unchanged statements the outcome depends on
 	before   Decision
 	after    Decision
 	example  *EvalRequest
@@ -156,15 +228,15 @@ func summarize(raws []rawChange, sp *space, keys []string, cands [][]*string, sp
 	}
 	// 1. contexts
 	type k1 struct {
-		cc            *callerCand
-		action, res   string
-		before, after Decision
+		cc                   *callerCand
+		action, res, depends string
+		before, after        Decision
 	}
 	ctxSets := map[k1][][]int{}
 	examples := map[k1]Request{}
 	var order1 []k1
 	for _, r := range raws {
-		k := k1{r.cc, r.action, r.resource, r.before, r.after}
+		k := k1{r.cc, r.action, r.resource, r.depends, r.before, r.after}
 		if _, ok := ctxSets[k]; !ok {
 			order1 = append(order1, k)
 			examples[k] = r.example.request()
@@ -181,6 +253,12 @@ func summarize(raws []rawChange, sp *space, keys []string, cands [][]*string, sp
 	var order2 []k2
 	for _, k := range order1 {
 		ctx := describeTuples(ctxSets[k], keys, cands, spell, literals)
+		switch {
+		case k.depends != "" && ctx != "":
+			ctx += " (" + k.depends + ")"
+		case k.depends != "":
+			ctx = k.depends
+		}
 		kk := k2{k.cc, k.res, ctx, k.before, k.after}
 		r := recs2[kk]
 		if r == nil {
@@ -665,6 +743,69 @@ func (u *unmasker) matching(r *EvalRequest) int {
 	return n
 }
 
+type outcome struct {
+	before, after Decision
+	example       *EvalRequest
+	depends       string
+}
+
+// maxRemaining bounds the joint enumeration of the keys only unchanged
+// statements use; beyond it the greedy search of unmask is used.
+const maxRemaining = 64
+
+// outcomes returns each distinct (before, after) pair with before != after
+// that the request takes over the values of the keys only unchanged
+// statements use: so a class whose outcome depends on, say, an unchanged
+// Allow's IP range is reported with both outcomes.
+func (u *unmasker) outcomes(r *EvalRequest) []outcome {
+	total := 1
+	for _, k := range u.keys {
+		total *= len(u.remaining[k])
+		if total > maxRemaining {
+			break
+		}
+	}
+	if len(u.keys) == 0 || total > maxRemaining {
+		da, db, ex := u.unmask(r)
+		if da == db {
+			return nil
+		}
+		return []outcome{{da, db, ex, ""}}
+	}
+	w := r.clone()
+	idx := make([]int, len(u.keys))
+	var out []outcome
+	seen := map[[2]Decision]bool{}
+	for {
+		for i, k := range u.keys {
+			setCtx(w, k, u.remaining[k][idx[i]])
+		}
+		da, db := u.decide(w)
+		if da != db && !seen[[2]Decision{da, db}] {
+			seen[[2]Decision{da, db}] = true
+			out = append(out, outcome{da, db, w.clone(), ""})
+		}
+		i := 0
+		for ; i < len(idx); i++ {
+			idx[i]++
+			if idx[i] < len(u.remaining[u.keys[i]]) {
+				break
+			}
+			idx[i] = 0
+		}
+		if i == len(idx) {
+			break
+		}
+	}
+	if len(out) > 1 {
+		dep := "depending on " + strings.Join(u.keys, ", ")
+		for i := range out {
+			out[i].depends = dep
+		}
+	}
+	return out
+}
+
 // unmask returns the decisions and the request it settled on.
 func (u *unmasker) unmask(r *EvalRequest) (Decision, Decision, *EvalRequest) {
 	da, db := u.decide(r)
@@ -753,7 +894,7 @@ func contains(list []string, v string) bool {
 }
 
 // deltaSpace enumerates the classes of requests the statements tell apart.
-func deltaSpace(opt DeltaOptions, stmts []*Statement) *space {
+func deltaSpace(opt DeltaOptions, stmts, all []*Statement) *space {
 	owner := opt.Owner
 	if owner == "" && opt.Facts != nil {
 		owner = opt.Facts.AccountID
@@ -775,20 +916,34 @@ func deltaSpace(opt DeltaOptions, stmts []*Statement) *space {
 		recreated.label = "a re-created " + f.roleName() + " role (new RoleId)"
 		callers = append(callers, recreated)
 	}
-	pol := &Policy{Statements: stmts}
+	pol := &Policy{Statements: all}
 	callers = append(callers, f.accountCallers(pol)...)
 	for i := range callers {
 		if !callers[i].backup {
 			callers[i].label = strings.Replace(callers[i].label, "the account", "account "+owner, 1)
 		}
 	}
-	callers = append(callers, literalCallers(f, stmts)...)
+	callers = append(callers, literalCallers(f, all)...)
 	other := "999999999999"
 	if other == owner {
 		other = "111111111111"
 	}
 	accounts := []string{other}
-	for _, s := range stmts {
+	if opt.Owner == "" && opt.Facts == nil {
+		// Without an owner, the account named in the policies may be it.
+		for _, s := range all {
+			for _, c := range s.Conditions {
+				if c.KeyLower == "aws:principalaccount" || c.KeyLower == "aws:resourceaccount" {
+					for _, v := range c.Values {
+						if isAccountID(v) {
+							accounts = appendUnique(accounts, v)
+						}
+					}
+				}
+			}
+		}
+	}
+	for _, s := range all {
 		for _, e := range s.Principal.Values["AWS"] {
 			if isAccountID(e) {
 				accounts = appendUnique(accounts, e)
@@ -812,7 +967,7 @@ func deltaSpace(opt DeltaOptions, stmts []*Statement) *space {
 	anon, _ := ParseCaller("anonymous")
 	callers = append(callers, callerCand{c: anon, derived: map[string][]string{"aws:userid": {"anonymous"}, "aws:principaltype": {"Anonymous"}}, label: "anonymous callers"})
 	services := []string{"fixpolicy-example.amazonaws.com"}
-	for _, s := range stmts {
+	for _, s := range all {
 		services = append(services, s.Principal.Values["Service"]...)
 	}
 	sort.Strings(services)
@@ -830,7 +985,7 @@ func deltaSpace(opt DeltaOptions, stmts []*Statement) *space {
 		}
 		callers = append(callers, callerCand{c: c, derived: map[string][]string{}, label: label})
 	}
-	for _, s := range stmts {
+	for _, s := range all {
 		for _, cu := range s.Principal.Values["CanonicalUser"] {
 			if c, err := ParseCaller(cu); err == nil {
 				callers = append(callers, callerCand{c: c, derived: map[string][]string{}, label: "the canonical user " + cu})
@@ -839,7 +994,7 @@ func deltaSpace(opt DeltaOptions, stmts []*Statement) *space {
 	}
 
 	actions := deltaActions(stmts, opt.CatalogueOnly)
-	resources := deltaResources(stmts, f)
+	resources := deltaResources(all, f)
 	return &space{
 		catalogue: s3actions.Names(),
 		callers:   callers,

@@ -881,7 +881,6 @@ func knownGap(a, b *Policy) string {
 //     deny → allow (the Allow matches) and others deny → none, but only
 //     "deny → none" is reported.
 func TestDeltaKnownGaps(t *testing.T) {
-	t.Skip("bug: Delta enumerates only the differing statements' principals, resources and keys (see the report)")
 	const others = `{"Sid":"Others","Effect":"Deny","NotPrincipal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"s3:*","Resource":"arn:aws:s3:::b/*"}`
 	const private = `{"Sid":"Private","Effect":"Deny","Principal":"*","Action":"s3:GetObject","NotResource":"arn:aws:s3:::b/public/*"}`
 	const vpce = `{"Sid":"Vpce","Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*","Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-1111"}}}`

@@ -52,15 +52,18 @@ func Verify(p *Policy, out []byte, opt Options) (*Proof, error) {
 			return nil, fmt.Errorf("invariant 1: %s still denies the account's principals %s", b.Stmt.Label(), joinList(b.ConsoleActions, 2))
 		}
 	}
-	// 4. and the Allow half of 2.
-	removed, added := statementDelta(p, q)
-	for _, s := range append(append([]*Statement{}, removed...), added...) {
-		if !s.IsDeny() {
-			return nil, fmt.Errorf("invariant 2: Allow %s changed", s.Label())
+	// 2. and 4., one patched statement at a time.
+	orig, err := Analyze(p, f)
+	if err != nil {
+		return nil, err
+	}
+	touched := map[int]bool{}
+	for _, b := range orig.Blocks {
+		if len(b.BackupActions) > 0 || len(b.ConsoleActions) > 0 && !opt.NoSplit {
+			touched[b.Stmt.Index] = true
 		}
 	}
-	// 2.
-	proof, err := checkDelta(p, q, f, opt.ExemptBy)
+	proof, err := checkPairs(p, q, pairStatements(p, q), touched, f, opt.ExemptBy)
 	if err != nil {
 		return proof, err
 	}
@@ -75,70 +78,132 @@ func Verify(p *Policy, out []byte, opt Options) (*Proof, error) {
 	return proof, nil
 }
 
-// statementDelta returns the statements of p that q no longer has verbatim,
-// and those q adds. Statements are compared by their rendered text, so an
-// untouched statement must be byte-identical (invariant 4).
-func statementDelta(p, q *Policy) (removed, added []*Statement) {
-	count := map[string]int{}
-	for _, s := range q.Statements {
-		count[string(jsonast.Render(s.Node))]++
-	}
+// checkDelta proves invariant 2 for a patch, treating every statement as
+// one the fix may touch.
+func checkDelta(p, q *Policy, f Facts, by ExemptBy) (*Proof, error) {
+	all := map[int]bool{}
 	for _, s := range p.Statements {
-		k := string(jsonast.Render(s.Node))
-		if count[k] > 0 {
-			count[k]--
-			continue
-		}
-		removed = append(removed, s)
+		all[s.Index] = true
 	}
-	count = map[string]int{}
-	for _, s := range p.Statements {
-		count[string(jsonast.Render(s.Node))]++
-	}
-	for _, s := range q.Statements {
-		k := string(jsonast.Render(s.Node))
-		if count[k] > 0 {
-			count[k]--
-			continue
-		}
-		added = append(added, s)
-	}
-	return removed, added
+	return checkPairs(p, q, pairStatements(p, q), all, f, by)
 }
 
-// checkDelta proves invariant 2: the access delta of the patch holds only
-// the backup role's sessions going from denied to not denied, and the
-// console's two reads on the bucket by principals of the account.
-func checkDelta(p, q *Policy, f Facts, by ExemptBy) (*Proof, error) {
-	d, err := Delta(p, q, DeltaOptions{Owner: f.AccountID, Facts: &f, CatalogueOnly: true})
-	if err != nil {
-		return nil, err
+// pair is a statement of the original policy and what the patched policy
+// has in its place: the statement itself (patched or not) and the
+// statements inserted after it. orig is nil for statements the patched
+// policy adds at the end.
+type pair struct {
+	orig    *Statement
+	patched []*Statement
+}
+
+// pairStatements lines up the two policies' statements. Statements whose
+// text is unchanged are skipped; a statement with a Sid the original policy
+// does not use is one the patch inserted after the one before it.
+func pairStatements(p, q *Policy) []pair {
+	sids := map[string]bool{}
+	for _, s := range p.Statements {
+		if s.Sid != "" {
+			sids[s.Sid] = true
+		}
 	}
-	proof := &Proof{Requests: d.Requests, Statements: d.Statements, Changes: d.Changes}
+	text := func(s *Statement) string { return string(jsonast.Render(s.Node)) }
+	inserted := func(s *Statement) bool { return s.Sid != "" && !sids[s.Sid] }
+	var out []pair
+	j := 0
+	for i, ps := range p.Statements {
+		// next reports whether q's statement is the following original,
+		// in the same form or another.
+		next := func(qs *Statement) bool {
+			return i+1 < len(p.Statements) && (text(qs) == text(p.Statements[i+1]) || qs.canonical() == p.Statements[i+1].canonical())
+		}
+		if j < len(q.Statements) && text(q.Statements[j]) == text(ps) {
+			j++
+			continue
+		}
+		pr := pair{orig: ps}
+		if j < len(q.Statements) && (!inserted(q.Statements[j]) || q.Statements[j].canonical() == ps.canonical()) {
+			pr.patched = append(pr.patched, q.Statements[j])
+			j++
+		}
+		for j < len(q.Statements) && inserted(q.Statements[j]) && !next(q.Statements[j]) {
+			pr.patched = append(pr.patched, q.Statements[j])
+			j++
+		}
+		out = append(out, pr)
+	}
+	if j < len(q.Statements) {
+		out = append(out, pair{patched: q.Statements[j:]})
+	}
+	return out
+}
+
+// checkPairs proves invariant 2 for each pair: the access delta between the
+// original statement and what replaced it holds only the backup role's
+// sessions going from denied to not denied, and the console's two reads on
+// the bucket by principals of the account. Since every other statement is
+// unchanged, a request's decision can change only if some pair's
+// contribution changes, so checking pairs one at a time is sound, and
+// cheap. A statement the fix did not touch must come back byte for byte
+// (invariant 4).
+func checkPairs(p, q *Policy, pairs []pair, touched map[int]bool, f Facts, by ExemptBy) (*Proof, error) {
+	proof := &Proof{}
 	bucket := f.bucketARN()
-	var bad []string
-	for _, c := range d.Changes {
-		proof.Classes = append(proof.Classes, c.String())
-		if c.Before != Deny || c.After == Deny {
-			bad = append(bad, c.String())
-			continue
+	seen := map[string]bool{}
+	for _, pr := range pairs {
+		a := &Policy{Version: p.Version}
+		if pr.orig != nil {
+			if !pr.orig.IsDeny() {
+				return proof, fmt.Errorf("invariant 2: Allow %s changed", pr.orig.Label())
+			}
+			a.Statements = []*Statement{pr.orig}
 		}
-		if c.backup || (c.recreated && by == ExemptByPrincipalARN) {
-			continue
+		for _, s := range pr.patched {
+			if !s.IsDeny() {
+				return proof, fmt.Errorf("invariant 2: Allow %s changed", s.Label())
+			}
 		}
-		console := c.account
-		for _, r := range c.resources {
-			console = console && r == bucket
+		b := &Policy{Version: q.Version, Statements: pr.patched}
+		d, err := Delta(a, b, DeltaOptions{Owner: f.AccountID, Facts: &f, CatalogueOnly: true})
+		if err != nil {
+			return proof, err
 		}
-		for _, a := range c.actions {
-			console = console && isConsole(a)
+		proof.Requests += d.Requests
+		proof.Statements += d.Statements
+		var bad []string
+		for _, c := range d.Changes {
+			if !seen[c.String()] {
+				seen[c.String()] = true
+				proof.Classes = append(proof.Classes, c.String())
+				proof.Changes = append(proof.Changes, c)
+			}
+			if c.Before != Deny || c.After == Deny {
+				bad = append(bad, c.String())
+				continue
+			}
+			if c.backup || (c.recreated && by == ExemptByPrincipalARN) {
+				continue
+			}
+			console := c.account
+			for _, r := range c.resources {
+				console = console && r == bucket
+			}
+			for _, a := range c.actions {
+				console = console && isConsole(a)
+			}
+			if !console {
+				bad = append(bad, c.String())
+			}
 		}
-		if !console {
-			bad = append(bad, c.String())
+		if len(bad) > 0 {
+			return proof, fmt.Errorf("invariant 2: the patch changes access beyond the backup role and the console's two reads: %s", strings.Join(bad, "; "))
 		}
-	}
-	if len(bad) > 0 {
-		return proof, fmt.Errorf("invariant 2: the patch changes access beyond the backup role and the console's two reads: %s", strings.Join(bad, "; "))
+		if pr.orig != nil && !touched[pr.orig.Index] {
+			return proof, fmt.Errorf("invariant 4: %s needed no change but its text changed", pr.orig.Label())
+		}
+		if pr.orig == nil {
+			return proof, fmt.Errorf("invariant 4: the patch adds statements that belong to no patched statement")
+		}
 	}
 	return proof, nil
 }
