@@ -53,16 +53,7 @@ func Analyze(p *Policy, f Facts) (*Analysis, error) {
 		}
 		b := &Block{Stmt: s, StaleRoleIDs: staleRoleIDs(s, f.RoleID)}
 		// Which backup actions does it deny, for some request?
-		for _, act := range bs.actions {
-			one := *bs
-			one.actions = []string{act}
-			if ok, ex := one.anyMatch(s, vars); ok {
-				b.BackupActions = append(b.BackupActions, act)
-				if b.Example == nil {
-					b.Example = ex
-				}
-			}
-		}
+		b.BackupActions, b.Example = bs.matchedActions(s, vars)
 		// Does it deny some principal of the account a console read, for
 		// every value of the keys the console's request leaves free?
 		for _, act := range ConsoleActions {

@@ -167,7 +167,7 @@ func (f Facts) objectARNs(policies ...*Policy) []string {
 	}
 	out := []string{prefix + "fixpolicy/object-key"}
 	if len(pats) > 0 {
-		for _, w := range cond.Witnesses([]cond.KeyCond{{Op: mustOp("StringLike"), Values: pats}}) {
+		for _, w := range witnessesCached([]cond.KeyCond{{Op: mustOp("StringLike"), Values: pats}}) {
 			if strings.HasPrefix(w, prefix) && len(w) > len(prefix) {
 				out = appendUnique(out, w)
 			}

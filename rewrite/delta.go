@@ -169,6 +169,9 @@ func Delta(a, b *Policy, opt DeltaOptions) (*DeltaResult, error) {
 				idx[i] = 0
 			}
 			if i == len(idx) {
+				for _, k := range changedKeys {
+					delete(r.ctx, k)
+				}
 				return true
 			}
 		}
@@ -1082,7 +1085,7 @@ func literalCallers(f Facts, stmts []*Statement) []callerCand {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		for _, w := range cond.Witnesses(byKey[k]) {
+		for _, w := range witnessesCached(byKey[k]) {
 			switch k {
 			case "aws:userid":
 				id, sess, ok := strings.Cut(w, ":")
@@ -1214,7 +1217,7 @@ func deltaResources(stmts []*Statement, f Facts) []string {
 		out = appendUnique(out, "arn:aws:s3:::"+b+"/fixpolicy/object-key")
 	}
 	if len(pats) > 0 {
-		for _, w := range cond.Witnesses([]cond.KeyCond{{Op: mustOp("StringLike"), Values: pats}}) {
+		for _, w := range witnessesCached([]cond.KeyCond{{Op: mustOp("StringLike"), Values: pats}}) {
 			if strings.HasPrefix(w, "arn:aws:s3:::") && len(w) > len("arn:aws:s3:::") {
 				out = appendUnique(out, w)
 			}

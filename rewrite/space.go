@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/fixpolicy/fixpolicy/rewrite/cond"
 )
@@ -104,7 +106,7 @@ func (sp *space) freeKeys(stmts []*Statement, vars bool) ([]string, [][]*string)
 	for i, k := range order {
 		var ws []string
 		if len(byKey[k]) > 0 {
-			ws = cond.Witnesses(byKey[k])
+			ws = witnessesCached(byKey[k])
 		}
 		if varOnly[k] {
 			ws = appendUnique(ws, "fixpolicy-value")
@@ -197,6 +199,9 @@ func (sp *space) each(stmts []*Statement, vars bool, fn func(cc *callerCand, r *
 				idx[i] = 0
 			}
 			if i == len(idx) {
+				for _, k := range keys {
+					delete(r.ctx, k)
+				}
 				return true
 			}
 		}
@@ -211,17 +216,19 @@ func (sp *space) eachBase(fn func(cc *callerCand, r *EvalRequest) bool) {
 	for ci := range sp.callers {
 		cc := &sp.callers[ci]
 		r.Caller = cc.c
+		// The context is set once per caller: callbacks must leave the
+		// known and derived keys alone and unset the free keys they set.
+		clear(ctx)
+		for k, v := range sp.known {
+			ctx[k] = v
+		}
+		for k, v := range cc.derived {
+			ctx[k] = v
+		}
 		for _, a := range sp.actions {
 			r.Action = a
 			for _, res := range sp.resources(a) {
 				r.Resource = res
-				clear(ctx)
-				for k, v := range sp.known {
-					ctx[k] = v
-				}
-				for k, v := range cc.derived {
-					ctx[k] = v
-				}
 				if !fn(cc, r) {
 					return
 				}
@@ -361,6 +368,32 @@ func (g *condGroup) decide(r *EvalRequest, vars cond.Resolver, exists bool) bool
 // (exists) or every request (!exists), and an example request for "some".
 func (sp *space) quantify(s *Statement, vars bool, exists bool) (bool, *EvalRequest) {
 	fixed, groups := sp.groups(s, vars)
+	return sp.quantifyWith(s, vars, exists, fixed, groups)
+}
+
+// matchedActions returns, in the space's order, the actions for which some
+// request of the space matches the statement, with one example request.
+func (sp *space) matchedActions(s *Statement, vars bool) ([]string, *EvalRequest) {
+	fixed, groups := sp.groups(s, vars)
+	var out []string
+	var example *EvalRequest
+	for _, act := range sp.actions {
+		if !s.actionMatches(act) {
+			continue
+		}
+		one := *sp
+		one.actions = []string{act}
+		if ok, ex := one.quantifyWith(s, vars, true, fixed, groups); ok {
+			out = append(out, act)
+			if example == nil {
+				example = ex
+			}
+		}
+	}
+	return out, example
+}
+
+func (sp *space) quantifyWith(s *Statement, vars bool, exists bool, fixed []*Condition, groups []*condGroup) (bool, *EvalRequest) {
 	result := !exists
 	var example *EvalRequest
 	sp.eachBase(func(_ *callerCand, r *EvalRequest) bool {
@@ -388,6 +421,11 @@ func (sp *space) quantify(s *Statement, vars bool, exists bool) (bool, *EvalRequ
 				example = r.clone()
 			}
 			return false
+		}
+		for _, g := range groups {
+			for _, k := range g.keys {
+				delete(r.ctx, k)
+			}
 		}
 		return true
 	})
@@ -443,4 +481,36 @@ func (r *EvalRequest) clone() *EvalRequest {
 		ctx[k] = v
 	}
 	return &EvalRequest{Caller: r.Caller, Action: r.Action, Resource: r.Resource, ctx: ctx}
+}
+
+// witnessCache memoises cond.Witnesses: analysis and proof ask for the same
+// keys' witnesses many times. Keys are the conditions' operators and values.
+var witnessCache sync.Map
+
+const maxWitnessCache = 4096
+
+var witnessCacheSize atomic.Int64
+
+func witnessesCached(conds []cond.KeyCond) []string {
+	var b strings.Builder
+	for _, c := range conds {
+		b.WriteString(c.Op.Name)
+		for _, v := range c.Values {
+			b.WriteByte(0)
+			b.WriteString(v)
+		}
+		b.WriteByte(1)
+	}
+	key := b.String()
+	if v, ok := witnessCache.Load(key); ok {
+		return v.([]string)
+	}
+	ws := cond.Witnesses(conds)
+	ws = ws[:len(ws):len(ws)] // shared: any append must copy
+	if witnessCacheSize.Add(1) > maxWitnessCache {
+		witnessCache.Clear()
+		witnessCacheSize.Store(0)
+	}
+	witnessCache.Store(key, ws)
+	return ws
 }
