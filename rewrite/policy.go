@@ -8,6 +8,7 @@ package rewrite
 import (
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/fixpolicy/fixpolicy/rewrite/cond"
 	"github.com/fixpolicy/fixpolicy/rewrite/jsonast"
@@ -28,6 +29,8 @@ type Policy struct {
 	Statements []*Statement
 	// StatementArray is false when "Statement" is a single object.
 	StatementArray bool
+
+	comp atomic.Pointer[compiledPolicy] // Decide's compiled form, built on first use
 }
 
 // Statement is one statement of a policy, with typed views of its elements.

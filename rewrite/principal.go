@@ -45,64 +45,117 @@ func ParseCaller(s string) (Caller, error) {
 	case isCanonicalID(s):
 		return Caller{Kind: CanonicalUser, ARN: s, Canonical: s}, nil
 	case !strings.HasPrefix(s, "arn:"):
-		if strings.Contains(s, ".") && !strings.ContainsAny(s, ":/ ") {
+		if isServiceName(s) {
 			return Caller{Kind: ServicePrincipal, ARN: s, Service: s}, nil
 		}
 		return Caller{}, fmt.Errorf("%q is not a principal ARN (e.g. arn:aws:iam::111122223333:user/alice), a service principal or \"anonymous\"", s)
 	}
-	parts := strings.SplitN(s, ":", 6)
-	if len(parts) != 6 {
+	c, bad := parseARN(s)
+	switch bad {
+	case arnOK:
+		return c, nil
+	case arnParts:
 		return Caller{}, fmt.Errorf("%q is not an ARN: it needs 6 colon-separated parts", s)
-	}
-	c := Caller{ARN: s, Partition: parts[1], Account: parts[4]}
-	if !isAccountID(c.Account) {
+	case arnAccount:
 		return Caller{}, fmt.Errorf("%q: %q is not a 12-digit account ID", s, c.Account)
+	case arnIAMResource:
+		return Caller{}, fmt.Errorf("%q: an IAM principal is root, user/NAME or role/NAME", s)
+	case arnSession:
+		return Caller{}, fmt.Errorf("%q: an assumed-role ARN is assumed-role/ROLE/SESSION", s)
+	case arnSTSResource:
+		return Caller{}, fmt.Errorf("%q: an STS principal is assumed-role/ROLE/SESSION or federated-user/NAME", s)
+	case arnService:
+		return Caller{}, fmt.Errorf("%q is not an IAM or STS principal ARN", s)
+	default: // arnEmptyName
+		return Caller{}, fmt.Errorf("%q: the principal name is empty", s)
 	}
-	res := parts[5]
-	switch parts[2] {
+}
+
+func isServiceName(s string) bool {
+	return strings.Contains(s, ".") && !strings.ContainsAny(s, ":/ ")
+}
+
+// arnProblem says why parseARN refused an ARN.
+type arnProblem uint8
+
+const (
+	arnOK arnProblem = iota
+	arnParts
+	arnAccount
+	arnIAMResource
+	arnSession
+	arnSTSResource
+	arnService
+	arnEmptyName
+)
+
+// parseARN parses an IAM or STS principal ARN (s starts with "arn:") into a
+// Caller without allocating: every field is a substring of s. It is on the
+// hot path of evaluation, where policy principals are matched against every
+// request.
+func parseARN(s string) (Caller, arnProblem) {
+	var col [5]int
+	n := 0
+	for i := 0; i < len(s) && n < 5; i++ {
+		if s[i] == ':' {
+			col[n] = i
+			n++
+		}
+	}
+	if n < 5 {
+		return Caller{}, arnParts
+	}
+	c := Caller{ARN: s, Partition: s[col[0]+1 : col[1]], Account: s[col[3]+1 : col[4]]}
+	service, res := s[col[1]+1:col[2]], s[col[4]+1:]
+	if !isAccountID(c.Account) {
+		return c, arnAccount
+	}
+	switch service {
 	case "iam":
 		switch {
 		case res == "root":
 			c.Kind = AccountRoot
 		case strings.HasPrefix(res, "user/"):
 			c.Kind = IAMUser
-			c.Path, c.Name = splitPath(strings.TrimPrefix(res, "user/"))
+			c.Path, c.Name = splitPath(res, len("user"))
 		case strings.HasPrefix(res, "role/"):
 			c.Kind = IAMRole
-			c.Path, c.Name = splitPath(strings.TrimPrefix(res, "role/"))
+			c.Path, c.Name = splitPath(res, len("role"))
 		default:
-			return Caller{}, fmt.Errorf("%q: an IAM principal is root, user/NAME or role/NAME", s)
+			return c, arnIAMResource
 		}
 	case "sts":
 		switch {
 		case strings.HasPrefix(res, "assumed-role/"):
-			rest := strings.TrimPrefix(res, "assumed-role/")
+			rest := res[len("assumed-role/"):]
 			i := strings.IndexByte(rest, '/')
 			if i <= 0 || i == len(rest)-1 {
-				return Caller{}, fmt.Errorf("%q: an assumed-role ARN is assumed-role/ROLE/SESSION", s)
+				return c, arnSession
 			}
 			c.Kind, c.Name, c.Session = AssumedRole, rest[:i], rest[i+1:]
 		case strings.HasPrefix(res, "federated-user/"):
-			c.Kind, c.Name = FederatedUser, strings.TrimPrefix(res, "federated-user/")
+			c.Kind, c.Name = FederatedUser, res[len("federated-user/"):]
 		default:
-			return Caller{}, fmt.Errorf("%q: an STS principal is assumed-role/ROLE/SESSION or federated-user/NAME", s)
+			return c, arnSTSResource
 		}
 	default:
-		return Caller{}, fmt.Errorf("%q is not an IAM or STS principal ARN", s)
+		return c, arnService
 	}
 	if c.Name == "" && c.Kind != AccountRoot {
-		return Caller{}, fmt.Errorf("%q: the principal name is empty", s)
+		return c, arnEmptyName
 	}
-	return c, nil
+	return c, arnOK
 }
 
-// splitPath splits "path/to/name" into ("/path/to/", "name").
-func splitPath(s string) (path, name string) {
-	i := strings.LastIndexByte(s, '/')
-	if i < 0 {
-		return "/", s
+// splitPath splits the resource "user/path/to/name" (the type is res[:slash],
+// res[slash] == '/') into the path "/path/to/" and the name, without
+// allocating.
+func splitPath(res string, slash int) (path, name string) {
+	i := strings.LastIndexByte(res, '/')
+	if i == slash {
+		return "/", res[i+1:]
 	}
-	return "/" + s[:i+1], s[i+1:]
+	return res[slash : i+1], res[i+1:]
 }
 
 func isAccountID(s string) bool {
@@ -158,34 +211,74 @@ const (
 	pmExact                  // the entry names the caller itself (user, role, session, "*")
 )
 
-// matchAWSEntry matches one entry of a Principal's "AWS" list. userID is the
-// caller's aws:userid (used to match unique IDs such as AROA...).
-func matchAWSEntry(entry string, c Caller, userID string) principalMatch {
-	if entry == "*" {
+// isUniqueIDOf reports whether a principal entry that is not an ARN (a
+// unique ID such as AIDA... or AROA...: IAM stores principals this way and
+// shows the ID once the identity is deleted) names the caller whose
+// aws:userid is userID: a user's userid is its ID, a role session's is
+// "ROLEID:SESSION".
+func isUniqueIDOf(entry, userID string) bool {
+	return userID != "" && (userID == entry || len(userID) > len(entry) && userID[len(entry)] == ':' && userID[:len(entry)] == entry)
+}
+
+// entryKind classifies an entry of a principal's "AWS" list.
+type entryKind uint8
+
+const (
+	entInvalid  entryKind = iota // an ARN that names no IAM/STS principal: matches nothing
+	entAny                       // "*"
+	entAccount                   // a 12-digit account ID
+	entUniqueID                  // AIDA..., AROA...
+	entARN                       // an IAM or STS principal ARN
+)
+
+// awsEntry is a parsed entry of a principal's "AWS" list.
+type awsEntry struct {
+	kind entryKind
+	raw  string
+	arn  Caller // for entARN
+}
+
+// parseAWSEntry parses an "AWS" principal entry without allocating.
+func parseAWSEntry(e string) awsEntry {
+	switch {
+	case e == "*":
+		return awsEntry{kind: entAny, raw: e}
+	case isAccountID(e):
+		return awsEntry{kind: entAccount, raw: e}
+	case !strings.HasPrefix(e, "arn:"):
+		return awsEntry{kind: entUniqueID, raw: e}
+	}
+	c, bad := parseARN(e)
+	if bad != arnOK {
+		return awsEntry{kind: entInvalid, raw: e}
+	}
+	return awsEntry{kind: entARN, raw: e, arn: c}
+}
+
+// match says how the entry, in a Principal element, relates to the caller.
+// userID is the caller's aws:userid (used to match unique IDs).
+func (e *awsEntry) match(c *Caller, userID string) principalMatch {
+	switch e.kind {
+	case entAny:
 		if c.Authenticated() || c.Kind == Anonymous {
 			return pmExact
 		}
 		return pmNone
-	}
-	if isAccountID(entry) {
-		if c.Authenticated() && c.Account == entry {
+	case entAccount:
+		if c.Authenticated() && c.Account == e.raw {
 			return pmAccount
 		}
 		return pmNone
-	}
-	if !strings.HasPrefix(entry, "arn:") {
-		// A unique ID (AROA..., AIDA...): IAM stores principals this way and
-		// shows the ID once the identity is deleted.
-		if userID != "" && (userID == entry || strings.HasPrefix(userID, entry+":")) {
+	case entUniqueID:
+		if isUniqueIDOf(e.raw, userID) {
 			return pmExact
 		}
 		return pmNone
-	}
-	if !c.Authenticated() {
+	case entInvalid:
 		return pmNone
 	}
-	p, err := ParseCaller(entry)
-	if err != nil || p.Account != c.Account || p.Partition != c.Partition {
+	p := &e.arn
+	if !c.Authenticated() || p.Account != c.Account || p.Partition != c.Partition {
 		return pmNone
 	}
 	switch p.Kind {
@@ -216,112 +309,217 @@ func matchAWSEntry(entry string, c Caller, userID string) principalMatch {
 	return pmNone
 }
 
+// matchAWSEntry matches one entry of a Principal's "AWS" list. userID is the
+// caller's aws:userid (used to match unique IDs such as AROA...).
+func matchAWSEntry(entry string, c *Caller, userID string) principalMatch {
+	e := parseAWSEntry(entry)
+	return e.match(c, userID)
+}
+
+// matchOtherTypes matches the Service, CanonicalUser and Federated entries
+// of a Principal element.
+func matchOtherTypes(service, canonical, federated []string, c *Caller) bool {
+	switch c.Kind {
+	case ServicePrincipal:
+		for _, e := range service {
+			if c.Service == e {
+				return true
+			}
+		}
+	case CanonicalUser:
+		for _, e := range canonical {
+			if strings.EqualFold(c.Canonical, e) {
+				return true
+			}
+		}
+	}
+	for _, e := range federated {
+		if c.ARN == e {
+			return true
+		}
+	}
+	return false
+}
+
 // principalMatches returns the strongest match of a Principal element.
-func principalMatches(pr Principal, c Caller, userID string) principalMatch {
+func principalMatches(pr *Principal, c *Caller, userID string) principalMatch {
 	if pr.Wildcard {
 		return pmExact
 	}
 	best := pmNone
-	for typ, list := range pr.Values {
-		for _, e := range list {
-			m := pmNone
-			switch typ {
-			case "AWS":
-				m = matchAWSEntry(e, c, userID)
-			case "Service":
-				if c.Kind == ServicePrincipal && c.Service == e {
-					m = pmExact
-				}
-			case "CanonicalUser":
-				if c.Kind == CanonicalUser && strings.EqualFold(c.Canonical, e) {
-					m = pmExact
-				}
-			case "Federated":
-				if c.ARN == e {
-					m = pmExact
-				}
+	for _, s := range pr.Values["AWS"] {
+		if m := matchAWSEntry(s, c, userID); m > best {
+			if m == pmExact {
+				return m
 			}
-			if m > best {
-				best = m
-			}
+			best = m
 		}
+	}
+	if matchOtherTypes(pr.Values["Service"], pr.Values["CanonicalUser"], pr.Values["Federated"], c) {
+		return pmExact
 	}
 	return best
 }
 
+// npStage is one level at which AWS evaluates a caller against NotPrincipal.
+type npStage uint8
+
+const (
+	npAccount   npStage = iota // the caller's account (ID or arn:...:root)
+	npUser                     // the IAM user
+	npRole                     // the role (of a session, or a role caller)
+	npSession                  // the assumed-role session
+	npFederated                // the federated user
+)
+
+// listedAt reports whether the entry, in a NotPrincipal element, names the
+// caller at the given level.
+func (e *awsEntry) listedAt(st npStage, c *Caller, userID string) bool {
+	switch e.kind {
+	case entAny:
+		return true // every AWS principal, at every level
+	case entAccount:
+		return st == npAccount && e.raw == c.Account
+	case entUniqueID:
+		// A unique ID stands for the user or the role it was stored for; it
+		// does not name a session (nor an account).
+		return (st == npUser || st == npRole) && isUniqueIDOf(e.raw, userID)
+	case entInvalid:
+		return false
+	}
+	p := &e.arn
+	if p.Account != c.Account || p.Partition != c.Partition {
+		return false
+	}
+	switch st {
+	case npAccount:
+		return p.Kind == AccountRoot
+	case npUser:
+		return p.Kind == IAMUser && p.Name == c.Name && p.Path == c.Path
+	case npRole:
+		return p.Kind == IAMRole && p.Name == c.Name && (c.Kind != IAMRole || p.Path == c.Path)
+	case npSession:
+		return p.Kind == AssumedRole && p.Name == c.Name && p.Session == c.Session
+	case npFederated:
+		return p.Kind == FederatedUser && p.Name == c.Name
+	}
+	return false
+}
+
+// npListed reports whether a NotPrincipal "AWS" list names the caller at
+// the given level.
+func npListed(list []string, st npStage, c *Caller, userID string) bool {
+	for _, s := range list {
+		e := parseAWSEntry(s)
+		if e.listedAt(st, c, userID) {
+			return true
+		}
+	}
+	return false
+}
+
+// npExcludes is the staged evaluation of NotPrincipal (IAM-notprincipal;
+// iam-semantics.md §4.3). AWS evaluates a caller at each level it belongs
+// to, the account, then the user or the role, then the session, and the
+// statement applies unless every level is listed: a session is excluded only
+// when its account, its role and the session ARN itself are all listed; a
+// user when the account and the user are. iam-simulate differs: it lets a
+// role ARN alone exclude the role's sessions. "*" in the "AWS" list names
+// every AWS principal at every level, and anonymous callers, as {"AWS": "*"}
+// does in Principal. Service and canonical-user callers are excluded when
+// listed under Service or CanonicalUser.
+func npExcludes(c *Caller, listed func(npStage) bool, anyAWS bool, service, canonical []string) bool {
+	switch c.Kind {
+	case Anonymous:
+		return anyAWS
+	case ServicePrincipal, CanonicalUser:
+		return matchOtherTypes(service, canonical, nil, c)
+	}
+	if !listed(npAccount) {
+		return false
+	}
+	switch c.Kind {
+	case AccountRoot:
+		return true
+	case IAMUser:
+		return listed(npUser)
+	case IAMRole:
+		return listed(npRole)
+	case AssumedRole:
+		return listed(npRole) && listed(npSession)
+	case FederatedUser:
+		return listed(npFederated)
+	}
+	return false
+}
+
 // notPrincipalExcludes reports whether a NotPrincipal element excludes the
-// caller. AWS evaluates a session against the account, the role and the
-// session: all three must be listed to exclude a session, the account and the
-// user to exclude a user (IAM User Guide, NotPrincipal).
-func notPrincipalExcludes(pr Principal, c Caller, userID string) bool {
+// caller (see npExcludes).
+func notPrincipalExcludes(pr *Principal, c *Caller, userID string) bool {
 	if pr.Wildcard {
 		return true
 	}
 	list := pr.Values["AWS"]
-	has := func(want func(e string) bool) bool {
-		for _, e := range list {
-			if want(e) {
-				return true
-			}
+	anyAWS := false
+	for _, e := range list {
+		if e == "*" {
+			anyAWS = true
 		}
-		return false
 	}
-	account := func(e string) bool {
-		if e == c.Account {
+	return npExcludes(c, func(st npStage) bool { return npListed(list, st, c, userID) }, anyAWS, pr.Values["Service"], pr.Values["CanonicalUser"])
+}
+
+// compiledPrincipal is a Principal or NotPrincipal element parsed once.
+type compiledPrincipal struct {
+	not                           bool
+	wildcard                      bool
+	anyAWS                        bool
+	aws                           []awsEntry
+	service, canonical, federated []string
+}
+
+func compilePrincipal(pr *Principal, not bool) compiledPrincipal {
+	cp := compiledPrincipal{not: not, wildcard: pr.Wildcard,
+		service: pr.Values["Service"], canonical: pr.Values["CanonicalUser"], federated: pr.Values["Federated"]}
+	for _, s := range pr.Values["AWS"] {
+		e := parseAWSEntry(s)
+		cp.anyAWS = cp.anyAWS || e.kind == entAny
+		cp.aws = append(cp.aws, e)
+	}
+	return cp
+}
+
+// match is Statement.principalMatch for the compiled element.
+func (cp *compiledPrincipal) match(c *Caller, userID string) principalMatch {
+	if cp.not {
+		if cp.wildcard || npExcludes(c, func(st npStage) bool { return cp.listed(st, c, userID) }, cp.anyAWS, cp.service, cp.canonical) {
+			return pmNone
+		}
+		return pmExact
+	}
+	if cp.wildcard {
+		return pmExact
+	}
+	best := pmNone
+	for i := range cp.aws {
+		if m := cp.aws[i].match(c, userID); m > best {
+			if m == pmExact {
+				return m
+			}
+			best = m
+		}
+	}
+	if matchOtherTypes(cp.service, cp.canonical, cp.federated, c) {
+		return pmExact
+	}
+	return best
+}
+
+func (cp *compiledPrincipal) listed(st npStage, c *Caller, userID string) bool {
+	for i := range cp.aws {
+		if cp.aws[i].listedAt(st, c, userID) {
 			return true
 		}
-		p, err := ParseCaller(e)
-		return err == nil && p.Kind == AccountRoot && p.Account == c.Account
-	}
-	exact := func(kind PrincipalKind) func(string) bool {
-		return func(e string) bool {
-			if !strings.HasPrefix(e, "arn:") {
-				return userID != "" && (userID == e || strings.HasPrefix(userID, e+":"))
-			}
-			p, err := ParseCaller(e)
-			if err != nil || p.Account != c.Account || p.Kind != kind {
-				return false
-			}
-			switch kind {
-			case IAMUser:
-				return p.Name == c.Name && p.Path == c.Path
-			case IAMRole:
-				return p.Name == c.Name
-			case AssumedRole:
-				return p.Name == c.Name && p.Session == c.Session
-			case FederatedUser:
-				return p.Name == c.Name
-			}
-			return false
-		}
-	}
-	switch c.Kind {
-	case Anonymous:
-		return has(func(e string) bool { return e == "*" })
-	case ServicePrincipal:
-		for _, e := range pr.Values["Service"] {
-			if e == c.Service {
-				return true
-			}
-		}
-		return false
-	case CanonicalUser:
-		for _, e := range pr.Values["CanonicalUser"] {
-			if strings.EqualFold(e, c.Canonical) {
-				return true
-			}
-		}
-		return false
-	case AccountRoot:
-		return has(account)
-	case IAMUser:
-		return has(account) && has(exact(IAMUser))
-	case IAMRole:
-		return has(account) && has(exact(IAMRole))
-	case AssumedRole:
-		return has(account) && has(exact(IAMRole)) && has(exact(AssumedRole))
-	case FederatedUser:
-		return has(account) && has(exact(FederatedUser))
 	}
 	return false
 }
