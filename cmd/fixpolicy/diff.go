@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 
 	"github.com/urfave/cli/v2"
 
@@ -47,18 +46,9 @@ func diffAction(c *cli.Context, std stdio) error {
 	}
 	var pols [2]*rewrite.Policy
 	for i, path := range c.Args().Slice() {
-		var src []byte
 		var err error
-		if path == "-" {
-			src, err = readAll(std.in)
-		} else {
-			src, err = os.ReadFile(path)
-		}
-		if err != nil {
-			return fail("%s: cannot read the policy: %v", path, unwrapPathError(err))
-		}
-		if pols[i], err = rewrite.Parse(src); err != nil {
-			return fail("%s: %v", path, err)
+		if pols[i], err = readPolicy(std, path); err != nil {
+			return err
 		}
 	}
 	d, err := rewrite.Delta(pols[0], pols[1], rewrite.DeltaOptions{Owner: owner})

@@ -170,16 +170,12 @@ func fixFiles(c *cli.Context, std stdio, o *fixOpts, patterns, buckets []string)
 
 func fixFile(std stdio, path string, opt rewrite.Options, mode string) *report {
 	name := path
-	var src []byte
-	var err error
 	if path == "-" {
 		name = "<stdin>"
-		src, err = readAll(std.in)
-	} else {
-		src, err = os.ReadFile(path)
 	}
+	src, err := readPolicySource(std, path)
 	if err != nil {
-		r := errorReport(name, fmt.Errorf("cannot read the policy: %v", unwrapPathError(err)))
+		r := errorReport(name, err)
 		r.file = path
 		return r
 	}
@@ -205,6 +201,36 @@ func fixFile(std stdio, path string, opt rewrite.Options, mode string) *report {
 		r.Status = statusPatched
 	}
 	return r
+}
+
+// readPolicySource reads a policy file, or standard input for "-", with the
+// error worded for the user.
+func readPolicySource(std stdio, path string) ([]byte, error) {
+	var src []byte
+	var err error
+	if path == "-" {
+		src, err = readAll(std.in)
+	} else {
+		src, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the policy: %v", unwrapPathError(err))
+	}
+	return src, nil
+}
+
+// readPolicy reads and parses a policy for the commands that need it whole;
+// the error names the file.
+func readPolicy(std stdio, path string) (*rewrite.Policy, error) {
+	src, err := readPolicySource(std, path)
+	if err != nil {
+		return nil, fail("%s: %v", path, err)
+	}
+	pol, err := rewrite.Parse(src)
+	if err != nil {
+		return nil, fail("%s: %v", path, err)
+	}
+	return pol, nil
 }
 
 func readAll(r io.Reader) ([]byte, error) {

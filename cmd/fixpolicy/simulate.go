@@ -112,19 +112,9 @@ func simulateAction(c *cli.Context, std stdio) error {
 		}
 	}
 
-	var src []byte
-	var err error
-	if path == "-" {
-		src, err = readAll(std.in)
-	} else {
-		src, err = os.ReadFile(path)
-	}
+	pol, err := readPolicy(std, path)
 	if err != nil {
-		return fail("%s: cannot read the policy: %v", path, unwrapPathError(err))
-	}
-	pol, err := rewrite.Parse(src)
-	if err != nil {
-		return fail("%s: %v", path, err)
+		return err
 	}
 
 	w := bufio.NewWriterSize(std.out, 64<<10)
