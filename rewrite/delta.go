@@ -160,15 +160,7 @@ func Delta(a, b *Policy, opt DeltaOptions) (*DeltaResult, error) {
 					raws = append(raws, rawChange{cc: cc, action: r.Action, resource: r.Resource, tuple: tuple, before: o.before, after: o.after, example: o.example, depends: o.depends})
 				}
 			}
-			i := 0
-			for ; i < len(idx); i++ {
-				idx[i]++
-				if idx[i] < len(changedCands[i]) {
-					break
-				}
-				idx[i] = 0
-			}
-			if i == len(idx) {
+			if !advance(idx, func(j int) int { return len(changedCands[j]) }) {
 				for _, k := range changedKeys {
 					delete(r.ctx, k)
 				}
@@ -788,15 +780,7 @@ func (u *unmasker) outcomes(r *EvalRequest) []outcome {
 			seen[[2]Decision{da, db}] = true
 			out = append(out, outcome{da, db, w.clone(), ""})
 		}
-		i := 0
-		for ; i < len(idx); i++ {
-			idx[i]++
-			if idx[i] < len(u.remaining[u.keys[i]]) {
-				break
-			}
-			idx[i] = 0
-		}
-		if i == len(idx) {
+		if !advance(idx, func(j int) int { return len(u.remaining[u.keys[j]]) }) {
 			break
 		}
 	}

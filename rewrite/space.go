@@ -190,15 +190,7 @@ func (sp *space) each(stmts []*Statement, vars bool, fn func(cc *callerCand, r *
 			if !fn(cc, r) {
 				return false
 			}
-			i := 0
-			for ; i < len(idx); i++ {
-				idx[i]++
-				if idx[i] < len(cands[i]) {
-					break
-				}
-				idx[i] = 0
-			}
-			if i == len(idx) {
+			if !advance(idx, func(j int) int { return len(cands[j]) }) {
 				for _, k := range keys {
 					delete(r.ctx, k)
 				}
@@ -350,15 +342,7 @@ func (g *condGroup) decide(r *EvalRequest, vars cond.Resolver, exists bool) bool
 		if ok == exists {
 			return exists
 		}
-		i := 0
-		for ; i < len(idx); i++ {
-			idx[i]++
-			if idx[i] < len(g.cands[i]) {
-				break
-			}
-			idx[i] = 0
-		}
-		if i == len(idx) {
+		if !advance(idx, func(j int) int { return len(g.cands[j]) }) {
 			return !exists
 		}
 	}
@@ -450,15 +434,7 @@ func (g *condGroup) pin(r *EvalRequest, vars cond.Resolver) {
 		if ok {
 			return
 		}
-		i := 0
-		for ; i < len(idx); i++ {
-			idx[i]++
-			if idx[i] < len(g.cands[i]) {
-				break
-			}
-			idx[i] = 0
-		}
-		if i == len(idx) {
+		if !advance(idx, func(j int) int { return len(g.cands[j]) }) {
 			return
 		}
 	}
@@ -513,4 +489,17 @@ func witnessesCached(conds []cond.KeyCond) []string {
 	}
 	witnessCache.Store(key, ws)
 	return ws
+}
+
+// advance steps idx, an odometer over lists of the given sizes, to the next
+// combination; it returns false once every combination has been visited.
+func advance(idx []int, size func(int) int) bool {
+	for i := range idx {
+		idx[i]++
+		if idx[i] < size(i) {
+			return true
+		}
+		idx[i] = 0
+	}
+	return false
 }
