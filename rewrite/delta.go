@@ -137,11 +137,27 @@ func Delta(a, b *Policy, opt DeltaOptions) (*DeltaResult, error) {
 		}
 		return deny, allow
 	}
+	// Callers and resources that the changed statements cannot tell apart
+	// are enumerated once, through a representative; a difference found for
+	// a representative is then decided for each member, since unchanged
+	// statements may still tell them apart.
+	reps, members, resMembers := representatives(sp, changed, vars)
 	idx := make([]int, len(changedKeys))
-	sp.eachBase(func(cc *callerCand, r *EvalRequest) bool {
+	rsp := *sp
+	rsp.callers = reps
+	rsp.resources = func(action string) []string {
+		var out []string
+		for _, r := range sp.resources(action) {
+			if _, ok := resMembers[r]; ok {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	rsp.eachBase(func(rep *callerCand, r *EvalRequest) bool {
 		hr := parMatch(removed, a, r, preR)
 		ha := parMatch(added, b, r, preA)
-		res.Requests += combos
+		res.Requests += combos * len(members[rep]) * len(resMembers[r.Resource])
 		if !hr && !ha {
 			return true
 		}
@@ -156,8 +172,13 @@ func Delta(a, b *Policy, opt DeltaOptions) (*DeltaResult, error) {
 			d2, al2 := contrib(added, b, r, preA)
 			if d1 != d2 || al1 != al2 {
 				tuple := append([]int{}, idx...)
-				for _, o := range um.outcomes(r) {
-					raws = append(raws, rawChange{cc: cc, action: r.Action, resource: r.Resource, tuple: tuple, before: o.before, after: o.after, example: o.example, depends: o.depends})
+				for _, cc := range members[rep] {
+					for _, res := range resMembers[r.Resource] {
+						m := asMember(r, rep, cc, res)
+						for _, o := range um.outcomes(m) {
+							raws = append(raws, rawChange{cc: cc, action: m.Action, resource: res, tuple: tuple, before: o.before, after: o.after, example: o.example, depends: o.depends})
+						}
+					}
 				}
 			}
 			if !advance(idx, func(j int) int { return len(changedCands[j]) }) {
@@ -700,13 +721,9 @@ func newUnmasker(a, b *Policy, removed, added []*Statement, owner string, remain
 	return u
 }
 
-// decide evaluates the shared statements once and each policy's own
-// statements on top: the same decisions as Decide on each policy.
+// decide decides the request under both policies (their compiled forms).
 func (u *unmasker) decide(r *EvalRequest) (Decision, Decision) {
-	cd, ca := contribution(u.common, u.a, r)
-	rd, ra := contribution(u.removed, u.a, r)
-	ad, aa := contribution(u.added, u.b, r)
-	return combine(cd || rd, max(ca, ra), r, u.owner), combine(cd || ad, max(ca, aa), r, u.owner)
+	return u.a.Decide(r, u.owner).Decision, u.b.Decide(r, u.owner).Decision
 }
 
 // combine turns matched Deny and the strongest matched Allow into a
@@ -1268,4 +1285,112 @@ func describeIPValues(key string, set map[int]bool, cands []*string, literals []
 		alts = append(alts, "no "+key)
 	}
 	return strings.Join(alts, " or "), true
+}
+
+// representatives groups the space's callers and resources by how the
+// statements see them: callers by their principal match in each statement
+// and the principal-derived values the statements' conditions read;
+// resources by their match in each statement and their kind. It returns the
+// representative callers, each representative's members (itself first), and
+// each representative resource's members.
+func representatives(sp *space, stmts []*Statement, vars bool) ([]callerCand, map[*callerCand][]*callerCand, map[string][]string) {
+	read := map[string]bool{}
+	resVars := false
+	for _, s := range stmts {
+		for _, c := range s.Conditions {
+			if isDerived(c.KeyLower) {
+				read[c.KeyLower] = true
+			}
+			if vars {
+				for _, v := range c.Values {
+					for _, m := range varRE.FindAllStringSubmatch(v, -1) {
+						read[strings.ToLower(strings.TrimSpace(strings.SplitN(m[1], ",", 2)[0]))] = true
+					}
+				}
+			}
+		}
+		for _, r := range s.Resources {
+			resVars = resVars || vars && strings.Contains(r, "${")
+		}
+	}
+	var reps []callerCand
+	bySig := map[string]int{}
+	var groups [][]*callerCand
+	for i := range sp.callers {
+		cc := &sp.callers[i]
+		r := &EvalRequest{Caller: cc.c, ctx: cc.derived}
+		var b strings.Builder
+		for _, s := range stmts {
+			fmt.Fprintf(&b, "%d,", s.principalMatch(r))
+		}
+		for _, k := range derivedKeys {
+			if read[k] {
+				fmt.Fprintf(&b, "|%q", cc.derived[k])
+			}
+		}
+		fmt.Fprintf(&b, "|%s", cc.c.Account)
+		sig := b.String()
+		if j, ok := bySig[sig]; ok {
+			groups[j] = append(groups[j], cc)
+			continue
+		}
+		bySig[sig] = len(groups)
+		groups = append(groups, []*callerCand{cc})
+	}
+	members := map[*callerCand][]*callerCand{}
+	reps = make([]callerCand, len(groups))
+	for j, g := range groups {
+		reps[j] = *g[0]
+		members[&reps[j]] = g
+	}
+	// Resources.
+	seen := map[string]bool{}
+	var all []string
+	for _, a := range sp.actions {
+		for _, r := range sp.resources(a) {
+			if !seen[r] {
+				seen[r] = true
+				all = append(all, r)
+			}
+		}
+	}
+	resMembers := map[string][]string{}
+	repOf := map[string]string{}
+	for _, res := range all {
+		if resVars {
+			resMembers[res] = []string{res}
+			continue
+		}
+		_, isObj := splitS3(res)
+		var b strings.Builder
+		fmt.Fprintf(&b, "%v|", isObj)
+		for _, s := range stmts {
+			fmt.Fprintf(&b, "%v,", s.resourceMatches(res, nil))
+		}
+		sig := b.String()
+		if rep, ok := repOf[sig]; ok {
+			resMembers[rep] = append(resMembers[rep], res)
+			continue
+		}
+		repOf[sig] = res
+		resMembers[res] = []string{res}
+	}
+	return reps, members, resMembers
+}
+
+// asMember is the request r (made for the representative rep) for another
+// caller and resource of the same groups.
+func asMember(r *EvalRequest, rep, cc *callerCand, res string) *EvalRequest {
+	m := r.clone()
+	m.Resource = res
+	if cc != rep {
+		m.Caller = cc.c
+		for _, k := range derivedKeys {
+			delete(m.ctx, k)
+		}
+		for k, v := range cc.derived {
+			m.ctx[k] = v
+		}
+	}
+	return m
 }
