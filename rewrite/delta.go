@@ -777,7 +777,14 @@ func (u *unmasker) outcomes(r *EvalRequest) []outcome {
 			break
 		}
 	}
-	if len(u.keys) == 0 || total > maxRemaining {
+	if len(u.keys) == 0 {
+		// Nothing else to vary: r (a snapshot the caller owns) is the example.
+		if da, db := u.decide(r); da != db {
+			return []outcome{{da, db, r, ""}}
+		}
+		return nil
+	}
+	if total > maxRemaining {
 		da, db, ex := u.unmask(r)
 		if da == db {
 			return nil
