@@ -208,15 +208,6 @@ type rawChange struct {
 	example  *EvalRequest
 }
 
-func candIndex(cands []*string, v []string, ok bool) int {
-	for i, c := range cands {
-		if c == nil && !ok || c != nil && ok && len(v) == 1 && *c == v[0] {
-			return i
-		}
-	}
-	return -1
-}
-
 func keySpellings(stmts []*Statement) map[string]string {
 	out := map[string]string{}
 	for _, s := range stmts {
@@ -637,30 +628,6 @@ func semanticDelta(a, b *Policy) (removed, added []*Statement) {
 	return removed, added
 }
 
-// contributionDiffers reports whether the removed and added statements
-// match the request differently (as Deny, as Allow).
-func contributionDiffers(removed, added []*Statement, a, b *Policy, r *EvalRequest) bool {
-	d1, al1 := contribution(removed, a, r)
-	d2, al2 := contribution(added, b, r)
-	return d1 != d2 || al1 != al2
-}
-
-func contribution(stmts []*Statement, p *Policy, r *EvalRequest) (deny bool, allow principalMatch) {
-	vars := p.resolver(r)
-	for _, s := range stmts {
-		ok, pm := s.matches(r, vars)
-		if !ok {
-			continue
-		}
-		if s.IsDeny() {
-			deny = true
-		} else if pm > allow {
-			allow = pm
-		}
-	}
-	return deny, allow
-}
-
 // remainingKeys are the condition keys only unchanged statements use, with
 // their candidate values.
 func remainingKeys(a, b *Policy, changed []*Statement, vars bool) map[string][]*string {
@@ -672,9 +639,7 @@ func remainingKeys(a, b *Policy, changed []*Statement, vars bool) map[string][]*
 	}
 	var rest []*Statement
 	for _, p := range []*Policy{a, b} {
-		for _, s := range p.Statements {
-			rest = append(rest, s)
-		}
+		rest = append(rest, p.Statements...)
 	}
 	sp := &space{known: map[string][]string{}, absent: map[string]bool{}}
 	keys, cands := sp.freeKeys(rest, vars)
@@ -724,18 +689,6 @@ func newUnmasker(a, b *Policy, removed, added []*Statement, owner string, remain
 // decide decides the request under both policies (their compiled forms).
 func (u *unmasker) decide(r *EvalRequest) (Decision, Decision) {
 	return u.a.Decide(r, u.owner).Decision, u.b.Decide(r, u.owner).Decision
-}
-
-// combine turns matched Deny and the strongest matched Allow into a
-// decision, as Policy.Decide does.
-func combine(deny bool, allow principalMatch, r *EvalRequest, owner string) Decision {
-	switch {
-	case deny:
-		return Deny
-	case allow == pmExact, allow == pmAccount && !(owner != "" && r.Caller.Account == owner):
-		return Allow
-	}
-	return None
 }
 
 // matching counts the statements of either policy that match the request.

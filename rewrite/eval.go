@@ -622,20 +622,6 @@ func delegates(pm principalMatch, r *EvalRequest, owner string) bool {
 	return pm == pmAccount && owner != "" && r.Caller.Account == owner
 }
 
-// denied reports whether any Deny statement matches; the fast path used by
-// enumeration.
-func (p *Policy) denied(r *EvalRequest) bool {
-	vars := p.resolver(r)
-	for _, s := range p.Statements {
-		if s.IsDeny() {
-			if ok, _ := s.matches(r, vars); ok {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // Explanation says, for one statement and one request, which elements matched.
 type Explanation struct {
 	Statement int    `json:"statement"`

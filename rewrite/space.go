@@ -150,56 +150,6 @@ func appendUnique(list []string, v string) []string {
 // maxRequests bounds the requests a proof may enumerate.
 const maxRequests = 4_000_000
 
-// size is the number of requests each would enumerate for stmts.
-func (sp *space) size(stmts []*Statement, vars bool) int {
-	_, cands := sp.freeKeys(stmts, vars)
-	per := 1
-	for _, c := range cands {
-		per *= len(c)
-		if per > maxRequests {
-			return maxRequests + 1
-		}
-	}
-	n := 0
-	for range sp.callers {
-		for _, a := range sp.actions {
-			n += len(sp.resources(a)) * per
-			if n > maxRequests {
-				return maxRequests + 1
-			}
-		}
-	}
-	return n
-}
-
-// each calls fn for every request of the space that matters to stmts,
-// stopping when fn returns false. It reuses one EvalRequest; fn must not
-// keep it.
-func (sp *space) each(stmts []*Statement, vars bool, fn func(cc *callerCand, r *EvalRequest) bool) {
-	keys, cands := sp.freeKeys(stmts, vars)
-	sp.eachBase(func(cc *callerCand, r *EvalRequest) bool {
-		idx := make([]int, len(keys))
-		for {
-			for i, k := range keys {
-				if v := cands[i][idx[i]]; v != nil {
-					r.ctx[k] = []string{*v}
-				} else {
-					delete(r.ctx, k)
-				}
-			}
-			if !fn(cc, r) {
-				return false
-			}
-			if !advance(idx, func(j int) int { return len(cands[j]) }) {
-				for _, k := range keys {
-					delete(r.ctx, k)
-				}
-				return true
-			}
-		}
-	})
-}
-
 // eachBase calls fn for every caller, action and resource, with the known
 // and derived context set and no free key.
 func (sp *space) eachBase(fn func(cc *callerCand, r *EvalRequest) bool) {
@@ -438,11 +388,6 @@ func (g *condGroup) pin(r *EvalRequest, vars cond.Resolver) {
 			return
 		}
 	}
-}
-
-// anyMatch reports whether some request of the space matches the statement.
-func (sp *space) anyMatch(s *Statement, vars bool) (bool, *EvalRequest) {
-	return sp.quantify(s, vars, true)
 }
 
 // allMatch reports whether every request of the space matches the statement.

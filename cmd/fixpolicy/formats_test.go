@@ -872,10 +872,6 @@ func TestGitHubStepSummary(t *testing.T) {
 	}
 }
 
-type io_discard struct{}
-
-func (io_discard) Write(p []byte) (int, error) { return len(p), nil }
-
 // TestStepSummaryLimit: a summary over GitHub's 1 MiB limit drops the patches.
 func TestStepSummaryLimit(t *testing.T) {
 	reports := seedReports(t)

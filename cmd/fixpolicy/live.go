@@ -273,12 +273,6 @@ func confirmAndApply(ctx context.Context, std stdio, in *bufio.Reader, pr *print
 	}
 }
 
-// analyseBucket reads a bucket's policy and computes its patch.
-func analyseBucket(ctx context.Context, cl *awsapi.Clients, bucket string, facts rewrite.Facts, opt rewrite.Options) (*report, *rewrite.Result, *awsapi.Clients) {
-	out := analyseTarget(ctx, cl, target{name: bucket}, facts, opt)
-	return out.r, out.res, out.cl
-}
-
 func analyseTarget(ctx context.Context, cl *awsapi.Clients, t target, facts rewrite.Facts, opt rewrite.Options) outcome {
 	bucket := t.name
 	name := "s3://" + bucket
