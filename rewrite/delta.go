@@ -141,10 +141,16 @@ func Delta(a, b *Policy, opt DeltaOptions) (*DeltaResult, error) {
 	// are enumerated once, through a representative; a difference found for
 	// a representative is then decided for each member, since unchanged
 	// statements may still tell them apart.
-	reps, members, resMembers := representatives(sp, changed, vars)
+	reps, members, resMembers, actMembers := representatives(sp, all, vars)
 	idx := make([]int, len(changedKeys))
 	rsp := *sp
 	rsp.callers = reps
+	rsp.actions = nil
+	for _, act := range sp.actions {
+		if _, ok := actMembers[act]; ok {
+			rsp.actions = append(rsp.actions, act)
+		}
+	}
 	rsp.resources = func(action string) []string {
 		var out []string
 		for _, r := range sp.resources(action) {
@@ -157,7 +163,7 @@ func Delta(a, b *Policy, opt DeltaOptions) (*DeltaResult, error) {
 	rsp.eachBase(func(rep *callerCand, r *EvalRequest) bool {
 		hr := parMatch(removed, a, r, preR)
 		ha := parMatch(added, b, r, preA)
-		res.Requests += combos * len(members[rep]) * len(resMembers[r.Resource])
+		res.Requests += combos * len(members[rep]) * len(resMembers[r.Resource]) * len(actMembers[r.Action])
 		if !hr && !ha {
 			return true
 		}
@@ -171,12 +177,13 @@ func Delta(a, b *Policy, opt DeltaOptions) (*DeltaResult, error) {
 			d1, al1 := contrib(removed, a, r, preR)
 			d2, al2 := contrib(added, b, r, preA)
 			if d1 != d2 || al1 != al2 {
+				// No statement of either policy tells the members apart, so
+				// they all take the representative's outcomes.
 				tuple := append([]int{}, idx...)
-				for _, cc := range members[rep] {
-					for _, res := range resMembers[r.Resource] {
-						m := asMember(r, rep, cc, res)
-						for _, o := range um.outcomes(m) {
-							raws = append(raws, rawChange{cc: cc, action: m.Action, resource: res, tuple: tuple, before: o.before, after: o.after, example: o.example, depends: o.depends})
+				for _, o := range um.outcomes(r.clone()) {
+					for _, cc := range members[rep] {
+						for _, res := range resMembers[r.Resource] {
+							raws = append(raws, rawChange{cc: cc, rep: rep, actions: actMembers[r.Action], resource: res, tuple: tuple, before: o.before, after: o.after, example: o.example, depends: o.depends})
 						}
 					}
 				}
@@ -199,7 +206,8 @@ func Delta(a, b *Policy, opt DeltaOptions) (*DeltaResult, error) {
 
 type rawChange struct {
 	cc       *callerCand
-	action   string
+	rep      *callerCand // the representative the example was made for
+	actions  []string    // actions no statement tells apart
 	resource string
 	tuple    []int  // index into each changed key's candidates
 	depends  string // keys of unchanged statements the outcome depends on
@@ -243,10 +251,10 @@ func summarize(raws []rawChange, sp *space, keys []string, cands [][]*string, sp
 	examples := map[k1]Request{}
 	var order1 []k1
 	for _, r := range raws {
-		k := k1{r.cc, r.action, r.resource, r.depends, r.before, r.after}
+		k := k1{r.cc, strings.Join(r.actions, ","), r.resource, r.depends, r.before, r.after}
 		if _, ok := ctxSets[k]; !ok {
 			order1 = append(order1, k)
-			examples[k] = r.example.request()
+			examples[k] = asMember(r.example, r.rep, r.cc, r.resource).request()
 		}
 		ctxSets[k] = append(ctxSets[k], r.tuple)
 	}
@@ -273,7 +281,7 @@ func summarize(raws []rawChange, sp *space, keys []string, cands [][]*string, sp
 			recs2[kk] = r
 			order2 = append(order2, kk)
 		}
-		r.actions = append(r.actions, k.action)
+		r.actions = append(r.actions, strings.Split(k.action, ",")...)
 	}
 	// 3. principals
 	type k3 struct {
@@ -959,6 +967,17 @@ func deltaSpace(opt DeltaOptions, stmts, all []*Statement) *space {
 
 	actions := deltaActions(stmts, opt.CatalogueOnly)
 	resources := deltaResources(all, f)
+	if opt.Facts != nil && f.Bucket != "" {
+		// A bucket policy is only ever evaluated for requests on its own
+		// bucket and its objects.
+		var own []string
+		for _, r := range resources {
+			if b, _ := splitS3(r); b == f.Bucket {
+				own = append(own, r)
+			}
+		}
+		resources = own
+	}
 	return &space{
 		catalogue: s3actions.Names(),
 		callers:   callers,
@@ -1247,13 +1266,14 @@ func describeIPValues(key string, set map[int]bool, cands []*string, literals []
 	return strings.Join(alts, " or "), true
 }
 
-// representatives groups the space's callers and resources by how the
-// statements see them: callers by their principal match in each statement
-// and the principal-derived values the statements' conditions read;
-// resources by their match in each statement and their kind. It returns the
-// representative callers, each representative's members (itself first), and
-// each representative resource's members.
-func representatives(sp *space, stmts []*Statement, vars bool) ([]callerCand, map[*callerCand][]*callerCand, map[string][]string) {
+// representatives groups the space's callers, resources and actions by how
+// the statements see them: callers by their principal match in each
+// statement and the principal-derived values the statements' conditions
+// read; resources by their match in each statement and their kind; actions
+// by their match in each statement and the kinds of resource they take. It
+// returns the representative callers, each representative's members (itself
+// first), and each representative resource's and action's members.
+func representatives(sp *space, stmts []*Statement, vars bool) ([]callerCand, map[*callerCand][]*callerCand, map[string][]string, map[string][]string) {
 	read := map[string]bool{}
 	resVars := false
 	for _, s := range stmts {
@@ -1335,7 +1355,25 @@ func representatives(sp *space, stmts []*Statement, vars bool) ([]callerCand, ma
 		repOf[sig] = res
 		resMembers[res] = []string{res}
 	}
-	return reps, members, resMembers
+	// Actions.
+	actMembers := map[string][]string{}
+	actRep := map[string]string{}
+	for _, act := range sp.actions {
+		bk, ob := resourceKinds(act)
+		var b strings.Builder
+		fmt.Fprintf(&b, "%v%v|", bk, ob)
+		for _, s := range stmts {
+			fmt.Fprintf(&b, "%v,", s.actionMatches(act))
+		}
+		sig := b.String()
+		if rep, ok := actRep[sig]; ok {
+			actMembers[rep] = append(actMembers[rep], act)
+			continue
+		}
+		actRep[sig] = act
+		actMembers[act] = []string{act}
+	}
+	return reps, members, resMembers, actMembers
 }
 
 // asMember is the request r (made for the representative rep) for another
