@@ -1,9 +1,6 @@
 package rewrite
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -125,41 +122,4 @@ func BenchmarkFixLargeManyStatementsFixture(b *testing.B) {
 func BenchmarkFixGenerated20KB(b *testing.B) {
 	src := patchableLarge(b)
 	benchFix(b, src, Options{Facts: Facts{RoleID: "AROAEXAMPLEROLEID0001", AccountID: benchOwner}})
-}
-
-// BenchmarkEndToEndDryRun builds the fixpolicy binary and runs
-// `fixpolicy --policy-file big.json --dry-run` on the generated policy
-// (process start, parse, analysis, patch, gate, report): the target is
-// well under 20 ms per run.
-func BenchmarkEndToEndDryRun(b *testing.B) {
-	if testing.Short() {
-		b.Skip("builds the binary")
-	}
-	dir := b.TempDir()
-	bin := filepath.Join(dir, "fixpolicy")
-	build := exec.Command("go", "build", "-o", bin, "../cmd/fixpolicy")
-	if out, err := build.CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
-	}
-	for _, tc := range []struct {
-		name string
-		src  []byte
-	}{
-		{"generated-20KB", patchableLarge(b)},
-		{"large-many-statements", func() []byte { s, _ := benchFixture(b, "large-many-statements"); return s }()},
-		{"seed000", func() []byte { s, _ := benchFixture(b, "seed000-vpce-only"); return s }()},
-	} {
-		b.Run(tc.name, func(b *testing.B) {
-			path := filepath.Join(dir, tc.name+".json")
-			if err := os.WriteFile(path, tc.src, 0o644); err != nil {
-				b.Fatal(err)
-			}
-			for b.Loop() {
-				cmd := exec.Command(bin, "--policy-file", path, "--dry-run", "--role-id", "AROAEXAMPLEROLEID0001", "--account-id", benchOwner)
-				if out, err := cmd.CombinedOutput(); err != nil {
-					b.Fatalf("%v\n%s", err, out)
-				}
-			}
-		})
-	}
 }

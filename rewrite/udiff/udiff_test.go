@@ -5,9 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -271,50 +268,6 @@ func TestUnifiedRoundTripRandom(t *testing.T) {
 }
 
 // TestUnifiedGNUPatch applies random diffs with GNU patch, when installed.
-func TestUnifiedGNUPatch(t *testing.T) {
-	patch, err := exec.LookPath("patch")
-	if err != nil {
-		t.Skip("patch not installed")
-	}
-	if out, err := exec.Command(patch, "--version").Output(); err != nil || !bytes.Contains(out, []byte("GNU patch")) {
-		t.Skipf("%s is not GNU patch", patch)
-	}
-	n := 300
-	if testing.Short() {
-		n = 30
-	}
-	dir := t.TempDir()
-	oldF, diffF, outF := filepath.Join(dir, "old.txt"), filepath.Join(dir, "fix.diff"), filepath.Join(dir, "new.txt")
-	r := rand.New(rand.NewPCG(3, 4))
-	for i := 0; i < n; {
-		a, b := randomPair(r)
-		if a == b {
-			continue
-		}
-		i++
-		ctx := r.IntN(4)
-		d := Unified("a/old.txt", "b/old.txt", []byte(a), []byte(b), ctx)
-		os.Remove(outF)
-		if err := os.WriteFile(oldF, []byte(a), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(diffF, []byte(d), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		cmd := exec.Command(patch, "--batch", "--silent", "--fuzz=0", "--no-backup-if-mismatch",
-			"--reject-file=-", "-o", outF, oldF, diffF)
-		cmd.Dir = dir
-		msg, err := cmd.CombinedOutput()
-		got, rerr := os.ReadFile(outF)
-		if os.IsNotExist(rerr) && b == "" {
-			got, rerr = nil, nil // patch may skip writing an empty result
-		}
-		if err != nil || rerr != nil || string(got) != b {
-			t.Fatalf("case %d (ctx %d): patch: %v %s, read: %v\na=%q\nb=%q\ngot=%q\ndiff:\n%s", i, ctx, err, msg, rerr, a, b, got, d)
-		}
-	}
-}
-
 var ansiRE = regexp.MustCompile("\x1b\\[[0-9;]*m")
 
 func stripANSI(s string) string { return ansiRE.ReplaceAllString(s, "") }
