@@ -324,7 +324,7 @@ func summarize(raws []rawChange, sp *space, keys []string, cands [][]*string, sp
 		c := AccessChange{
 			Principals: k.who,
 			Actions:    summarizeActions(r.actions, r.resources, sp),
-			Resource:   describeResources2(r.resources, sp),
+			Resource:   describeResourceSet(r.resources, sp),
 			Context:    r.ctx,
 			Before:     r.before,
 			After:      r.after,
@@ -357,7 +357,7 @@ func mergeEveryAction(in []AccessChange, sp *space) []AccessChange {
 				o.Context == c.Context && o.Before == c.Before && o.After == c.After {
 				o.resources = append(o.resources, c.resources...)
 				o.actions = append(o.actions, c.actions...)
-				o.Resource = describeResources2(o.resources, sp)
+				o.Resource = describeResourceSet(o.resources, sp)
 				merged = true
 				break
 			}
@@ -548,8 +548,8 @@ func summarizeActions(acts, resources []string, sp *space) []string {
 	return acts
 }
 
-// describeResources2 names the resources: "arn:aws:s3:::b and its objects".
-func describeResources2(res []string, sp *space) string {
+// describeResourceSet names a set of resources: "arn:aws:s3:::b and its objects".
+func describeResourceSet(res []string, sp *space) string {
 	all := map[string]bool{}
 	for _, a := range sp.actions {
 		for _, r := range sp.resources(a) {
@@ -1283,8 +1283,8 @@ func representatives(sp *space, stmts []*Statement, vars bool) ([]callerCand, ma
 			}
 			if vars {
 				for _, v := range c.Values {
-					for _, m := range varRE.FindAllStringSubmatch(v, -1) {
-						read[strings.ToLower(strings.TrimSpace(strings.SplitN(m[1], ",", 2)[0]))] = true
+					for _, k := range varKeys(v) {
+						read[k] = true
 					}
 				}
 			}

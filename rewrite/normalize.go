@@ -75,24 +75,6 @@ func sortedSet(vals []string, fold bool) string {
 // account principals. It is a fast structural check: policies it calls
 // different may still decide every request alike (see Delta for that).
 func Equivalent(a, b *Policy) bool {
-	if a.VarsEnabled() != b.VarsEnabled() {
-		return false
-	}
-	set := func(p *Policy) map[string]bool {
-		m := map[string]bool{}
-		for _, s := range p.Statements {
-			m[s.canonical()] = true
-		}
-		return m
-	}
-	sa, sb := set(a), set(b)
-	if len(sa) != len(sb) {
-		return false
-	}
-	for k := range sa {
-		if !sb[k] {
-			return false
-		}
-	}
-	return true
+	removed, added := semanticDelta(a, b)
+	return a.VarsEnabled() == b.VarsEnabled() && len(removed) == 0 && len(added) == 0
 }

@@ -52,6 +52,19 @@ func isDerived(k string) bool {
 
 var varRE = regexp.MustCompile(`\$\{([^}]*)\}`)
 
+// varKeys returns the lower-cased context keys that the policy variables in
+// s read (${key} or ${key, 'default'}), leaving out the escapes ${*} ${?} ${$}.
+func varKeys(s string) []string {
+	var out []string
+	for _, m := range varRE.FindAllStringSubmatch(s, -1) {
+		k := strings.ToLower(strings.TrimSpace(strings.SplitN(m[1], ",", 2)[0]))
+		if k != "*" && k != "?" && k != "$" {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
 // freeKeys returns, for the statements, each free key with its candidate
 // values; nil in a candidate list stands for "absent".
 func (sp *space) freeKeys(stmts []*Statement, vars bool) ([]string, [][]*string) {
@@ -75,11 +88,7 @@ func (sp *space) freeKeys(stmts []*Statement, vars bool) ([]string, [][]*string)
 			}
 			if vars {
 				for _, v := range c.Values {
-					for _, m := range varRE.FindAllStringSubmatch(v, -1) {
-						k := strings.ToLower(strings.TrimSpace(strings.SplitN(m[1], ",", 2)[0]))
-						if k == "*" || k == "?" || k == "$" {
-							continue
-						}
+					for _, k := range varKeys(v) {
 						if add(k) {
 							varOnly[k] = true
 							// The variable's value matters where it meets the
@@ -92,9 +101,8 @@ func (sp *space) freeKeys(stmts []*Statement, vars bool) ([]string, [][]*string)
 		}
 		if vars {
 			for _, r := range s.Resources {
-				for _, m := range varRE.FindAllStringSubmatch(r, -1) {
-					k := strings.ToLower(strings.TrimSpace(strings.SplitN(m[1], ",", 2)[0]))
-					if k != "*" && k != "?" && k != "$" && add(k) {
+				for _, k := range varKeys(r) {
+					if add(k) {
 						varOnly[k] = true
 					}
 				}
@@ -216,8 +224,7 @@ func (sp *space) groups(s *Statement, vars bool) (fixed []*Condition, groups []*
 		}
 		if vars {
 			for _, v := range c.Values {
-				for _, m := range varRE.FindAllStringSubmatch(v, -1) {
-					k := strings.ToLower(strings.TrimSpace(strings.SplitN(m[1], ",", 2)[0]))
+				for _, k := range varKeys(v) {
 					if i, ok := pos[k]; ok {
 						ks = append(ks, i)
 					}
