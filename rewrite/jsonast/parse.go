@@ -572,27 +572,15 @@ func (p *parser) array() (*Value, error) {
 		en.parent, en.idx, en.lead = n, len(v.Elems), lead
 		v.Elems = append(v.Elems, e)
 		n.children = append(n.children, en)
-		postStart := p.pos
-		p.skipWS()
-		if p.pos >= len(p.s) {
-			return nil, p.errEOF()
+		ws, closed, next, err := p.afterChild(']', "array element", e)
+		if err != nil {
+			return nil, err
 		}
-		switch p.s[p.pos] {
-		case ',':
-			en.post = p.s[postStart:p.pos]
-			comma := p.pos
-			p.pos++
-			leadStart = p.pos
-			p.skipWS()
-			if p.pos < len(p.s) && p.s[p.pos] == ']' {
-				return nil, p.errAt(comma, "trailing comma before ']'")
-			}
-		case ']':
-			n.closeWS = p.s[postStart:p.pos]
+		if closed {
+			n.closeWS = ws
 			return p.endContainer(v, n, startLine)
-		default:
-			return nil, p.errAt(p.pos, "expected ',' or ']' after array element"+p.quoteHint(e))
 		}
+		en.post, leadStart = ws, next
 	}
 }
 
@@ -679,28 +667,44 @@ func (p *parser) object() (*Value, error) {
 		n.members = append(n.members, mn)
 		n.children = append(n.children, val.node)
 		p.countColon(colon)
-		postStart := p.pos
-		p.skipWS()
-		if p.pos >= len(p.s) {
-			return nil, p.errEOF()
+		ws, closed, next, err := p.afterChild('}', "object member", val)
+		if err != nil {
+			return nil, err
 		}
-		switch p.s[p.pos] {
-		case ',':
-			mn.post = p.s[postStart:p.pos]
-			comma := p.pos
-			p.pos++
-			leadStart = p.pos
-			p.skipWS()
-			if p.pos < len(p.s) && p.s[p.pos] == '}' {
-				return nil, p.errAt(comma, "trailing comma before '}'")
-			}
-		case '}':
-			n.closeWS = p.s[postStart:p.pos]
+		if closed {
+			n.closeWS = ws
 			return p.endContainer(v, n, startLine)
-		default:
-			return nil, p.errAt(p.pos, "expected ',' or '}' after object member"+p.quoteHint(val))
 		}
+		mn.post, leadStart = ws, next
 	}
+}
+
+// afterChild reads what follows a container's child: a comma, after which
+// it skips to the next child (returning the whitespace before the comma and
+// where the next child's leading whitespace starts), or the closing bracket
+// (closed, with the whitespace before it). A comma right before the closing
+// bracket is an error.
+func (p *parser) afterChild(closer byte, what string, child *Value) (ws string, closed bool, next int, err error) {
+	postStart := p.pos
+	p.skipWS()
+	if p.pos >= len(p.s) {
+		return "", false, 0, p.errEOF()
+	}
+	switch p.s[p.pos] {
+	case ',':
+		ws = p.s[postStart:p.pos]
+		comma := p.pos
+		p.pos++
+		next = p.pos
+		p.skipWS()
+		if p.pos < len(p.s) && p.s[p.pos] == closer {
+			return "", false, 0, p.errAt(comma, "trailing comma before '"+string(closer)+"'")
+		}
+		return ws, false, next, nil
+	case closer:
+		return p.s[postStart:p.pos], true, 0, nil
+	}
+	return "", false, 0, p.errAt(p.pos, "expected ',' or '"+string(closer)+"' after "+what+p.quoteHint(child))
 }
 
 // quoteHint explains the common case of a string missing its closing quote:
