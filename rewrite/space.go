@@ -24,6 +24,9 @@ type space struct {
 	resources func(action string) []string
 	known     map[string][]string // lower-case key -> values (present)
 	absent    map[string]bool     // lower-case key -> known to be absent
+	// choices restricts a key to a finite set of values (absentChoice for
+	// "absent"): s3:TlsVersion is 1.2 or 1.3, say.
+	choices map[string][]string
 }
 
 // callerCand is one principal of a space, with the context keys that follow

@@ -1,0 +1,454 @@
+// Package sym decides questions about sets of requests symbolically.
+//
+// A request is abstracted as a point of a finite product space: each
+// variable takes one of a finite number of values (a principal class, an
+// action class, a resource class, a region of a condition key's domain, a
+// flag). A set of points is a binary decision diagram over the variables'
+// binary encodings, so unions, intersections, complements, emptiness and
+// inclusion are exact and cost what the diagrams' sizes cost, not what the
+// number of points would: a statement with twelve condition keys of forty
+// regions each is a diagram of a few hundred nodes, not 41^12 requests.
+//
+// The package knows nothing of policies: the caller (package rewrite) maps
+// each policy element to a set by evaluating it, with the concrete
+// evaluator, on one representative of each value, and maps points back to
+// concrete requests that the evaluator replays.
+//
+// The diagrams come from github.com/dalzilio/rudd, a pure-Go port of BuDDy.
+package sym
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+	"math/bits"
+
+	"github.com/dalzilio/rudd"
+)
+
+// Var is a variable of a Space, as returned by Builder.Enum.
+type Var int
+
+// A Builder declares the variables of a Space.
+type Builder struct {
+	specs []spec
+}
+
+type spec struct {
+	name string
+	n    int
+}
+
+// Enum declares a variable that takes the values 0..n-1 (n >= 1).
+func (b *Builder) Enum(name string, n int) Var {
+	if n < 1 {
+		n = 1
+	}
+	b.specs = append(b.specs, spec{name, n})
+	return Var(len(b.specs) - 1)
+}
+
+// Flag declares a two-valued variable (0 false, 1 true).
+func (b *Builder) Flag(name string) Var { return b.Enum(name, 2) }
+
+// maxNodes bounds a Space's diagrams; beyond it operations fail with
+// ErrTooLarge rather than exhaust memory.
+const maxNodes = 1 << 23
+
+// ErrTooLarge reports that a question needs more diagram nodes than a
+// Space allows.
+var ErrTooLarge = errors.New("the symbolic encoding outgrew its memory bound")
+
+// Build allocates the Space. Its operations stop with ctx's error once ctx
+// is done (checked between operations).
+func (b *Builder) Build(ctx context.Context) (*Space, error) {
+	s := &Space{ctx: ctx}
+	level := 0
+	for _, sp := range b.specs {
+		w := 0
+		if sp.n > 1 {
+			w = bits.Len(uint(sp.n - 1))
+		}
+		vi := varInfo{name: sp.name, n: sp.n}
+		for j := 0; j < w; j++ {
+			vi.levels = append(vi.levels, level)
+			level++
+		}
+		s.vars = append(s.vars, vi)
+	}
+	if level == 0 {
+		level = 1 // rudd needs one variable; it stays unused
+	}
+	bdd, err := rudd.New(level, rudd.Nodesize(1<<12), rudd.Cachesize(1<<12), rudd.Maxnodesize(maxNodes))
+	if err != nil {
+		return nil, fmt.Errorf("sym: %w", err)
+	}
+	s.bdd = bdd
+	s.nlevels = level
+	valid := s.True()
+	for i := range s.vars {
+		v := &s.vars[i]
+		if v.n != 1<<len(v.levels) {
+			valid = s.And(valid, s.In(Var(i), func(x int) bool { return x < v.n }))
+		}
+	}
+	s.valid = valid
+	return s, s.Err()
+}
+
+type varInfo struct {
+	name   string
+	n      int
+	levels []int // most significant bit first
+}
+
+// A Space is a product of finite domains and its sets of points. It is not
+// safe for concurrent use.
+type Space struct {
+	ctx     context.Context
+	bdd     *rudd.BDD
+	vars    []varInfo
+	nlevels int
+	valid   Set
+	err     error
+}
+
+// A Set is a set of points of its Space.
+type Set struct{ n rudd.Node }
+
+// Err returns the first error an operation met: ctx's error, or
+// ErrTooLarge.
+func (s *Space) Err() error {
+	if s.err == nil {
+		if err := s.ctx.Err(); err != nil {
+			s.err = err
+		} else if s.bdd != nil && s.bdd.Errored() {
+			s.err = fmt.Errorf("%w (%s)", ErrTooLarge, s.bdd.Error())
+		}
+	}
+	return s.err
+}
+
+func (s *Space) wrap(n rudd.Node) Set {
+	if n == nil {
+		if s.err == nil {
+			s.err = fmt.Errorf("%w (%s)", ErrTooLarge, s.bdd.Error())
+		}
+		return Set{s.bdd.False()}
+	}
+	return Set{n}
+}
+
+// Vars returns the number of variables.
+func (s *Space) Vars() int { return len(s.vars) }
+
+// Size returns the number of values of v.
+func (s *Space) Size(v Var) int { return s.vars[v].n }
+
+// Name returns the name v was declared with.
+func (s *Space) Name(v Var) string { return s.vars[v].name }
+
+// Valid is the set of points whose every variable is in range.
+func (s *Space) Valid() Set { return s.valid }
+
+// True is every assignment of the variables' bits (in range or not: And it
+// with Valid).
+func (s *Space) True() Set { return Set{s.bdd.True()} }
+
+// False is the empty set.
+func (s *Space) False() Set { return Set{s.bdd.False()} }
+
+// From is True for true and False for false.
+func (s *Space) From(b bool) Set {
+	if b {
+		return s.True()
+	}
+	return s.False()
+}
+
+// And intersects sets.
+func (s *Space) And(sets ...Set) Set {
+	if len(sets) == 0 {
+		return s.True()
+	}
+	if s.err != nil {
+		return s.False()
+	}
+	ns := make([]rudd.Node, len(sets))
+	for i, x := range sets {
+		ns[i] = x.n
+	}
+	return s.wrap(s.bdd.And(ns...))
+}
+
+// Or unites sets.
+func (s *Space) Or(sets ...Set) Set {
+	if len(sets) == 0 {
+		return s.False()
+	}
+	if s.err != nil {
+		return s.False()
+	}
+	ns := make([]rudd.Node, len(sets))
+	for i, x := range sets {
+		ns[i] = x.n
+	}
+	return s.wrap(s.bdd.Or(ns...))
+}
+
+// Not complements a set (within every assignment: And it with Valid).
+func (s *Space) Not(a Set) Set {
+	if s.err != nil {
+		return s.False()
+	}
+	return s.wrap(s.bdd.Not(a.n))
+}
+
+// Minus is a without b.
+func (s *Space) Minus(a, b Set) Set { return s.And(a, s.Not(b)) }
+
+// Ite is (c and a) or (not c and b).
+func (s *Space) Ite(c, a, b Set) Set {
+	if s.err != nil {
+		return s.False()
+	}
+	return s.wrap(s.bdd.Ite(c.n, a.n, b.n))
+}
+
+// Empty reports whether a has no point. After an error it reports true:
+// check Err.
+func (s *Space) Empty(a Set) bool {
+	return s.err != nil || *a.n == 0
+}
+
+// Equal reports whether a and b are the same set.
+func (s *Space) Equal(a, b Set) bool { return s.bdd.Equal(a.n, b.n) }
+
+// Subset reports whether a is included in b.
+func (s *Space) Subset(a, b Set) bool { return s.Empty(s.Minus(a, b)) }
+
+// Eq is the set of points where v takes the value x.
+func (s *Space) Eq(v Var, x int) Set {
+	if s.err != nil {
+		return s.False()
+	}
+	vi := &s.vars[v]
+	if x < 0 || x >= 1<<len(vi.levels) {
+		return s.False()
+	}
+	res := s.bdd.True()
+	for j, l := range vi.levels {
+		bit := (x >> (len(vi.levels) - 1 - j)) & 1
+		var lit rudd.Node
+		if bit == 1 {
+			lit = s.bdd.Ithvar(l)
+		} else {
+			lit = s.bdd.NIthvar(l)
+		}
+		res = s.bdd.And(res, lit)
+		if res == nil {
+			return s.wrap(nil)
+		}
+	}
+	return Set{res}
+}
+
+// In is the set of points where v takes a value x (in range) with pred(x).
+// It is built by halving the range, so a predicate true on runs of values
+// costs a node per run boundary, not per value.
+func (s *Space) In(v Var, pred func(x int) bool) Set {
+	if s.err != nil {
+		return s.False()
+	}
+	vi := &s.vars[v]
+	vals := make([]bool, vi.n)
+	for x := range vals {
+		vals[x] = pred(x)
+	}
+	return s.wrap(s.inRange(vi, vals, 0, 0))
+}
+
+// inRange builds the set for bit j onwards, for values prefix<<(w-j) ...
+func (s *Space) inRange(vi *varInfo, vals []bool, j, prefix int) rudd.Node {
+	w := len(vi.levels)
+	lo := prefix << (w - j)
+	hi := min((prefix+1)<<(w-j), len(vals))
+	if lo >= hi {
+		return s.bdd.False()
+	}
+	all, none := true, true
+	for x := lo; x < hi; x++ {
+		if vals[x] {
+			none = false
+		} else {
+			all = false
+		}
+	}
+	if none {
+		return s.bdd.False()
+	}
+	if all && hi-lo == 1<<(w-j) {
+		return s.bdd.True()
+	}
+	low := s.inRange(vi, vals, j+1, prefix<<1)
+	high := s.inRange(vi, vals, j+1, prefix<<1|1)
+	if low == nil || high == nil {
+		return nil
+	}
+	return s.bdd.Ite(s.bdd.Ithvar(vi.levels[j]), high, low)
+}
+
+// A Point gives each variable a value.
+type Point []int
+
+// Pick returns a point of a, walking one path of its diagram and
+// preferring 0 at each node; bits the path leaves free are 0, so a set
+// within Valid yields a valid point. It reports false for an empty set.
+func (s *Space) Pick(a Set) (Point, bool) {
+	if s.Empty(a) {
+		return nil, false
+	}
+	bitsOf := make([]int, s.nlevels)
+	n := a.n
+	for *n > 1 {
+		level := s.bdd.Label(n)
+		if low := s.bdd.Low(n); *low != 0 {
+			n = low
+			continue
+		}
+		bitsOf[level] = 1
+		n = s.bdd.High(n)
+	}
+	p := make(Point, len(s.vars))
+	for i := range s.vars {
+		vi := &s.vars[i]
+		x := 0
+		for _, l := range vi.levels {
+			x = x<<1 | bitsOf[l]
+		}
+		p[i] = x
+	}
+	return p, true
+}
+
+// Contains reports whether the point is in a.
+func (s *Space) Contains(a Set, p Point) bool {
+	return !s.Empty(s.And(a, s.PointSet(p)))
+}
+
+// PointSet is the set holding just p.
+func (s *Space) PointSet(p Point) Set {
+	parts := make([]Set, len(p))
+	for i, x := range p {
+		parts[i] = s.Eq(Var(i), x)
+	}
+	return s.And(parts...)
+}
+
+// A Box is a product of value sets, one per variable (sorted values).
+type Box [][]int
+
+// BoxSet is the set of the box's points.
+func (s *Space) BoxSet(b Box) Set {
+	parts := make([]Set, 0, len(b)+1)
+	parts = append(parts, s.valid)
+	for i, vals := range b {
+		if len(vals) == s.vars[i].n {
+			continue
+		}
+		in := make(map[int]bool, len(vals))
+		for _, x := range vals {
+			in[x] = true
+		}
+		parts = append(parts, s.In(Var(i), func(x int) bool { return in[x] }))
+	}
+	return s.And(parts...)
+}
+
+// Generalize grows the point p of a into a box within a: taking the
+// variables in order, each is widened to every value that keeps the box
+// (as widened so far) inside a. Variables not in order stay at p's value.
+func (s *Space) Generalize(p Point, a Set, order []Var) Box {
+	box := make(Box, len(p))
+	for i, x := range p {
+		box[i] = []int{x}
+	}
+	outside := s.Minus(s.valid, a)
+	for _, v := range order {
+		vi := &s.vars[v]
+		if vi.n == 1 {
+			continue
+		}
+		saved := box[v]
+		all := make([]int, vi.n)
+		for x := range all {
+			all[x] = x
+		}
+		box[v] = all
+		// The values of v for which some point of the box falls outside a.
+		bad := s.And(s.BoxSet(box), outside)
+		var others []int
+		for i := range s.vars {
+			if Var(i) != v {
+				others = append(others, s.vars[i].levels...)
+			}
+		}
+		badV := s.wrap(s.bdd.Exist(bad.n, s.bdd.Makeset(others)))
+		var keep []int
+		for x := 0; x < vi.n; x++ {
+			if s.Empty(s.And(badV, s.Eq(v, x))) {
+				keep = append(keep, x)
+			}
+		}
+		if s.err != nil || len(keep) == 0 {
+			box[v] = saved
+			continue
+		}
+		box[v] = keep
+	}
+	return box
+}
+
+// Classes partitions a (within Valid) into boxes: it picks a point not yet
+// covered, generalizes it within what is not yet covered, and repeats. The
+// boxes are disjoint, each lies within a, and their union is a.
+func (s *Space) Classes(a Set, order []Var) ([]Box, []Point, error) {
+	a = s.And(a, s.valid)
+	rest := a
+	var boxes []Box
+	var points []Point
+	for !s.Empty(rest) {
+		if err := s.Err(); err != nil {
+			return nil, nil, err
+		}
+		p, ok := s.Pick(rest)
+		if !ok {
+			break
+		}
+		b := s.Generalize(p, rest, order)
+		boxes = append(boxes, b)
+		points = append(points, p)
+		rest = s.Minus(rest, s.BoxSet(b))
+	}
+	return boxes, points, s.Err()
+}
+
+// Count returns the number of valid points in a.
+func (s *Space) Count(a Set) *big.Int {
+	a = s.And(a, s.valid)
+	if s.err != nil {
+		return new(big.Int)
+	}
+	n := s.bdd.Satcount(a.n)
+	if s.nlevels > 0 && len(s.vars) > 0 {
+		used := 0
+		for _, v := range s.vars {
+			used += len(v.levels)
+		}
+		if extra := s.nlevels - used; extra > 0 {
+			n.Rsh(n, uint(extra))
+		}
+	}
+	return n
+}
