@@ -2,6 +2,7 @@ package rewrite
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"strings"
 
@@ -17,6 +18,9 @@ type Options struct {
 	Facts    Facts
 	NoSplit  bool     // skip Patch B
 	ExemptBy ExemptBy // default ExemptByUserID
+	// Context, when set, bounds the analysis and the proof: Fix returns its
+	// error (context.Canceled, context.DeadlineExceeded) once it is done.
+	Context context.Context
 }
 
 // Change kinds reported in Result.Changes.
@@ -54,6 +58,10 @@ type Result struct {
 	Status     string
 	Refusal    string // why the patch was refused (Status == refused)
 	Proof      *Proof
+	// OrgAssumed is the organization ID the analysis took as the account's
+	// own because the policy names it and Facts.OrgID was not given ("" when
+	// no assumption was made). Reports must say so.
+	OrgAssumed string
 }
 
 // Changed reports whether the patch changes the policy.
