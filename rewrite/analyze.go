@@ -1,9 +1,13 @@
 package rewrite
 
 import (
+	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
+
+	"github.com/fixpolicy/fixpolicy/rewrite/sym"
 )
 
 // Block is the analysis of one Deny statement that stands in AWS Backup's way.
@@ -14,10 +18,17 @@ type Block struct {
 	BackupActions []string
 	// Example is one backup request the statement denies.
 	Example *EvalRequest
-	// ConsoleActions are the console reads that the statement denies to some
-	// principal of the account wherever it comes from (Patch B's scope).
+	// ConsoleActions are the console reads to split out of the statement
+	// (Patch B's scope): with every Deny judged together, the account's
+	// principals have no source from which to make them, and this statement
+	// is in the smallest set whose splitting lets them through.
 	ConsoleActions []string
 	ConsoleCaller  string
+	// ConsoleWith are the other Deny statements that deny the console's
+	// reads together with this one when it does not deny them alone (two
+	// network statements with disjoint allow-lists, say); they are not
+	// split.
+	ConsoleWith []*Statement
 	// StaleRoleIDs are RoleIds the statement already exempts that are not
 	// the backup role's current one.
 	StaleRoleIDs []string
@@ -27,12 +38,29 @@ type Block struct {
 type Analysis struct {
 	Facts  Facts
 	Blocks []*Block
+	// OrgAssumed is the organization the analysis took as the account's
+	// own because the policy names it and Facts.OrgID is empty.
+	OrgAssumed string
 }
 
-// Analyze finds the Deny statements that block AWS Backup (for some value of
-// every key the model leaves unknown) and those that deny the account's
-// principals the console's two reads.
+// Analyze finds the Deny statements that block AWS Backup and those that
+// must be split so the account's principals can make the console's two
+// reads; see AnalyzeContext.
 func Analyze(p *Policy, f Facts) (*Analysis, error) {
+	return AnalyzeContext(context.Background(), p, f)
+}
+
+// AnalyzeContext finds the Deny statements that deny AWS Backup's role
+// some request (for some value of every key the model of AWS Backup's
+// requests leaves unknown), and the statements whose console reads must be
+// split out: for each console read and principal of the account, if every
+// request is denied by some Deny, the smallest set of Deny statements whose
+// removal lets one through (ties: the earliest statements). Both questions
+// are decided symbolically (see universe); every example replays.
+func AnalyzeContext(ctx context.Context, p *Policy, f Facts) (*Analysis, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	if f.Bucket == "" {
 		b, err := bucketFromPolicy(p)
 		if err != nil {
@@ -44,35 +72,166 @@ func Analyze(p *Policy, f Facts) (*Analysis, error) {
 		return nil, err
 	}
 	a := &Analysis{Facts: f}
+	if f.OrgID == "" {
+		a.OrgAssumed = f.orgID(p)
+	}
 	vars := p.VarsEnabled()
-	bs := f.backupSpace(p)
-	accountCallers := f.accountCallers(p)
+	var denies []*Statement
 	for _, s := range p.Statements {
-		if !s.IsDeny() {
-			continue
+		if s.IsDeny() {
+			denies = append(denies, s)
 		}
-		b := &Block{Stmt: s, StaleRoleIDs: staleRoleIDs(s, f.RoleID)}
-		// Which backup actions does it deny, for some request?
-		b.BackupActions, b.Example = bs.matchedActions(s, vars)
-		// Does it deny some principal of the account a console read, for
-		// every value of the keys the console's request leaves free?
-		for _, act := range ConsoleActions {
-			for _, cc := range accountCallers {
-				sp := f.consoleSpace(p, cc, act)
-				if sp.allMatch(s, vars) {
+	}
+	if len(denies) == 0 {
+		return a, nil
+	}
+	blocks := make([]*Block, len(denies))
+	for i, s := range denies {
+		blocks[i] = &Block{Stmt: s, StaleRoleIDs: staleRoleIDs(s, f.RoleID)}
+	}
+
+	// Which backup actions does each Deny deny the backup role, for some
+	// request?
+	bs := f.backupSpace(p)
+	ub, err := newUniverse(ctx, bs, stmtSource{denies, vars})
+	if err != nil {
+		return nil, err
+	}
+	ub.owner = f.AccountID
+	sb := ub.s
+	for i, s := range denies {
+		m := sb.And(ub.valid, ub.stmt(s, f.AccountID))
+		for ai, act := range bs.actions {
+			x := sb.And(m, sb.Eq(ub.action, ai))
+			if sb.Empty(x) {
+				continue
+			}
+			blocks[i].BackupActions = append(blocks[i].BackupActions, act)
+			if blocks[i].Example == nil {
+				pt, _ := sb.Pick(x)
+				ex := ub.request(pt)
+				if ok, _ := s.matches(ex, p.resolver(ex)); !ok {
+					return nil, fmt.Errorf("internal error: the analysis's example %s does not match %s; this is a bug in fixpolicy", ex.request(), s.Label())
+				}
+				blocks[i].Example = ex
+			}
+		}
+	}
+	if err := sb.Err(); err != nil {
+		return nil, err
+	}
+
+	// The console's reads, every Deny together.
+	cs := f.consoleSpace(p)
+	uc, err := newUniverse(ctx, cs, stmtSource{denies, vars})
+	if err != nil {
+		return nil, err
+	}
+	uc.owner = f.AccountID
+	sc := uc.s
+	ms := make([]sym.Set, len(denies))
+	for i, s := range denies {
+		ms[i] = sc.And(uc.valid, uc.stmt(s, f.AccountID))
+	}
+	all := sc.Or(ms...)
+	for ai, act := range cs.actions {
+		for ci := range cs.callers {
+			base := sc.And(uc.valid, sc.Eq(uc.caller, ci), sc.Eq(uc.action, ai))
+			if sc.Empty(base) || !sc.Empty(sc.Minus(base, all)) {
+				continue // some request gets through
+			}
+			var hit []int
+			for i := range denies {
+				if !sc.Empty(sc.And(base, ms[i])) {
+					hit = append(hit, i)
+				}
+			}
+			split := smallestSplit(sc, base, ms, hit)
+			for _, i := range split {
+				b := blocks[i]
+				if !contains(b.ConsoleActions, act) {
 					b.ConsoleActions = append(b.ConsoleActions, act)
-					if b.ConsoleCaller == "" {
-						b.ConsoleCaller = cc.label
+				}
+				if b.ConsoleCaller == "" {
+					b.ConsoleCaller = cs.callers[ci].label
+				}
+				if sc.Empty(sc.Minus(base, ms[i])) {
+					continue // denies them alone
+				}
+				for _, j := range hit {
+					if j != i && !slices.Contains(split, j) && !slices.Contains(b.ConsoleWith, denies[j]) {
+						b.ConsoleWith = append(b.ConsoleWith, denies[j])
 					}
-					break
 				}
 			}
 		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	for _, b := range blocks {
+		// Keep the console's order of the reads.
+		slices.SortFunc(b.ConsoleActions, func(x, y string) int {
+			return slices.Index(ConsoleActions, x) - slices.Index(ConsoleActions, y)
+		})
 		if len(b.BackupActions) > 0 || len(b.ConsoleActions) > 0 {
 			a.Blocks = append(a.Blocks, b)
 		}
 	}
 	return a, nil
+}
+
+// maxSplitChecks bounds the search for the smallest split; beyond it every
+// statement that denies the reads is split, which always lets them through.
+const maxSplitChecks = 20000
+
+// smallestSplit returns the smallest subset of hit (ties: the earliest
+// statements, compared in order) such that base minus the other sets of ms
+// is not empty: the statements whose console reads must be split out.
+func smallestSplit(s *sym.Space, base sym.Set, ms []sym.Set, hit []int) []int {
+	checks := 0
+	for k := 1; k <= len(hit); k++ {
+		idx := make([]int, k)
+		for i := range idx {
+			idx[i] = i
+		}
+		for {
+			checks++
+			if checks > maxSplitChecks {
+				return hit
+			}
+			in := map[int]bool{}
+			for _, x := range idx {
+				in[hit[x]] = true
+			}
+			var rest []sym.Set
+			for _, j := range hit {
+				if !in[j] {
+					rest = append(rest, ms[j])
+				}
+			}
+			if !s.Empty(s.Minus(base, s.Or(rest...))) {
+				out := make([]int, k)
+				for i, x := range idx {
+					out[i] = hit[x]
+				}
+				return out
+			}
+			// Next combination in lexicographic order.
+			i := k - 1
+			for i >= 0 && idx[i] == len(hit)-k+i {
+				i--
+			}
+			if i < 0 {
+				break
+			}
+			idx[i]++
+			for j := i + 1; j < k; j++ {
+				idx[j] = idx[j-1] + 1
+			}
+		}
+	}
+	return hit
 }
 
 var roleIDPattern = regexp.MustCompile(`^(AROA[A-Z0-9]{12,})(:\*)?$`)
@@ -271,6 +430,8 @@ func (b *Block) WhyBackup(sp *space) string {
 		switch {
 		case c.KeyLower == "aws:sourceip" && present && sp.known[c.KeyLower] != nil:
 			reasons = append(reasons, "AWS Backup calls S3 from AWS-owned addresses outside these ranges")
+		case sp.choices[c.KeyLower] != nil:
+			reasons = append(reasons, fmt.Sprintf("AWS Backup's requests may carry %s %s", c.Key, describeChoices(sp.choices[c.KeyLower])))
 		case !present && sp.absent[c.KeyLower]:
 			reasons = append(reasons, "AWS Backup's requests carry no "+c.Key)
 		case !present && isDerived(c.KeyLower):
@@ -289,4 +450,17 @@ func (b *Block) WhyBackup(sp *space) string {
 		return "it has no conditions, so it applies to AWS Backup's role session as to everyone it names"
 	}
 	return strings.Join(reasons, "; ")
+}
+
+// describeChoices lists a key's possible values: "1.2 or 1.3", "absent, private or ...".
+func describeChoices(ch []string) string {
+	var out []string
+	for _, v := range ch {
+		if v == absentChoice {
+			out = append(out, "none")
+		} else {
+			out = append(out, v)
+		}
+	}
+	return joinValues(out, false)
 }

@@ -217,14 +217,47 @@ func (f Facts) backupSpace(p *Policy) *space {
 	if ip := outsideAll(p, "aws:sourceip"); ip != "" {
 		known["aws:sourceip"] = []string{ip}
 	}
+	// Multi-factor authentication: AWS Backup's requests are signed with a
+	// service role session it obtains itself, without MFA, so the MFA keys
+	// are absent (IAM User Guide, "AWS global condition context keys",
+	// aws:MultiFactorAuthPresent and aws:MultiFactorAuthAge: present only
+	// for credentials obtained with MFA). A Deny "unless MFA" written with
+	// Bool therefore leaves AWS Backup alone; BoolIfExists or Null still
+	// block it.
+	absent["aws:multifactorauthpresent"] = true
+	absent["aws:multifactorauthage"] = true
+	// SSE-C: AWS Backup does not back up or restore objects encrypted with
+	// customer-provided keys (AWS Backup Developer Guide, "Amazon S3 backup":
+	// SSE-C objects are not supported), so its requests carry no SSE-C
+	// headers and the s3:x-amz-server-side-encryption-customer-algorithm key
+	// is absent.
+	absent["s3:x-amz-server-side-encryption-customer-algorithm"] = true
 	return &space{
 		callers:   f.backupCallers(),
 		actions:   BackupActions,
 		resources: f.resourcesFor(f.objectARNs(p)),
 		known:     known,
 		absent:    absent,
+		choices: map[string][]string{
+			"s3:tlsversion": tlsVersions,
+			"s3:x-amz-acl":  backupACLs,
+		},
 	}
 }
+
+// tlsVersions are the TLS versions an S3 request can arrive over: AWS API
+// endpoints, S3's included, refuse TLS 1.0 and 1.1 since June 2023 (AWS
+// Security Blog, "TLS 1.2 required for AWS endpoints"), so s3:TlsVersion is
+// 1.2 or 1.3. A Deny of older TLS versions never trips AWS Backup and is
+// left alone.
+var tlsVersions = []string{"1.2", "1.3"}
+
+// backupACLs are the canned ACLs AWS Backup's requests may carry: none, or a
+// private one. A Deny of the public canned ACLs (public-read,
+// public-read-write, authenticated-read; Amazon S3 User Guide, "Canned
+// ACL") is the owner's decision about public access, which AWS Backup never
+// asks for: it is never a reason to exempt the backup role.
+var backupACLs = []string{absentChoice, "private", "bucket-owner-read", "bucket-owner-full-control", "aws-exec-read"}
 
 // orgID is the account's organization: the fact when known, else the first
 // organization the policy names (a bucket that denies its own account's
@@ -352,7 +385,7 @@ func (f Facts) accountCallers(policies ...*Policy) []callerCand {
 // principal of the account in a browser: over TLS, from the internet (no VPC
 // endpoint), not through an AWS service. The source address and every other
 // key are free.
-func (f Facts) consoleSpace(p *Policy, caller callerCand, action string) *space {
+func (f Facts) consoleSpace(p *Policy) *space {
 	known := map[string][]string{
 		"aws:securetransport":       {"true"},
 		"aws:viaawsservice":         {"false"},
@@ -366,11 +399,12 @@ func (f Facts) consoleSpace(p *Policy, caller callerCand, action string) *space 
 		known["aws:principalorgid"] = []string{org}
 	}
 	return &space{
-		callers:   []callerCand{caller},
-		actions:   []string{action},
+		callers:   f.accountCallers(p),
+		actions:   ConsoleActions,
 		resources: func(string) []string { return []string{f.bucketARN()} },
 		known:     known,
 		absent:    absent,
+		choices:   map[string][]string{"s3:tlsversion": tlsVersions},
 	}
 }
 

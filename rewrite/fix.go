@@ -88,12 +88,12 @@ func FixPolicy(p *Policy, src []byte, opt Options) (*Result, error) {
 	if opt.ExemptBy != ExemptByUserID && opt.ExemptBy != ExemptByPrincipalARN {
 		return nil, fmt.Errorf("unknown exemption style %q (use userid or principal-arn)", opt.ExemptBy)
 	}
-	an, err := Analyze(p, opt.Facts)
+	an, err := AnalyzeContext(opt.Context, p, opt.Facts)
 	if err != nil {
 		return nil, err
 	}
 	f := an.Facts
-	res := &Result{Bucket: f.Bucket, Before: src, After: src, Status: StatusCompliant}
+	res := &Result{Bucket: f.Bucket, Before: src, After: src, Status: StatusCompliant, OrgAssumed: an.OrgAssumed}
 	lineOf := func(s *Statement) int {
 		l, _ := jsonast.LineCol(src, s.Node.Offset)
 		return l
@@ -135,8 +135,17 @@ func FixPolicy(p *Policy, src []byte, opt Options) (*Result, error) {
 				Explanation: fmt.Sprintf("denies AWS Backup %s; added %s %s %s", joinList(b.BackupActions, 3), opName, key, value)})
 		}
 		if len(b.ConsoleActions) > 0 {
-			fmt.Fprintf(&para, " It also denies %s to %s wherever they come from, so the AWS Backup console cannot assign the bucket to a backup plan.",
-				joinList(b.ConsoleActions, 2), b.ConsoleCaller)
+			if len(b.ConsoleWith) == 0 {
+				fmt.Fprintf(&para, " It also denies %s to %s wherever they come from, so the AWS Backup console cannot assign the bucket to a backup plan.",
+					joinList(b.ConsoleActions, 2), b.ConsoleCaller)
+			} else {
+				var with []string
+				for _, w := range b.ConsoleWith {
+					with = append(with, w.Label())
+				}
+				fmt.Fprintf(&para, " Together with %s, it leaves %s no source from which to make %s (no request passes all of them), so the AWS Backup console cannot assign the bucket to a backup plan. Splitting this statement is the smallest change that lets the reads through (where several would do, the earliest is chosen); %s stays as it is.",
+					joinList(with, 3), b.ConsoleCaller, joinList(b.ConsoleActions, 2), joinList(with, 3))
+			}
 			if opt.NoSplit {
 				para.WriteString(" Not split (--no-split): the console reads stay denied.")
 			} else {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -79,6 +80,16 @@ func isMultiValued(key string, usedWithSet bool) bool {
 		return false
 	}
 	return usedWithSet
+}
+
+// wellFormedKeys are keys whose value, when present, AWS always sets in its
+// type's format (an address, a number, a date), so the malformed values
+// cond.Witnesses adds for typed operators never occur (AWS global condition
+// context keys; S3 condition keys).
+var wellFormedKeys = map[string]bool{
+	"aws:sourceip": true, "aws:vpcsourceip": true, "aws:currenttime": true, "aws:epochtime": true,
+	"aws:tokenissuetime": true, "aws:multifactorauthage": true, "s3:tlsversion": true,
+	"s3:signatureage": true, "s3:max-keys": true, "s3:object-lock-remaining-retention-days": true,
 }
 
 // absentChoice in a space's choices stands for "the key is absent".
@@ -255,6 +266,11 @@ func (u *universe) collectKeys() {
 		var ws []string
 		if len(d.kcs) > 0 {
 			ws = witnessesCached(d.kcs)
+		}
+		if wellFormedKeys[k] {
+			ws = slices.DeleteFunc(slices.Clone(ws), func(w string) bool {
+				return w == "not-an-ip" || w == "not-a-number" || w == "not-a-date"
+			})
 		}
 		if !d.plain {
 			ws = appendUnique(append([]string{}, ws...), "fixpolicy-value")

@@ -2,6 +2,7 @@ package rewrite
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"strings"
 
@@ -40,7 +41,7 @@ func Verify(p *Policy, out []byte, opt Options) (*Proof, error) {
 		return nil, fmt.Errorf("invariant 5: %d bytes exceeds S3's %d-byte limit", n, MaxPolicySize)
 	}
 	// 1.
-	an, err := Analyze(q, f)
+	an, err := AnalyzeContext(opt.Context, q, f)
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +54,7 @@ func Verify(p *Policy, out []byte, opt Options) (*Proof, error) {
 		}
 	}
 	// 2. and 4., one patched statement at a time.
-	orig, err := Analyze(p, f)
+	orig, err := AnalyzeContext(opt.Context, p, f)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +64,7 @@ func Verify(p *Policy, out []byte, opt Options) (*Proof, error) {
 			touched[b.Stmt.Index] = true
 		}
 	}
-	proof, err := checkPairs(p, q, pairStatements(p, q), touched, f, opt.ExemptBy)
+	proof, err := checkPairs(opt.Context, p, q, pairStatements(p, q), touched, f, opt.ExemptBy)
 	if err != nil {
 		return proof, err
 	}
@@ -85,7 +86,7 @@ func checkDelta(p, q *Policy, f Facts, by ExemptBy) (*Proof, error) {
 	for _, s := range p.Statements {
 		all[s.Index] = true
 	}
-	return checkPairs(p, q, pairStatements(p, q), all, f, by)
+	return checkPairs(context.Background(), p, q, pairStatements(p, q), all, f, by)
 }
 
 // pair is a statement of the original policy and what the patched policy
@@ -146,7 +147,7 @@ func pairStatements(p, q *Policy) []pair {
 // contribution changes, so checking pairs one at a time is sound, and
 // cheap. A statement the fix did not touch must come back byte for byte
 // (invariant 4).
-func checkPairs(p, q *Policy, pairs []pair, touched map[int]bool, f Facts, by ExemptBy) (*Proof, error) {
+func checkPairs(ctx context.Context, p, q *Policy, pairs []pair, touched map[int]bool, f Facts, by ExemptBy) (*Proof, error) {
 	proof := &Proof{}
 	bucket := f.bucketARN()
 	seen := map[string]bool{}
@@ -164,7 +165,7 @@ func checkPairs(p, q *Policy, pairs []pair, touched map[int]bool, f Facts, by Ex
 			}
 		}
 		b := &Policy{Version: q.Version, Statements: pr.patched}
-		d, err := Delta(a, b, DeltaOptions{Owner: f.AccountID, Facts: &f, CatalogueOnly: true})
+		d, err := DeltaContext(ctx, a, b, DeltaOptions{Owner: f.AccountID, Facts: &f, CatalogueOnly: true})
 		if err != nil {
 			return proof, err
 		}

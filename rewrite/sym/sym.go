@@ -112,6 +112,7 @@ type Space struct {
 	nlevels int
 	valid   Set
 	err     error
+	ops     uint
 }
 
 // A Set is a set of points of its Space.
@@ -131,6 +132,13 @@ func (s *Space) Err() error {
 }
 
 func (s *Space) wrap(n rudd.Node) Set {
+	// Check for cancellation every few hundred operations: each is short,
+	// so a cancelled context stops the work within microseconds.
+	if s.ops++; s.ops&255 == 0 && s.err == nil {
+		if err := s.ctx.Err(); err != nil {
+			s.err = err
+		}
+	}
 	if n == nil {
 		if s.err == nil {
 			s.err = fmt.Errorf("%w (%s)", ErrTooLarge, s.bdd.Error())
