@@ -82,15 +82,22 @@ func Fix(src []byte, opt Options) (*Result, error) {
 
 // FixPolicy is Fix over an already parsed policy; src is its source text.
 func FixPolicy(p *Policy, src []byte, opt Options) (*Result, error) {
+	return fixPolicy(p, src, opt, nil)
+}
+
+// fixPolicy is FixPolicy with p's analysis when the caller has it already.
+func fixPolicy(p *Policy, src []byte, opt Options, an *Analysis) (*Result, error) {
 	if opt.ExemptBy == "" {
 		opt.ExemptBy = ExemptByUserID
 	}
 	if opt.ExemptBy != ExemptByUserID && opt.ExemptBy != ExemptByPrincipalARN {
 		return nil, fmt.Errorf("unknown exemption style %q (use userid or principal-arn)", opt.ExemptBy)
 	}
-	an, err := AnalyzeContext(opt.Context, p, opt.Facts)
-	if err != nil {
-		return nil, err
+	if an == nil {
+		var err error
+		if an, err = AnalyzeContext(opt.Context, p, opt.Facts); err != nil {
+			return nil, err
+		}
 	}
 	f := an.Facts
 	res := &Result{Bucket: f.Bucket, Before: src, After: src, Status: StatusCompliant, OrgAssumed: an.OrgAssumed}
@@ -198,7 +205,7 @@ func FixPolicy(p *Policy, src []byte, opt Options) (*Result, error) {
 		res.After = src
 		return res, nil
 	}
-	proof, err := Verify(p, out, opt)
+	proof, err := verify(p, out, opt, an)
 	res.Proof = proof
 	if err != nil {
 		res.Status, res.Refusal = StatusRefused, "the patch failed its own proof, so it was not applied (this is a bug in fixpolicy; please report it): "+err.Error()

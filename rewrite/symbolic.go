@@ -52,7 +52,8 @@ type keyDom struct {
 	vals   []string // one representative per region
 	second []string // multi: another value of the same region, "" if none is known
 	kcs    []cond.KeyCond
-	plain  bool // regions were deduplicated by the conditions' vector
+	comp   []*cond.Compiled // kcs compiled, for vector
+	plain  bool             // regions were deduplicated by the conditions' vector
 
 	v       sym.Var // single-valued: 0 absent, i+1 region i
 	present sym.Var // multi-valued
@@ -263,6 +264,7 @@ func (u *universe) collectKeys() {
 		if t := varTargets[k]; len(t) > 0 {
 			d.kcs = append(d.kcs, cond.KeyCond{Op: mustOp("StringEquals"), Values: t})
 		}
+		d.kcs = uniqueKeyConds(d.kcs)
 		var ws []string
 		if len(d.kcs) > 0 {
 			ws = witnessesCached(d.kcs)
@@ -341,13 +343,40 @@ func (u *universe) collectKeys() {
 	}
 }
 
+// uniqueKeyConds drops repeated conditions (the same operator and values,
+// without variables): two policies that share a statement, or a statement and
+// its patched form, mention the same conditions, and the witnesses of a
+// list are cached by its text.
+func uniqueKeyConds(kcs []cond.KeyCond) []cond.KeyCond {
+	seen := map[string]bool{}
+	out := kcs[:0:0]
+	for _, kc := range kcs {
+		if kc.Vars != nil {
+			out = append(out, kc)
+			continue
+		}
+		key := kc.Op.Name + "\x00" + strings.Join(kc.Values, "\x00")
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, kc)
+		}
+	}
+	return out
+}
+
 // vector is how every condition on the key evaluates the single value x.
 func (d *keyDom) vector(x string) string {
+	if len(d.comp) != len(d.kcs) {
+		d.comp = make([]*cond.Compiled, len(d.kcs))
+		for i, kc := range d.kcs {
+			d.comp[i] = kc.Op.Compile(kc.Values)
+		}
+	}
 	b := make([]byte, len(d.kcs))
 	req := []string{x}
 	for i, kc := range d.kcs {
 		b[i] = '0'
-		if kc.Op.Eval(kc.Values, req, true, kc.Vars) {
+		if d.comp[i].Eval(req, true, kc.Vars) {
 			b[i] = '1'
 		}
 	}
@@ -638,6 +667,7 @@ func (c *caseResolver) Lookup(key string) (string, bool) {
 // condition is the set of points where the condition holds.
 func (u *universe) condition(c *Condition, vars bool) sym.Set {
 	s := u.s
+	op := c.Op.Compile(c.Values)
 	var vk []string
 	if vars {
 		vk = varKeysOf(c.Values)
@@ -654,7 +684,7 @@ func (u *universe) condition(c *Condition, vars bool) sym.Set {
 			if vars {
 				rv = res
 			}
-			return s.From(c.Op.Eval(c.Values, v, ok, rv))
+			return s.From(op.Eval(v, ok, rv))
 		})
 	}
 	eval := func(res cond.Resolver) sym.Set {
@@ -665,16 +695,16 @@ func (u *universe) condition(c *Condition, vars bool) sym.Set {
 		if !d.multi {
 			return s.In(d.v, func(x int) bool {
 				if x == 0 {
-					return c.Op.Eval(c.Values, nil, false, rv)
+					return op.Eval(nil, false, rv)
 				}
-				return c.Op.Eval(c.Values, d.vals[x-1:x], true, rv)
+				return op.Eval(d.vals[x-1:x], true, rv)
 			})
 		}
 		present := s.Eq(d.present, 1)
-		absentCase := s.And(s.Not(present), s.From(c.Op.Eval(c.Values, nil, false, rv)))
+		absentCase := s.And(s.Not(present), s.From(op.Eval(nil, false, rv)))
 		m := make([]bool, len(d.vals))
 		for i := range d.vals {
-			m[i] = c.Op.Eval(c.Values, d.vals[i:i+1], true, rv)
+			m[i] = op.Eval(d.vals[i:i+1], true, rv)
 		}
 		var body sym.Set
 		switch c.Op.Set {

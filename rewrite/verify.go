@@ -26,6 +26,11 @@ type Proof struct {
 //  4. untouched statements are byte-identical and Sids stay unique;
 //  5. out fits S3's size limit.
 func Verify(p *Policy, out []byte, opt Options) (*Proof, error) {
+	return verify(p, out, opt, nil)
+}
+
+// verify is Verify with p's analysis when the caller has it already.
+func verify(p *Policy, out []byte, opt Options, orig *Analysis) (*Proof, error) {
 	q, err := Parse(out)
 	if err != nil {
 		return nil, fmt.Errorf("the patched policy does not parse: %v", err)
@@ -54,9 +59,10 @@ func Verify(p *Policy, out []byte, opt Options) (*Proof, error) {
 		}
 	}
 	// 2. and 4., one patched statement at a time.
-	orig, err := AnalyzeContext(opt.Context, p, f)
-	if err != nil {
-		return nil, err
+	if orig == nil {
+		if orig, err = AnalyzeContext(opt.Context, p, f); err != nil {
+			return nil, err
+		}
 	}
 	touched := map[int]bool{}
 	for _, b := range orig.Blocks {
@@ -69,7 +75,7 @@ func Verify(p *Policy, out []byte, opt Options) (*Proof, error) {
 		return proof, err
 	}
 	// 3.
-	again, err := FixPolicy(q, out, opt)
+	again, err := fixPolicy(q, out, opt, an)
 	if err != nil {
 		return proof, fmt.Errorf("invariant 3: re-running on the patch fails: %v", err)
 	}

@@ -80,7 +80,11 @@ func (b *Builder) Build(ctx context.Context) (*Space, error) {
 	if level == 0 {
 		level = 1 // rudd needs one variable; it stays unused
 	}
-	bdd, err := rudd.New(level, rudd.Nodesize(1<<12), rudd.Cachesize(1<<12), rudd.Maxnodesize(maxNodes))
+	// Small questions are the common case: size the operation caches to the
+	// number of variables (allocating them dominates small questions), and
+	// let the node table grow as needed.
+	cache := min(max(level*16, 512), 1<<16)
+	bdd, err := rudd.New(level, rudd.Nodesize(max(1<<10, 4*level)), rudd.Cachesize(cache), rudd.Maxnodesize(maxNodes))
 	if err != nil {
 		return nil, fmt.Errorf("sym: %w", err)
 	}
