@@ -406,7 +406,10 @@ func (s *Space) Generalize(p Point, a Set, order []Var) Box {
 				others = append(others, s.vars[i].levels...)
 			}
 		}
-		badV := s.wrap(s.bdd.Exist(bad.n, s.bdd.Makeset(others)))
+		badV := bad
+		if len(others) > 0 {
+			badV = s.wrap(s.bdd.Exist(bad.n, s.bdd.Makeset(others)))
+		}
 		var keep []int
 		for x := 0; x < vi.n; x++ {
 			if s.Empty(s.And(badV, s.Eq(v, x))) {
