@@ -80,8 +80,8 @@ func patchableLarge(b *testing.B) []byte {
 		if res.Status == StatusNeedsChange {
 			return src
 		}
-		// Larger ones are refused as "a bug" (TestGateGeneratedLargePolicy):
-		// the gate's delta exceeds maxRequests. Step down until one passes.
+		// Larger ones do not fit S3's limit once patched. Step down until
+		// one does.
 	}
 	b.Fatal("no generated policy can be patched")
 	return nil

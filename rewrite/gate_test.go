@@ -317,10 +317,9 @@ func readFixture(t testing.TB, name string) (string, Options) {
 }
 
 // TestGateGeneratedLargePolicy: the generated ~20 KB, ~100-statement policy
-// of the benchmarks, cut to a size whose patch fits S3's limit, is refused
-// as "a bug in fixpolicy": the gate's Delta compares all the patched
-// statements at once, and the product of their condition keys' witness
-// values exceeds maxRequests (4,000,000).
+// of the benchmarks, cut to a size whose patch fits S3's limit, is patched
+// and proved (the enumerating proof refused it: the product of its keys'
+// witness values exceeded its 4,000,000-request bound).
 func TestGateGeneratedLargePolicy(t *testing.T) {
 	opt := Options{Facts: Facts{RoleID: "AROAEXAMPLEROLEID0001", AccountID: benchOwner}}
 	for _, size := range []int{15000, 12000} {

@@ -801,6 +801,20 @@ func (u *universe) point(r *EvalRequest) (sym.Point, bool) {
 		}
 		return nil
 	}
+	varRead := map[string]bool{}
+	for _, st := range u.stmts {
+		if !u.varsOf[st] {
+			continue
+		}
+		for _, c := range st.Conditions {
+			for _, k := range varKeysOf(c.Values) {
+				varRead[k] = true
+			}
+		}
+		for _, k := range varKeysOf(st.Resources) {
+			varRead[k] = true
+		}
+	}
 	callerVec := func(req *EvalRequest) string {
 		var b strings.Builder
 		for _, st := range u.stmts {
@@ -817,10 +831,10 @@ func (u *universe) point(r *EvalRequest) (sym.Point, bool) {
 				}
 			}
 		}
-		if u.anyVars() {
-			// Variables may read any derived key: only the same values
-			// are certainly alike.
-			for _, k := range derivedKeys {
+		// Variables that read a derived key: only the same values are
+		// certainly alike.
+		for _, k := range derivedKeys {
+			if varRead[k] {
 				b.WriteString(strings.Join(req.ctx[k], ","))
 				b.WriteByte('|')
 			}
@@ -929,15 +943,6 @@ func (u *universe) point(r *EvalRequest) (sym.Point, bool) {
 		}
 	}
 	return p, true
-}
-
-func (u *universe) anyVars() bool {
-	for _, v := range u.varsOf {
-		if v {
-			return true
-		}
-	}
-	return false
 }
 
 // countPoints is the number of request classes in the set, capped to an int.
