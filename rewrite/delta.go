@@ -162,6 +162,9 @@ func describeValues(key string, set map[int]bool, cands []*string, literals []st
 // describeCallers names a set of callers by their classes where a class is
 // complete, else one by one.
 func describeCallers(group []*callerCand, all []callerCand) string {
+	if len(group) == len(all) && len(all) > 1 {
+		return "every principal"
+	}
 	classSize := map[string]int{}
 	for i := range all {
 		classSize[all[i].classOf()]++
