@@ -14,7 +14,7 @@
 // evaluator, on one representative of each value, and maps points back to
 // concrete requests that the evaluator replays.
 //
-// The diagrams come from github.com/dalzilio/rudd, a pure-Go port of BuDDy.
+// The diagrams are built by this package's own small kernel (bdd.go).
 package sym
 
 import (
@@ -23,8 +23,6 @@ import (
 	"fmt"
 	"math/big"
 	"math/bits"
-
-	"github.com/dalzilio/rudd"
 )
 
 // Var is a variable of a Space, as returned by Builder.Enum.
@@ -77,18 +75,9 @@ func (b *Builder) Build(ctx context.Context) (*Space, error) {
 		}
 		s.vars = append(s.vars, vi)
 	}
-	if level == 0 {
-		level = 1 // rudd needs one variable; it stays unused
-	}
-	// Small questions are the common case: size the operation caches to the
-	// number of variables (allocating them dominates small questions), and
-	// let the node table grow as needed.
-	cache := min(max(level*16, 512), 1<<16)
-	bdd, err := rudd.New(level, rudd.Nodesize(max(1<<10, 4*level)), rudd.Cachesize(cache), rudd.Maxnodesize(maxNodes))
-	if err != nil {
-		return nil, fmt.Errorf("sym: %w", err)
-	}
-	s.bdd = bdd
+	// Small questions are the common case: size the operation cache to the
+	// number of variables (allocating it dominates small questions).
+	s.k = newKernel(level, min(max(level*64, 1<<10), 1<<18))
 	s.nlevels = level
 	valid := s.True()
 	for i := range s.vars {
@@ -111,7 +100,7 @@ type varInfo struct {
 // safe for concurrent use.
 type Space struct {
 	ctx     context.Context
-	bdd     *rudd.BDD
+	k       *kernel
 	vars    []varInfo
 	nlevels int
 	valid   Set
@@ -120,7 +109,7 @@ type Space struct {
 }
 
 // A Set is a set of points of its Space.
-type Set struct{ n rudd.Node }
+type Set struct{ n int32 }
 
 // Err returns the first error an operation met: ctx's error, or
 // ErrTooLarge.
@@ -128,14 +117,14 @@ func (s *Space) Err() error {
 	if s.err == nil {
 		if err := s.ctx.Err(); err != nil {
 			s.err = err
-		} else if s.bdd != nil && s.bdd.Errored() {
-			s.err = fmt.Errorf("%w (%s)", ErrTooLarge, s.bdd.Error())
+		} else if s.k != nil && s.k.full {
+			s.err = fmt.Errorf("%w (%d nodes)", ErrTooLarge, maxNodes)
 		}
 	}
 	return s.err
 }
 
-func (s *Space) wrap(n rudd.Node) Set {
+func (s *Space) wrap(n int32) Set {
 	// Check for cancellation every few hundred operations: each is short,
 	// so a cancelled context stops the work within microseconds.
 	if s.ops++; s.ops&255 == 0 && s.err == nil {
@@ -143,11 +132,11 @@ func (s *Space) wrap(n rudd.Node) Set {
 			s.err = err
 		}
 	}
-	if n == nil {
-		if s.err == nil {
-			s.err = fmt.Errorf("%w (%s)", ErrTooLarge, s.bdd.Error())
-		}
-		return Set{s.bdd.False()}
+	if s.k.full && s.err == nil {
+		s.err = fmt.Errorf("%w (%d nodes)", ErrTooLarge, maxNodes)
+	}
+	if s.err != nil {
+		return Set{falseNode}
 	}
 	return Set{n}
 }
@@ -166,10 +155,10 @@ func (s *Space) Valid() Set { return s.valid }
 
 // True is every assignment of the variables' bits (in range or not: And it
 // with Valid).
-func (s *Space) True() Set { return Set{s.bdd.True()} }
+func (s *Space) True() Set { return Set{trueNode} }
 
 // False is the empty set.
-func (s *Space) False() Set { return Set{s.bdd.False()} }
+func (s *Space) False() Set { return Set{falseNode} }
 
 // From is True for true and False for false.
 func (s *Space) From(b bool) Set {
@@ -180,33 +169,20 @@ func (s *Space) From(b bool) Set {
 }
 
 // And intersects sets.
-func (s *Space) And(sets ...Set) Set {
-	if len(sets) == 0 {
-		return s.True()
-	}
-	if s.err != nil {
-		return s.False()
-	}
-	ns := make([]rudd.Node, len(sets))
-	for i, x := range sets {
-		ns[i] = x.n
-	}
-	return s.wrap(s.bdd.And(ns...))
-}
+func (s *Space) And(sets ...Set) Set { return s.fold(opAnd, trueNode, sets) }
 
 // Or unites sets.
-func (s *Space) Or(sets ...Set) Set {
-	if len(sets) == 0 {
-		return s.False()
+func (s *Space) Or(sets ...Set) Set { return s.fold(opOr, falseNode, sets) }
+
+func (s *Space) fold(op, unit int32, sets []Set) Set {
+	r := unit
+	for _, x := range sets {
+		if s.err != nil {
+			return s.False()
+		}
+		r = s.wrap(s.k.apply(op, r, x.n)).n
 	}
-	if s.err != nil {
-		return s.False()
-	}
-	ns := make([]rudd.Node, len(sets))
-	for i, x := range sets {
-		ns[i] = x.n
-	}
-	return s.wrap(s.bdd.Or(ns...))
+	return Set{r}
 }
 
 // Not complements a set (within every assignment: And it with Valid).
@@ -214,28 +190,28 @@ func (s *Space) Not(a Set) Set {
 	if s.err != nil {
 		return s.False()
 	}
-	return s.wrap(s.bdd.Not(a.n))
+	return s.wrap(s.k.apply(opDiff, trueNode, a.n))
 }
 
 // Minus is a without b.
-func (s *Space) Minus(a, b Set) Set { return s.And(a, s.Not(b)) }
-
-// Ite is (c and a) or (not c and b).
-func (s *Space) Ite(c, a, b Set) Set {
+func (s *Space) Minus(a, b Set) Set {
 	if s.err != nil {
 		return s.False()
 	}
-	return s.wrap(s.bdd.Ite(c.n, a.n, b.n))
+	return s.wrap(s.k.apply(opDiff, a.n, b.n))
 }
+
+// Ite is (c and a) or (not c and b).
+func (s *Space) Ite(c, a, b Set) Set { return s.Or(s.And(c, a), s.Minus(b, c)) }
 
 // Empty reports whether a has no point. After an error it reports true:
 // check Err.
 func (s *Space) Empty(a Set) bool {
-	return s.err != nil || *a.n == 0
+	return s.err != nil || a.n == falseNode
 }
 
 // Equal reports whether a and b are the same set.
-func (s *Space) Equal(a, b Set) bool { return s.bdd.Equal(a.n, b.n) }
+func (s *Space) Equal(a, b Set) bool { return a.n == b.n }
 
 // Subset reports whether a is included in b.
 func (s *Space) Subset(a, b Set) bool { return s.Empty(s.Minus(a, b)) }
@@ -249,21 +225,17 @@ func (s *Space) Eq(v Var, x int) Set {
 	if x < 0 || x >= 1<<len(vi.levels) {
 		return s.False()
 	}
-	res := s.bdd.True()
-	for j, l := range vi.levels {
-		bit := (x >> (len(vi.levels) - 1 - j)) & 1
-		var lit rudd.Node
-		if bit == 1 {
-			lit = s.bdd.Ithvar(l)
+	// Built bottom-up: a cube is one node per bit.
+	res := trueNode
+	for j := len(vi.levels) - 1; j >= 0; j-- {
+		l := int32(vi.levels[j])
+		if (x>>(len(vi.levels)-1-j))&1 == 1 {
+			res = s.k.mk(l, falseNode, res)
 		} else {
-			lit = s.bdd.NIthvar(l)
-		}
-		res = s.bdd.And(res, lit)
-		if res == nil {
-			return s.wrap(nil)
+			res = s.k.mk(l, res, falseNode)
 		}
 	}
-	return Set{res}
+	return s.wrap(res)
 }
 
 // In is the set of points where v takes a value x (in range) with pred(x).
@@ -282,12 +254,12 @@ func (s *Space) In(v Var, pred func(x int) bool) Set {
 }
 
 // inRange builds the set for bit j onwards, for values prefix<<(w-j) ...
-func (s *Space) inRange(vi *varInfo, vals []bool, j, prefix int) rudd.Node {
+func (s *Space) inRange(vi *varInfo, vals []bool, j, prefix int) int32 {
 	w := len(vi.levels)
 	lo := prefix << (w - j)
 	hi := min((prefix+1)<<(w-j), len(vals))
 	if lo >= hi {
-		return s.bdd.False()
+		return falseNode
 	}
 	all, none := true, true
 	for x := lo; x < hi; x++ {
@@ -298,17 +270,15 @@ func (s *Space) inRange(vi *varInfo, vals []bool, j, prefix int) rudd.Node {
 		}
 	}
 	if none {
-		return s.bdd.False()
+		return falseNode
 	}
 	if all && hi-lo == 1<<(w-j) {
-		return s.bdd.True()
+		return trueNode
 	}
 	low := s.inRange(vi, vals, j+1, prefix<<1)
 	high := s.inRange(vi, vals, j+1, prefix<<1|1)
-	if low == nil || high == nil {
-		return nil
-	}
-	return s.bdd.Ite(s.bdd.Ithvar(vi.levels[j]), high, low)
+	// The levels below bit j all come after it, so this is a node.
+	return s.k.mk(int32(vi.levels[j]), low, high)
 }
 
 // A Point gives each variable a value.
@@ -323,14 +293,14 @@ func (s *Space) Pick(a Set) (Point, bool) {
 	}
 	bitsOf := make([]int, s.nlevels)
 	n := a.n
-	for *n > 1 {
-		level := s.bdd.Label(n)
-		if low := s.bdd.Low(n); *low != 0 {
-			n = low
+	for n > trueNode {
+		nd := s.k.nodes[n]
+		if nd.lo != falseNode {
+			n = nd.lo
 			continue
 		}
-		bitsOf[level] = 1
-		n = s.bdd.High(n)
+		bitsOf[nd.level] = 1
+		n = nd.hi
 	}
 	p := make(Point, len(s.vars))
 	for i := range s.vars {
@@ -400,16 +370,15 @@ func (s *Space) Generalize(p Point, a Set, order []Var) Box {
 		box[v] = all
 		// The values of v for which some point of the box falls outside a.
 		bad := s.And(s.BoxSet(box), outside)
-		var others []int
+		others := make([]bool, s.nlevels+1)
 		for i := range s.vars {
 			if Var(i) != v {
-				others = append(others, s.vars[i].levels...)
+				for _, l := range s.vars[i].levels {
+					others[l] = true
+				}
 			}
 		}
-		badV := bad
-		if len(others) > 0 {
-			badV = s.wrap(s.bdd.Exist(bad.n, s.bdd.Makeset(others)))
-		}
+		badV := s.wrap(s.k.exist(bad.n, others, map[int32]int32{}))
 		var keep []int
 		for x := 0; x < vi.n; x++ {
 			if s.Empty(s.And(badV, s.Eq(v, x))) {
@@ -455,15 +424,5 @@ func (s *Space) Count(a Set) *big.Int {
 	if s.err != nil {
 		return new(big.Int)
 	}
-	n := s.bdd.Satcount(a.n)
-	if s.nlevels > 0 && len(s.vars) > 0 {
-		used := 0
-		for _, v := range s.vars {
-			used += len(v.levels)
-		}
-		if extra := s.nlevels - used; extra > 0 {
-			n.Rsh(n, uint(extra))
-		}
-	}
-	return n
+	return s.k.satcount(a.n)
 }

@@ -1,0 +1,176 @@
+package sym
+
+import "math/big"
+
+// The kernel: reduced ordered binary decision diagrams (Bryant 1986), with
+// one table of unique nodes and a direct-mapped cache of operation results,
+// as in BuDDy. A Space answers one question and is then dropped, so nodes
+// are never freed: there is no reference counting and no garbage collector
+// racing with the operations, and the node bound (maxNodes) keeps memory
+// finite.
+
+// node is a decision on one variable level: lo when the bit is 0, hi when 1.
+// Nodes 0 and 1 are the terminals false and true.
+type node struct {
+	level  int32
+	lo, hi int32
+}
+
+const (
+	falseNode int32 = 0
+	trueNode  int32 = 1
+)
+
+type kernel struct {
+	nodes  []node
+	unique map[node]int32
+	cache  []cacheEntry
+	levels int32 // number of variable levels; the terminals' level
+	full   bool  // the node bound was reached
+}
+
+type cacheEntry struct {
+	op   int32
+	a, b int32
+	res  int32
+}
+
+const (
+	opNone int32 = iota
+	opAnd
+	opOr
+	opDiff // a and not b
+)
+
+func newKernel(levels, cacheSize int) *kernel {
+	k := &kernel{levels: int32(levels), unique: make(map[node]int32, 1024), cache: make([]cacheEntry, cacheSize)}
+	k.nodes = append(k.nodes, node{level: int32(levels)}, node{level: int32(levels)})
+	return k
+}
+
+func (k *kernel) level(n int32) int32 { return k.nodes[n].level }
+
+// mk returns the node for (level, lo, hi), reduced and shared.
+func (k *kernel) mk(level, lo, hi int32) int32 {
+	if lo == hi {
+		return lo
+	}
+	key := node{level, lo, hi}
+	if n, ok := k.unique[key]; ok {
+		return n
+	}
+	if len(k.nodes) >= maxNodes {
+		k.full = true
+		return falseNode
+	}
+	n := int32(len(k.nodes))
+	k.nodes = append(k.nodes, key)
+	k.unique[key] = n
+	return n
+}
+
+// variable is the set where the bit at level is 1.
+func (k *kernel) variable(level int) int32 { return k.mk(int32(level), falseNode, trueNode) }
+
+// nvariable is the set where the bit at level is 0.
+func (k *kernel) nvariable(level int) int32 { return k.mk(int32(level), trueNode, falseNode) }
+
+func (k *kernel) cofactors(n, level int32) (int32, int32) {
+	if k.nodes[n].level != level {
+		return n, n
+	}
+	return k.nodes[n].lo, k.nodes[n].hi
+}
+
+func (k *kernel) apply(op, a, b int32) int32 {
+	switch op {
+	case opAnd:
+		switch {
+		case a == falseNode || b == falseNode:
+			return falseNode
+		case a == trueNode || a == b:
+			return b
+		case b == trueNode:
+			return a
+		}
+		if a > b {
+			a, b = b, a
+		}
+	case opOr:
+		switch {
+		case a == trueNode || b == trueNode:
+			return trueNode
+		case a == falseNode || a == b:
+			return b
+		case b == falseNode:
+			return a
+		}
+		if a > b {
+			a, b = b, a
+		}
+	case opDiff:
+		switch {
+		case a == falseNode || b == trueNode || a == b:
+			return falseNode
+		case b == falseNode:
+			return a
+		}
+	}
+	h := (uint32(a)*12582917 ^ uint32(b)*4256249 ^ uint32(op)*741457) % uint32(len(k.cache))
+	if e := &k.cache[h]; e.op == op && e.a == a && e.b == b {
+		return e.res
+	}
+	l := min(k.level(a), k.level(b))
+	a0, a1 := k.cofactors(a, l)
+	b0, b1 := k.cofactors(b, l)
+	lo := k.apply(op, a0, b0)
+	hi := k.apply(op, a1, b1)
+	r := k.mk(l, lo, hi)
+	k.cache[h] = cacheEntry{op: op, a: a, b: b, res: r}
+	return r
+}
+
+// exist quantifies the levels in set away.
+func (k *kernel) exist(n int32, set []bool, memo map[int32]int32) int32 {
+	if n <= trueNode {
+		return n
+	}
+	if r, ok := memo[n]; ok {
+		return r
+	}
+	nd := k.nodes[n]
+	lo := k.exist(nd.lo, set, memo)
+	hi := k.exist(nd.hi, set, memo)
+	var r int32
+	if set[nd.level] {
+		r = k.apply(opOr, lo, hi)
+	} else {
+		r = k.mk(nd.level, lo, hi)
+	}
+	memo[n] = r
+	return r
+}
+
+// satcount is the number of assignments of every level in n.
+func (k *kernel) satcount(n int32) *big.Int {
+	memo := map[int32]*big.Int{}
+	var count func(n int32) *big.Int // assignments of the levels from n's down
+	count = func(n int32) *big.Int {
+		switch n {
+		case falseNode:
+			return new(big.Int)
+		case trueNode:
+			return big.NewInt(1)
+		}
+		if c, ok := memo[n]; ok {
+			return c
+		}
+		nd := k.nodes[n]
+		lo := new(big.Int).Lsh(count(nd.lo), uint(k.level(nd.lo)-nd.level-1))
+		hi := new(big.Int).Lsh(count(nd.hi), uint(k.level(nd.hi)-nd.level-1))
+		c := lo.Add(lo, hi)
+		memo[n] = c
+		return c
+	}
+	return new(big.Int).Lsh(count(n), uint(k.level(n)))
+}
