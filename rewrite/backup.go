@@ -85,7 +85,8 @@ func validRoleID(id string) bool {
 // BackupActions are the S3 actions of the managed policies
 // AWSBackupServiceRolePolicyForS3Backup (v5) and
 // AWSBackupServiceRolePolicyForS3Restore (v2) that act on a bucket or its
-// objects (reference/iam-semantics.md §5). s3:ListAllMyBuckets is not a
+// objects (AWS Managed Policy Reference Guide, the two policies' current
+// versions). s3:ListAllMyBuckets is not a
 // request against the bucket, so a bucket policy cannot affect it.
 var BackupActions = []string{
 	// bucket-level
@@ -193,8 +194,8 @@ func (f Facts) resourcesFor(objects []string) func(string) []string {
 	}
 }
 
-// backupSpace models AWS Backup's requests to the bucket (DESIGN.md, "AWS
-// Backup's requests, as the analysis models them").
+// backupSpace models AWS Backup's requests to the bucket (the package
+// documentation, "AWS Backup's requests").
 func (f Facts) backupSpace(p *Policy) *space {
 	known := map[string][]string{
 		"aws:securetransport":       {"true"},

@@ -16,7 +16,7 @@ import (
 // `fixpolicy simulate`: each case is a policy, a request and the decision
 // (with the deciding statements) that AWS's documentation gives.
 //
-// Rule short names (iam-semantics.md §0; IAM User Guide pages):
+// Rule short names (IAM User Guide pages, docs.aws.amazon.com/IAM/latest/UserGuide/<name>.html):
 //
 //	IAM-principal     reference_policies_elements_principal
 //	IAM-notprincipal  reference_policies_elements_notprincipal
@@ -34,10 +34,10 @@ import (
 //	IAM-xacct         reference_policies_evaluation-logic-cross-account
 //	IAM-keys          reference_policies_condition-keys
 //	S3-principals     AmazonS3 s3-bucket-user-policy-specifying-principal-intro
-//	DESIGN            DESIGN.md, "simulate" (the product's reading of IAM-eval for bucket policies)
-//	§N                iam-semantics.md section N (where AWS is silent and a decision was made)
+//	DESIGN            the package documentation, "Evaluation" (IAM-eval for bucket policies)
+//	§N                a decision taken where AWS is silent (cond's doc.go, "Semantic decisions")
 //
-// Where AWS's documentation and iam-simulate disagree (iam-semantics.md §9),
+// Where AWS's documentation and iam-simulate disagree,
 // the table follows AWS and the comment says so.
 
 const (

@@ -20,7 +20,7 @@ type Request struct {
 // Decision is the outcome of evaluating a bucket policy for one request.
 type Decision string
 
-// Decisions, with the meaning DESIGN.md gives them.
+// Decisions (package documentation, "Evaluation").
 const (
 	// Deny: a Deny statement matches.
 	Deny Decision = "deny"
@@ -319,8 +319,8 @@ type Outcome struct {
 	Statements []int    `json:"statements"` // 0-based indexes of deciding statements
 }
 
-// Decide evaluates the policy for one request (IAM-eval, DESIGN.md
-// "simulate"): Deny when a Deny statement matches, and the Deny statements
+// Decide evaluates the policy for one request (package documentation,
+// "Evaluation"): Deny when a Deny statement matches, and the Deny statements
 // that match; else Allow when an Allow statement grants the request, and
 // those statements; else None.
 //

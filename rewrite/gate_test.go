@@ -211,7 +211,7 @@ func TestGateCatchesBrokenPatchers(t *testing.T) {
 }
 
 // TestGateInvariant4 are broken patchers that change only the form of
-// untouched Deny statements. DESIGN.md invariant 4 says the
+// untouched Deny statements. Invariant 4 (package documentation) says the
 // verifier proves "untouched statements keep key order, string-versus-array
 // shape, Sids, literal types; new statements get unique Sids", and Verify's
 // comment lists "4. untouched statements are byte-identical and Sids stay

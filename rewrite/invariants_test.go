@@ -70,7 +70,8 @@ func optionsFromArgs(t testing.TB, args string) Options {
 	return o
 }
 
-// TestFixtureInvariants checks DESIGN.md's invariants 1 to 5 for every
+// TestFixtureInvariants checks the patch invariants 1 to 5 (package
+// documentation, "The patch") for every
 // fixture by deciding the policy before and after the patch on an enumerated
 // set of requests. The enumeration is built here, independently of the
 // verifier inside Fix, from the policies' literals.

@@ -1,8 +1,3 @@
-// Package rewrite parses, evaluates, analyses and patches S3 bucket policies.
-//
-// It performs no I/O and imports no AWS or CLI packages (a test enforces
-// this): callers pass document bytes and facts gathered elsewhere, and get
-// back findings, patched bytes and proofs.
 package rewrite
 
 import (

@@ -418,8 +418,8 @@ func npListed(list []string, st npStage, c *Caller, userID string) bool {
 	return false
 }
 
-// npExcludes is the staged evaluation of NotPrincipal (IAM-notprincipal;
-// iam-semantics.md §4.3). AWS evaluates a caller at each level it belongs
+// npExcludes is the staged evaluation of NotPrincipal (IAM User Guide, "AWS
+// JSON policy elements: NotPrincipal"). AWS evaluates a caller at each level it belongs
 // to, the account, then the user or the role, then the session, and the
 // statement applies unless every level is listed: a session is excluded only
 // when its account, its role and the session ARN itself are all listed; a

@@ -26,7 +26,8 @@ import (
 // multi-valued key (aws:TagKeys, aws:CalledVia, ...) is a presence flag, one
 // flag per region ("some value of the request lies in it") and a flag for
 // "two or more values", so ForAnyValue, ForAllValues and plain operators on
-// several values are all exact (iam-semantics.md §2.4).
+// several values are all exact (IAM User Guide, "Single-valued vs.
+// multivalued context keys").
 type universe struct {
 	sp        *space
 	s         *sym.Space

@@ -17,7 +17,8 @@ type Proof struct {
 	Changes    []AccessChange `json:"changes,omitempty"`
 }
 
-// Verify proves DESIGN.md's invariants for a patch of p whose text is out:
+// Verify proves the patch invariants (package documentation) for a patch of
+// p whose text is out:
 //  1. no statement of out denies AWS Backup any of its actions;
 //  2. the only requests whose decision changes are the backup role's sessions
 //     that a patched statement denied, and the console's two reads by

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// Rule short names (iam-semantics.md §0):
+// Rule short names (IAM User Guide pages, docs.aws.amazon.com/IAM/latest/UserGuide/<name>.html):
 //   IAM-operators  reference_policies_elements_condition_operators
 //   IAM-multi      reference_policies_multi-value-conditions (condition-logic-multiple-context-keys-or-values)
 //   IAM-multi-ex   reference_policies_condition_examples-multi-valued-context-keys
@@ -15,7 +15,7 @@ import (
 //   IAM-version    reference_policies_elements_version
 //   IAM-action     reference_policies_elements_action
 //   IAM-resource   reference_policies_elements_resource
-//   §N             iam-semantics.md section N (used where AWS is silent and a decision was made)
+//   §N             a decision taken where AWS is silent (listed in doc.go, "Semantic decisions")
 
 type cc struct {
 	rule    string            // the documented rule the case comes from
@@ -83,7 +83,7 @@ var conformance = []cc{
 	{"IAM-operators StringLike ec2:InstanceType example", "StringLike", v("t1.*", "t2.*", "m3.*"), v("m3.large"), true, nil, true},
 	{"IAM-operators StringLike ec2:InstanceType example", "StringLike", v("t1.*", "t2.*", "m3.*"), v("c5.large"), true, nil, false},
 	{"IAM-operators StringLike kms:ViaService s3.*.amazonaws.com (S3Backup policy)", "StringLike", v("s3.*.amazonaws.com"), v("s3.us-east-1.amazonaws.com"), true, nil, true},
-	// StringNotLike: negated case-sensitive glob (the aws:userid exemption of iam-semantics.md §8.2).
+	// StringNotLike: negated case-sensitive glob (the aws:userid exemption fixpolicy writes).
 	{"IAM-operators StringNotLike", "StringNotLike", v("AROAEXAMPLE:*"), v("AROAEXAMPLE:AWSBackup-AWSBackupDefaultServiceRole"), true, nil, false},
 	{"IAM-operators StringNotLike", "StringNotLike", v("AROAEXAMPLE:*"), v("AROAOTHER:session"), true, nil, true},
 	{"IAM-operators StringNotLike case sensitive", "StringNotLike", v("AROAEXAMPLE:*"), v("aroaexample:session"), true, nil, true},
@@ -275,7 +275,7 @@ var conformance = []cc{
 	// applies to every operator but Null; iam-simulate returns false for ForAnyValue on an absent
 	// key even with IfExists. Following AWS.
 	{"IAM-operators IfExists true on a missing key, also under ForAnyValue (iam-simulate: false)", "ForAnyValue:StringLikeIfExists", v("a*"), absent, false, nil, true},
-	// iam-semantics.md §2.4: a plain operator on a request key with several values never matches
+	// doc.go, "Semantic decisions": a plain operator on a request key with several values never matches
 	// (observed in iam-simulate, confirmed by its author; AWS docs only say multivalued keys
 	// "require" a set operator). Chosen for positive, negated and IfExists operators alike.
 	{"§2.4 plain operator on a multivalued request key: false", "StringEquals", v("a"), v("a", "b"), true, nil, false},
@@ -294,7 +294,7 @@ var conformance = []cc{
 	{"IAM-vars variable with no value: positive operators do not match", "StringEquals", v("${aws:username}"), v("david"), true, none, false},
 	{"IAM-vars variable with no value: positive operators do not match", "StringLike", v("${aws:username}*"), v("david"), true, none, false},
 	// AWS: negated operators DO match when a variable has no value; iam-simulate returns false
-	// (iam-semantics.md §2.5, §9.1). Following AWS.
+	// (IAM-vars; iam-simulate differs). Following AWS.
 	{"IAM-vars no value: negated StringNotEquals matches (iam-simulate: false)", "StringNotEquals", v("${aws:username}"), v("david"), true, none, true},
 	{"IAM-vars no value: negated StringNotLike matches (iam-simulate: false)", "StringNotLike", v("home/${aws:username}/*"), v("home/david/x"), true, none, true},
 	{"IAM-vars no value: negated ArnNotEquals matches (iam-simulate: false)", "ArnNotEquals", v("arn:aws:iam::${aws:PrincipalAccount}:role/x"), v("arn:aws:iam::111122223333:role/x"), true, none, true},

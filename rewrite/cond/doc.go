@@ -6,8 +6,9 @@
 // It also computes witnesses: finite sets of request values that together exhibit every behaviour a
 // key's conditions can show, so that callers can enumerate "every value a request could carry".
 //
-// The rules follow the AWS IAM User Guide as summarised, with sources, in
-// reference/iam-semantics.md (§1.4, §1.5, §2, §9). Where the reference implementation iam-simulate
+// The rules follow the AWS IAM User Guide: "IAM JSON policy elements: Condition operators",
+// "Single-valued vs. multivalued context keys", "IAM policy elements: Variables and tags", and the
+// Action and Resource element pages for wildcards. Where the reference implementation iam-simulate
 // differs from AWS's documentation, this package follows AWS; the tests say so case by case.
 //
 // The package performs no I/O and keeps no global mutable state; every function is safe for
@@ -27,8 +28,8 @@
 //   - A policy value that cannot be interpreted matches no request value; under a negated operator
 //     it therefore contributes nothing to the NOR.
 //   - A plain (non-set) operator applied to a request key that carries zero or several values is
-//     false, for positive, negated and IfExists operators alike (iam-semantics.md §2.4, observed in
-//     iam-simulate; undocumented by AWS).
+//     false, for positive, negated and IfExists operators alike (undocumented by AWS; observed in
+//     iam-simulate).
 //   - An ...IfExists operator is true on an absent key even under ForAnyValue (the IfExists rule of
 //     IAM-operators); iam-simulate returns false there.
 //   - Resolver.Lookup receives condition-key names lower-cased, because keys are case-insensitive.

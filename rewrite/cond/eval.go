@@ -202,7 +202,7 @@ func (e *evaluator) eval(req []string, present bool) bool {
 		return false
 	}
 	if len(req) != 1 {
-		return false // iam-semantics.md §2.4: multivalued key under a plain operator never matches
+		return false // a multivalued key under a plain operator never matches (see doc.go)
 	}
 	return e.test(req[0])
 }
@@ -266,7 +266,7 @@ func (e *evaluator) test(v string) bool {
 // ("true" = absent, "false" = present) describes the key. Present key: ForAllValues requires
 // every request value to pass the per-value test (true for an empty list), ForAnyValue at least
 // one; a plain operator requires exactly one request value (zero or several give false,
-// iam-semantics.md §2.4). The per-value test of a negated operator is "matches none of the
+// package documentation). The per-value test of a negated operator is "matches none of the
 // policy values"; a request value the family cannot interpret fails it either way.
 //
 // Eval never panics and does not allocate unless variables are substituted; an Operator whose

@@ -213,7 +213,7 @@ func ArnLike(pattern, arn string) bool { return arnLike(pattern, false, arn) }
 //   - the sixth segment (everything after the fifth colon, e.g. "bucket/key/with:colons") is a
 //     glob whose '*' spans '/' and ':';
 //   - matching is case-sensitive in every segment (for partition/service/region/account this is
-//     UNCONFIRMED, iam-semantics.md §1.5);
+//     not stated in AWS's documentation);
 //   - the ARN must have at least six parts.
 //
 // With vars non-nil (policy Version 2012-10-17), policy variables in the resource segment are

@@ -10,7 +10,7 @@ import (
 )
 
 // TestImports keeps the package pure: standard library only, no I/O, no clock
-// (DESIGN.md "Layout"; go-style.md Part C §1).
+// (README, "Layout").
 func TestImports(t *testing.T) {
 	allowed := map[string]bool{
 		"errors": true, "fmt": true, "math/big": true, "math/bits": true, "net/netip": true,

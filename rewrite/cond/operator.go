@@ -185,7 +185,7 @@ func (op Operator) info() (baseInfo, bool) {
 // and returns the canonical form. Unknown names give an error wrapping ErrUnknownOperator
 // (`unknown condition operator "StringEqual"`); Null with IfExists or a set prefix gives an error
 // wrapping ErrInvalidOperator. Whether AWS itself accepts non-canonical casing is UNCONFIRMED
-// (iam-semantics.md §2.1, §9.4); callers should always emit Name.
+// (not stated in AWS's documentation); callers should always emit Name.
 func ParseOperator(s string) (Operator, error) {
 	rest := s
 	set := SetNone

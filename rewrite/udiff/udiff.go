@@ -4,8 +4,9 @@
 // go-diff's own PatchToText output is not a unified diff (its coordinates
 // are byte offsets and its text is URL-escaped); this package encodes each
 // line as one rune, diffs the rune strings with DiffMainRunes and
-// checklines=false, re-hydrates the lines and groups them into hunks. See
-// shared/reference/go-style.md, Part B.
+// checklines=false, re-hydrates the lines and groups them into hunks
+// (go-diff's PatchToText is not a unified diff: its offsets are bytes and
+// its text is URL-escaped).
 package udiff
 
 import (
