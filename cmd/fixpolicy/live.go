@@ -159,7 +159,7 @@ func fixBuckets(c *cli.Context, std stdio, o *fixOpts, buckets []string) error {
 	noConfirm := apply && !o.yes && !std.inTTY
 
 	var prog *progress
-	if len(targets) > 1 && !prompt && isInteractive(std.err) {
+	if len(targets) > 1 && !prompt && std.errTTY {
 		prog = newProgress(std.err, len(targets))
 	}
 	// Each bucket is analysed (and, with --yes, patched) by its own worker;
@@ -177,9 +177,9 @@ func fixBuckets(c *cli.Context, std stdio, o *fixOpts, buckets []string) error {
 			wg.Add(1)
 			go func() {
 				defer func() { <-sem; wg.Done() }()
-				out := analyseTarget(ctx, cl, t, facts, o.options)
+				out := analyseTarget(ctx, cl, t, facts, o.options, o.timeout)
 				if out.r.Status == statusNeedsChange && apply && o.yes {
-					applyBucket(ctx, out.cl, out.r, out.res, facts, backupDir)
+					applyBucket(ctx, std.journal, out.cl, out.r, out.res, facts, backupDir)
 				}
 				outs <- struct {
 					i int
@@ -199,6 +199,9 @@ func fixBuckets(c *cli.Context, std stdio, o *fixOpts, buckets []string) error {
 	pending := map[int]outcome{}
 	next := 0
 	for got := range outs {
+		if ctx.Err() != nil {
+			break // interrupted: run reports it
+		}
 		pending[got.i] = got.o
 		prog.add(1)
 		for {
@@ -264,7 +267,7 @@ func confirmAndApply(ctx context.Context, std stdio, in *bufio.Reader, pr *print
 		r.code, r.Error = exitError, "not applied: the change was not confirmed"
 		r.Steps = append(r.Steps, "not applied: the change was not confirmed")
 	} else {
-		applyBucket(ctx, out.cl, r, out.res, facts, backupDir)
+		applyBucket(ctx, std.journal, out.cl, r, out.res, facts, backupDir)
 	}
 	if pr.format == "text" {
 		pr.steps(r)
@@ -273,12 +276,20 @@ func confirmAndApply(ctx context.Context, std stdio, in *bufio.Reader, pr *print
 	}
 }
 
-func analyseTarget(ctx context.Context, cl *awsapi.Clients, t target, facts rewrite.Facts, opt rewrite.Options) outcome {
+// analyseTarget reads a bucket's policy and fixes it, within timeout (the
+// AWS reads and the proof; never a write).
+func analyseTarget(ctx context.Context, cl *awsapi.Clients, t target, facts rewrite.Facts, opt rewrite.Options, timeout time.Duration) outcome {
 	bucket := t.name
 	name := "s3://" + bucket
+	ctx, cancel := withTimeout(ctx, timeout)
+	defer cancel()
 	bad := func(err error) outcome {
+		gaveUp := timedOut(ctx)
+		if gaveUp {
+			err = timeoutError(timeout, name)
+		}
 		r := errorReport(name, err)
-		r.Bucket = bucket
+		r.Bucket, r.selfNamed = bucket, gaveUp
 		return outcome{r: r, cl: cl}
 	}
 	if t.region != "" {
@@ -299,9 +310,12 @@ func analyseTarget(ctx context.Context, cl *awsapi.Clients, t target, facts rewr
 	}
 	opt.Facts = facts
 	opt.Facts.Bucket = bucket
-	res, err := rewrite.Fix(src, opt)
+	res, err := fixBounded(ctx, src, opt)
 	if err != nil {
-		return bad(fmt.Errorf("the bucket's policy: %v", err))
+		if ctx.Err() == nil {
+			err = fmt.Errorf("the bucket's policy: %v", err)
+		}
+		return bad(err)
 	}
 	r := fromResult(name, res, bucket+".policy.json")
 	r.Bucket = bucket
@@ -309,16 +323,30 @@ func analyseTarget(ctx context.Context, cl *awsapi.Clients, t target, facts rewr
 }
 
 // applyBucket saves the original, re-reads, writes and verifies, recording
-// each step in the report. On any failure the bucket is either untouched or
-// (when a write's outcome is unknown) its state is read back and reported.
-func applyBucket(ctx context.Context, cl *awsapi.Clients, r *report, res *rewrite.Result, facts rewrite.Facts, backupDir string) {
+// each step in the report and each write in the journal. On any failure the
+// bucket is either untouched or (when a write's outcome is unknown) its
+// state is read back and reported. Once the run is interrupted, it writes
+// nothing more.
+func applyBucket(ctx context.Context, j *journal, cl *awsapi.Clients, r *report, res *rewrite.Result, facts rewrite.Facts, backupDir string) {
 	bucket := r.Bucket
 	step := func(format string, args ...any) { r.Steps = append(r.Steps, fmt.Sprintf(format, args...)) }
 	failStep := func(format string, args ...any) {
 		r.Status, r.code, r.Error = statusError, exitError, oneLine(fmt.Sprintf(format, args...))
 		step("error: %s", r.Error)
 	}
-	path, err := saveBackup(backupDir, bucket, res.Before)
+	var path string
+	var w *write
+	err := j.local(func() error {
+		var err error
+		if path, err = saveBackup(backupDir, bucket, res.Before); err == nil {
+			w = j.saved(bucket, path, "patched")
+		}
+		return err
+	})
+	if errors.Is(err, errInterrupted) {
+		failStep("interrupted before writing, so nothing was written")
+		return
+	}
 	if err != nil {
 		failStep("cannot save the original policy before writing, so nothing was written: %v", unwrapPathError(err))
 		return
@@ -335,14 +363,20 @@ func applyBucket(ctx context.Context, cl *awsapi.Clients, r *report, res *rewrit
 		return
 	}
 	step("re-read the live policy: unchanged since the analysis")
+	if err := j.send(w); err != nil {
+		failStep("interrupted before writing, so nothing was written (the original policy is saved in %s)", path)
+		return
+	}
 	if err := cl.PutBucketPolicy(ctx, bucket, res.After, facts.AccountID); err != nil {
 		// The write may or may not have happened (a timeout or a reset
 		// connection after S3 stored it): read the policy back to tell.
 		back, exists, rerr := cl.GetBucketPolicy(ctx, bucket)
 		switch {
 		case rerr == nil && exists && bytes.Equal(back, res.Before):
+			j.settle(w, wsUnchanged)
 			failStep("writing the patched policy failed, so the bucket keeps its original policy (also saved in %s): %v", path, err)
 		case rerr == nil && exists && sameMeaning(back, res.After) == nil:
+			j.settle(w, wsWritten)
 			step("the write reported an error (%v), but the policy read back is the patched one", oneLine(err.Error()))
 			step("read it back: it means what was written")
 			r.Status = statusPatched
@@ -353,6 +387,7 @@ func applyBucket(ctx context.Context, cl *awsapi.Clients, r *report, res *rewrit
 		}
 		return
 	}
+	j.settle(w, wsWritten)
 	step("wrote the patched policy with s3:PutBucketPolicy (expected bucket owner %s)", facts.AccountID)
 	verifyWrite(ctx, cl, r, res.After, path, step, failStep)
 	if r.Status != statusError {

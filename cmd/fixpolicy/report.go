@@ -35,9 +35,10 @@ type report struct {
 	Backup        string           `json:"backup_file,omitempty"`
 	Error         string           `json:"error,omitempty"`
 
-	code   int
-	source []byte // the policy text as read, for line numbers
-	file   string // the file path for file targets
+	code      int
+	source    []byte // the policy text as read, for line numbers
+	file      string // the file path for file targets
+	selfNamed bool   // Error names the target itself (text output does not repeat it)
 }
 
 func errorReport(target string, err error) *report {
@@ -123,7 +124,11 @@ func (p *printer) text(r *report) {
 	switch r.Status {
 	case statusError:
 		if len(r.Steps) == 0 {
-			fmt.Fprintf(p.errW, "fixpolicy: %s: %s\n", name, r.Error)
+			if r.selfNamed {
+				fmt.Fprintf(p.errW, "fixpolicy: %s\n", r.Error)
+			} else {
+				fmt.Fprintf(p.errW, "fixpolicy: %s: %s\n", name, r.Error)
+			}
 			p.n--
 			return
 		}
