@@ -21,6 +21,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -31,10 +32,10 @@ const defaultTimeout = 60 * time.Second
 var errInterrupted = errors.New("interrupted")
 
 // gate drops every write after close, so that output the command is still
-// producing does not follow the interrupt message.
+// producing does not follow the interrupt message. close does not wait for a
+// write under way (stdout may be a pipe nobody reads).
 type gate struct {
-	mu     sync.Mutex
-	closed bool
+	closed atomic.Bool
 }
 
 type gatedWriter struct {
@@ -49,16 +50,10 @@ func (g *gate) writer(w io.Writer) io.Writer {
 	return &gatedWriter{g, w}
 }
 
-func (g *gate) close() {
-	g.mu.Lock()
-	g.closed = true
-	g.mu.Unlock()
-}
+func (g *gate) close() { g.closed.Store(true) }
 
 func (w *gatedWriter) Write(p []byte) (int, error) {
-	w.g.mu.Lock()
-	defer w.g.mu.Unlock()
-	if w.g.closed {
+	if w.g.closed.Load() {
 		return len(p), nil
 	}
 	return w.w.Write(p)

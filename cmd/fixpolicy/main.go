@@ -42,7 +42,9 @@ func main() {
 	code := run(ctx, os.Args, stdio{
 		in: os.Stdin, out: os.Stdout, err: os.Stderr,
 		signalCode: func() int {
-			if intCtx.Err() != nil {
+			// SIGINT cancels intCtx with a signal cause; stopInt, called
+			// above after a SIGTERM, with context.Canceled itself.
+			if c := context.Cause(intCtx); c != nil && c != context.Canceled {
 				return exitSIGINT
 			}
 			return exitSIGTERM
