@@ -169,7 +169,7 @@ func fixFiles(c *cli.Context, std stdio, o *fixOpts, patterns, buckets []string)
 		case len(buckets) > 1:
 			opt.Facts.Bucket = buckets[i]
 		}
-		r := fixFile(c.Context, std, f, opt, o)
+		r := fixFile(c.Context, std, s, f, opt, o)
 		pr.print(r)
 		code = worst(code, r.code)
 	}
@@ -179,7 +179,7 @@ func fixFiles(c *cli.Context, std stdio, o *fixOpts, patterns, buckets []string)
 	return exitWith(code)
 }
 
-func fixFile(ctx context.Context, std stdio, path string, opt rewrite.Options, o *fixOpts) *report {
+func fixFile(ctx context.Context, std stdio, s *session, path string, opt rewrite.Options, o *fixOpts) *report {
 	name := path
 	if path == "-" {
 		name = "<stdin>"
@@ -189,6 +189,18 @@ func fixFile(ctx context.Context, std stdio, path string, opt rewrite.Options, o
 		r := errorReport(name, err)
 		r.file = path
 		return r
+	}
+	// With AWS at hand (the run looked up the role or the account), ask
+	// Organizations rather than assume the policy's organization.
+	var orgWhy string
+	if opt.Facts.OrgID == "" && s.online() && namesOrg(src) {
+		id, why, err := s.org()
+		if err != nil {
+			r := errorReport(name, orgLookupError(err))
+			r.file, r.source = path, src
+			return r
+		}
+		opt.Facts.OrgID, orgWhy = id, why
 	}
 	tctx, cancel := withTimeout(ctx, o.timeout)
 	res, err := fixBounded(tctx, src, opt)
@@ -204,6 +216,7 @@ func fixFile(ctx context.Context, std stdio, path string, opt rewrite.Options, o
 	}
 	r := fromResult(name, res, name)
 	r.file = path
+	r.noteOrg(res.OrgAssumed, orgWhy)
 	if r.Status != statusNeedsChange {
 		return r
 	}

@@ -35,11 +35,61 @@ type session struct {
 	once    sync.Once
 	clients *awsapi.Clients
 	err     error
+
+	orgOnce sync.Once
+	orgID   string // the account's organization, when looked up
+	orgWhy  string // why there is none to use (the analysis then assumes the policy's)
+	orgErr  error
 }
 
 func (s *session) get() (*awsapi.Clients, error) {
 	s.once.Do(func() { s.clients, s.err = newClients(s.c.Context, s.c) })
 	return s.clients, s.err
+}
+
+// online reports whether the run has built AWS clients, i.e. is not
+// offline; call it after resolveFacts.
+func (s *session) online() bool {
+	return s.clients != nil
+}
+
+// org looks up the account's organization with
+// organizations:DescribeOrganization, once per run. When the call is denied
+// or the account is in no organization, id is "" and why says so: the
+// analysis then assumes the organization the policy names (DESIGN.md) and
+// the report says why. Other failures are errors.
+func (s *session) org() (id, why string, err error) {
+	s.orgOnce.Do(func() {
+		cl, err := s.get()
+		if err != nil {
+			s.orgErr = err
+			return
+		}
+		id, err := cl.OrganizationID(s.c.Context)
+		switch {
+		case err == nil && id != "":
+			s.orgID = id
+		case err == nil:
+			s.orgWhy = "organizations:DescribeOrganization says the account is in no organization"
+		case awsapi.IsAccessDenied(err):
+			s.orgWhy = "organizations:DescribeOrganization was denied"
+		default:
+			s.orgErr = err
+		}
+	})
+	return s.orgID, s.orgWhy, s.orgErr
+}
+
+// namesOrg reports whether a policy text may test the principal's
+// organization (keys are case-insensitive); a false positive only costs a
+// look-up.
+func namesOrg(src []byte) bool {
+	l := bytes.ToLower(src)
+	return bytes.Contains(l, []byte("aws:principalorgid")) || bytes.Contains(l, []byte("aws:principalorgpaths"))
+}
+
+func orgLookupError(err error) error {
+	return fmt.Errorf("the policy tests aws:PrincipalOrgID, and looking up the account's organization failed: %v (pass --org-id to give it)", err)
 }
 
 // resolveFacts completes the facts from flags, looking up what is missing
@@ -177,7 +227,7 @@ func fixBuckets(c *cli.Context, std stdio, o *fixOpts, buckets []string) error {
 			wg.Add(1)
 			go func() {
 				defer func() { <-sem; wg.Done() }()
-				out := analyseTarget(ctx, cl, t, facts, o.options, o.timeout)
+				out := analyseTarget(ctx, s, cl, t, facts, o.options, o.timeout)
 				if out.r.Status == statusNeedsChange && apply && o.yes {
 					applyBucket(ctx, std.journal, out.cl, out.r, out.res, facts, backupDir)
 				}
@@ -278,7 +328,7 @@ func confirmAndApply(ctx context.Context, std stdio, in *bufio.Reader, pr *print
 
 // analyseTarget reads a bucket's policy and fixes it, within timeout (the
 // AWS reads and the proof; never a write).
-func analyseTarget(ctx context.Context, cl *awsapi.Clients, t target, facts rewrite.Facts, opt rewrite.Options, timeout time.Duration) outcome {
+func analyseTarget(ctx context.Context, s *session, cl *awsapi.Clients, t target, facts rewrite.Facts, opt rewrite.Options, timeout time.Duration) outcome {
 	bucket := t.name
 	name := "s3://" + bucket
 	ctx, cancel := withTimeout(ctx, timeout)
@@ -310,6 +360,21 @@ func analyseTarget(ctx context.Context, cl *awsapi.Clients, t target, facts rewr
 	}
 	opt.Facts = facts
 	opt.Facts.Bucket = bucket
+	var orgWhy string
+	if opt.Facts.OrgID == "" && namesOrg(src) {
+		type answer struct{ id, why string }
+		a, err := bounded(ctx, func() (answer, error) {
+			id, why, err := s.org()
+			return answer{id, why}, err
+		})
+		if err != nil {
+			if ctx.Err() == nil {
+				err = orgLookupError(err)
+			}
+			return bad(err)
+		}
+		opt.Facts.OrgID, orgWhy = a.id, a.why
+	}
 	res, err := fixBounded(ctx, src, opt)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -319,6 +384,7 @@ func analyseTarget(ctx context.Context, cl *awsapi.Clients, t target, facts rewr
 	}
 	r := fromResult(name, res, bucket+".policy.json")
 	r.Bucket = bucket
+	r.noteOrg(res.OrgAssumed, orgWhy)
 	return outcome{r: r, res: res, cl: cl}
 }
 
