@@ -92,13 +92,9 @@ func orgLookupError(err error) error {
 	return fmt.Errorf("the policy tests aws:PrincipalOrgID, and looking up the account's organization failed: %v (pass --org-id to give it)", err)
 }
 
-// resolveFacts completes the facts from flags, looking up what is missing
-// (the RoleId with iam:GetRole, the account from the role ARN or
-// sts:GetCallerIdentity) once per run.
-func resolveFacts(c *cli.Context, o *fixOpts) (rewrite.Facts, error) {
-	return resolveFactsWith(&session{c: c}, o)
-}
-
+// resolveFactsWith completes the facts from flags, looking up what is
+// missing (the RoleId with iam:GetRole, the account from the role ARN or
+// sts:GetCallerIdentity) once per run, with the session's clients.
 func resolveFactsWith(s *session, o *fixOpts) (rewrite.Facts, error) {
 	f := o.options.Facts
 	ctx := s.c.Context
