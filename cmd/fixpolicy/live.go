@@ -48,7 +48,7 @@ func (s *session) get() (*awsapi.Clients, error) {
 }
 
 // online reports whether the run has built AWS clients, i.e. is not
-// offline; call it after resolveFacts.
+// offline; call it after resolveFactsWith.
 func (s *session) online() bool {
 	return s.clients != nil
 }
