@@ -17,6 +17,11 @@ const (
 	exitError   = 1 // bad input, AWS error
 	exitChanges = 2 // --check found changes needed
 	exitRefused = 3 // a blocking statement cannot be patched safely
+
+	// Interrupted by a signal: 128 + the signal's number, as shells report
+	// a process a signal ended (DESIGN.md's codes are for runs that finish).
+	exitSIGINT  = 130
+	exitSIGTERM = 143
 )
 
 // severity orders exit codes for "the worst one wins".
@@ -42,9 +47,15 @@ func worst(a, b int) int {
 type stdio struct {
 	in       io.Reader
 	out, err io.Writer
-	// isTerminal reports whether stdout/stdin are terminals; nil means no.
-	outTTY, inTTY bool
-	getenv        func(string) string
+	// isTerminal reports whether stdout/stdin/stderr are terminals; nil means no.
+	outTTY, inTTY, errTTY bool
+	getenv                func(string) string
+	// signalCode is the exit code for the signal that cancelled the run's
+	// context (main sets it); nil means exitSIGINT.
+	signalCode func() int
+	// journal records the writes of the run, for the interrupt message; run
+	// sets it.
+	journal *journal
 }
 
 // exitErr carries an exit code; msg (if any) is printed to stderr.
@@ -61,13 +72,41 @@ func fail(format string, args ...any) error {
 
 func exitWith(code int) error { return &exitErr{code: code} }
 
-// run builds the app and runs it, returning the process exit code.
+// run builds the app and runs it, returning the process exit code. When ctx
+// is cancelled (Ctrl-C, SIGTERM) it returns at once, without waiting for the
+// command: it stops further output and writes, prints one line saying what
+// had been written, and returns the signal's exit code.
 func run(ctx context.Context, args []string, std stdio) int {
 	if std.getenv == nil {
 		std.getenv = os.Getenv
 		std.outTTY = isInteractive(std.out)
 		std.inTTY = isInteractive(std.in)
+		std.errTTY = isInteractive(std.err)
 	}
+	if std.journal == nil {
+		std.journal = &journal{}
+	}
+	errW := std.err
+	g := &gate{}
+	std.out, std.err = g.writer(std.out), g.writer(std.err)
+	done := make(chan int, 1)
+	go func() { done <- runApp(ctx, args, std) }()
+	select {
+	case code := <-done:
+		if ctx.Err() == nil {
+			return code
+		}
+	case <-ctx.Done():
+	}
+	g.close()
+	fmt.Fprintf(errW, "fixpolicy: %s\n", std.journal.interrupted())
+	if std.signalCode != nil {
+		return std.signalCode()
+	}
+	return exitSIGINT
+}
+
+func runApp(ctx context.Context, args []string, std stdio) int {
 	app := newApp(std)
 	args = reorderArgs(app, args)
 	err := app.RunContext(ctx, args)
@@ -107,6 +146,12 @@ func awsFlags() []cli.Flag {
 	}
 }
 
+// timeoutFlag bounds each target's analysis and proof (a safety net: they
+// take milliseconds on every policy S3 accepts).
+func timeoutFlag() cli.Flag {
+	return &cli.DurationFlag{Name: "timeout", Value: defaultTimeout, Usage: "give up on a target whose analysis and proof take longer than this, writing nothing to it (exit 1); 0 means no limit (e.g. --timeout 2m)"}
+}
+
 func outputFlag(formats string) cli.Flag {
 	return &cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "output format: " + formats + " (e.g. -o json)"}
 }
@@ -130,6 +175,7 @@ func newApp(std stdio) *cli.App {
 		&cli.BoolFlag{Name: "no-color", Usage: "never colour the diff (colour is used only on a terminal, and never when NO_COLOR is set)"},
 		&cli.BoolFlag{Name: "all-buckets", Usage: "check every bucket of the account"},
 		&cli.IntFlag{Name: "concurrency", Value: 8, Usage: "buckets checked at once with --all-buckets"},
+		timeoutFlag(),
 	}
 	fixFlags = append(fixFlags, awsFlags()...)
 
@@ -149,8 +195,9 @@ Examples:
    fixpolicy --bucket my-bucket --yes
    fixpolicy --policy-file 'policies/*.json' --check -o sarif > fixpolicy.sarif
 
-Exit codes: 0 nothing to do, dry-run shown, or applied and verified; 1 error;
-2 --check found changes needed; 3 a blocking statement cannot be patched safely.`,
+Exit codes: 0 nothing to do, dry-run shown, or applied and verified; 1 error (including
+an analysis that did not finish within --timeout); 2 --check found changes needed; 3 a
+blocking statement cannot be patched safely; 130 interrupted (Ctrl-C), 143 terminated.`,
 		Version:         version,
 		Flags:           fixFlags,
 		Reader:          std.in,

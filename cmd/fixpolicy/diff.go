@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/urfave/cli/v2"
@@ -27,6 +29,7 @@ Example:
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "account-id", Usage: "the bucket owner's account: an Allow that names only this account delegates to its principals' IAM policies"},
 			outputFlag("text or json"),
+			timeoutFlag(),
 		}, awsFlags()...),
 		Action: func(c *cli.Context) error { return diffAction(c, std) },
 	}
@@ -44,6 +47,10 @@ func diffAction(c *cli.Context, std stdio) error {
 	if owner != "" && !isDigits(owner, 12) {
 		return fail("--account-id %q is not a 12-digit AWS account ID", owner)
 	}
+	timeout := c.Duration("timeout")
+	if timeout < 0 {
+		return fail("--timeout %s is negative (give a duration such as 60s or 2m, or 0 for no limit)", timeout)
+	}
 	var pols [2]*rewrite.Policy
 	for i, path := range c.Args().Slice() {
 		var err error
@@ -51,7 +58,14 @@ func diffAction(c *cli.Context, std stdio) error {
 			return err
 		}
 	}
-	d, err := rewrite.Delta(pols[0], pols[1], rewrite.DeltaOptions{Owner: owner})
+	ctx, cancel := withTimeout(c.Context, timeout)
+	defer cancel()
+	d, err := bounded(ctx, func() (*rewrite.DeltaResult, error) {
+		return rewrite.DeltaContext(ctx, pols[0], pols[1], rewrite.DeltaOptions{Owner: owner})
+	})
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fail("%v", timeoutError(timeout, c.Args().Get(0)+" and "+c.Args().Get(1)))
+	}
 	if err != nil {
 		return fail("diff: %v", err)
 	}

@@ -70,6 +70,7 @@ Examples:
 			&cli.StringFlag{Name: "role-id", Usage: "the backup role's RoleId (AROA...), used when iam:GetRole is not allowed"},
 			&cli.StringFlag{Name: "account-id", Usage: "the bucket owner's 12-digit account ID (default: the caller's account, from sts:GetCallerIdentity)"},
 			outputFlag("text or json"),
+			timeoutFlag(),
 		}, awsFlags()...),
 		Action: func(c *cli.Context) error { return doctorAction(c, std) },
 	}
@@ -145,6 +146,11 @@ func doctorAction(c *cli.Context, std stdio) error {
 		return fail("--account-id %q is not a 12-digit AWS account ID", account)
 	}
 
+	timeout := c.Duration("timeout")
+	if timeout < 0 {
+		return fail("--timeout %s is negative (give a duration such as 60s or 2m, or 0 for no limit)", timeout)
+	}
+
 	ctx := c.Context
 	cl, err := newClients(ctx, c)
 	if err != nil {
@@ -191,7 +197,15 @@ func doctorAction(c *cli.Context, std stdio) error {
 
 	code := exitOK
 	for _, b := range buckets {
-		r, fatal := doctorBucket(ctx, env, b)
+		if ctx.Err() != nil {
+			break // interrupted: run reports it
+		}
+		bctx, cancel := withTimeout(ctx, timeout)
+		r, fatal := doctorBucket(bctx, env, b)
+		if timedOut(bctx) {
+			r.Checks, fatal = []doctorCheck{}, timeoutError(timeout, "s3://"+b)
+		}
+		cancel()
 		if fatal != nil {
 			r.Error = oneLine(fatal.Error())
 			code = worst(code, exitError)
@@ -245,7 +259,7 @@ func doctorBucket(ctx context.Context, env *doctorEnv, bucket string) (*doctorRe
 	if fatal(perr) {
 		return r, perr
 	}
-	pc, res, pol := policyCheck(env, bucket, src, exists, perr)
+	pc, res, pol := policyCheck(ctx, env, bucket, src, exists, perr)
 	r.Checks = append(r.Checks, pc)
 	r.Checks = append(r.Checks, staleCheck(env, bucket, pol, exists, perr))
 
@@ -369,7 +383,7 @@ func (env *doctorEnv) fixCommand(bucket string) string {
 // policyCheck runs the fixer's analysis on the live policy. It returns the
 // fix result (nil when it could not run) and the parsed policy (nil when
 // there is none or it does not parse).
-func policyCheck(env *doctorEnv, bucket string, src []byte, exists bool, err error) (doctorCheck, *rewrite.Result, *rewrite.Policy) {
+func policyCheck(ctx context.Context, env *doctorEnv, bucket string, src []byte, exists bool, err error) (doctorCheck, *rewrite.Result, *rewrite.Policy) {
 	const id, title = "bucket-policy", "the bucket policy does not block AWS Backup or the console's reads"
 	if err != nil {
 		return unsure(id, title, err), nil, nil
@@ -389,7 +403,7 @@ func policyCheck(env *doctorEnv, bucket string, src []byte, exists bool, err err
 		return doctorCheck{ID: id, Title: title, Status: checkUnsure,
 			Detail: "could not check: " + why + ", so it cannot be told which statements exempt the role"}, nil, pol
 	}
-	res, ferr := rewrite.Fix(src, rewrite.Options{Facts: env.facts(bucket)})
+	res, ferr := fixBounded(ctx, src, rewrite.Options{Facts: env.facts(bucket)})
 	if ferr != nil {
 		return doctorCheck{ID: id, Title: title, Status: checkUnsure, Detail: "could not check: " + oneLine(ferr.Error())}, nil, pol
 	}

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -20,12 +23,16 @@ type fixOpts struct {
 	color    bool
 	options  rewrite.Options
 	roleName string
+	timeout  time.Duration // bounds each target's analysis; 0: no limit
 }
 
 var formats = []string{"text", "json", "markdown", "sarif", "github"}
 
 func parseFixOpts(c *cli.Context, std stdio) (*fixOpts, error) {
-	o := &fixOpts{yes: c.Bool("yes"), format: c.String("output"), roleName: c.String("role-name")}
+	o := &fixOpts{yes: c.Bool("yes"), format: c.String("output"), roleName: c.String("role-name"), timeout: c.Duration("timeout")}
+	if o.timeout < 0 {
+		return nil, fail("--timeout %s is negative (give a duration such as 60s or 2m, or 0 for no limit)", o.timeout)
+	}
 	n := 0
 	for _, m := range []string{"dry-run", "check", "write"} {
 		if c.Bool(m) {
@@ -143,13 +150,17 @@ func fixFiles(c *cli.Context, std stdio, o *fixOpts, patterns, buckets []string)
 			return fail("--write cannot rewrite standard input; give a file path")
 		}
 	}
-	facts, err := resolveFacts(c, o)
+	s := &session{c: c}
+	facts, err := resolveFactsWith(s, o)
 	if err != nil {
 		return err
 	}
 	pr := &printer{w: std.out, errW: std.err, format: o.format, color: o.color, getenv: std.getenv}
 	code := exitOK
 	for i, f := range files {
+		if c.Context.Err() != nil {
+			break // interrupted: run reports it
+		}
 		opt := o.options
 		opt.Facts = facts
 		switch {
@@ -158,7 +169,7 @@ func fixFiles(c *cli.Context, std stdio, o *fixOpts, patterns, buckets []string)
 		case len(buckets) > 1:
 			opt.Facts.Bucket = buckets[i]
 		}
-		r := fixFile(std, f, opt, o.mode)
+		r := fixFile(c.Context, std, s, f, opt, o)
 		pr.print(r)
 		code = worst(code, r.code)
 	}
@@ -168,7 +179,7 @@ func fixFiles(c *cli.Context, std stdio, o *fixOpts, patterns, buckets []string)
 	return exitWith(code)
 }
 
-func fixFile(std stdio, path string, opt rewrite.Options, mode string) *report {
+func fixFile(ctx context.Context, std stdio, s *session, path string, opt rewrite.Options, o *fixOpts) *report {
 	name := path
 	if path == "-" {
 		name = "<stdin>"
@@ -179,28 +190,62 @@ func fixFile(std stdio, path string, opt rewrite.Options, mode string) *report {
 		r.file = path
 		return r
 	}
-	res, err := rewrite.Fix(src, opt)
+	// With AWS at hand (the run looked up the role or the account), ask
+	// Organizations rather than assume the policy's organization.
+	var orgWhy string
+	if opt.Facts.OrgID == "" && s.online() && namesOrg(src) {
+		id, why, err := s.org()
+		if err != nil {
+			r := errorReport(name, orgLookupError(err))
+			r.file, r.source = path, src
+			return r
+		}
+		opt.Facts.OrgID, orgWhy = id, why
+	}
+	tctx, cancel := withTimeout(ctx, o.timeout)
+	res, err := fixBounded(tctx, src, opt)
+	cancel()
 	if err != nil {
+		gaveUp := errors.Is(err, context.DeadlineExceeded)
+		if gaveUp {
+			err = timeoutError(o.timeout, name)
+		}
 		r := errorReport(name, err)
-		r.file, r.source = path, src
+		r.file, r.source, r.selfNamed = path, src, gaveUp
 		return r
 	}
 	r := fromResult(name, res, name)
 	r.file = path
+	r.noteOrg(res.OrgAssumed, orgWhy)
 	if r.Status != statusNeedsChange {
 		return r
 	}
-	switch mode {
+	switch o.mode {
 	case "check":
 		r.code = exitChanges
 	case "write":
-		if err := writeFileAtomic(path, res.After); err != nil {
+		err := std.journal.local(func() error {
+			if err := writeFileAtomic(path, res.After); err != nil {
+				return err
+			}
+			std.journal.wroteFile(path)
+			return nil
+		})
+		if err != nil {
 			r.Status, r.Error, r.code = statusError, fmt.Sprintf("cannot write %s: %v", path, unwrapPathError(err)), exitError
 			return r
 		}
 		r.Status = statusPatched
 	}
 	return r
+}
+
+// fixBounded is rewrite.Fix bounded by ctx (which carries --timeout): it
+// returns context.DeadlineExceeded when the analysis and proof did not
+// finish in time.
+func fixBounded(ctx context.Context, src []byte, opt rewrite.Options) (*rewrite.Result, error) {
+	opt.Context = ctx
+	return bounded(ctx, func() (*rewrite.Result, error) { return rewrite.Fix(src, opt) })
 }
 
 // readPolicySource reads a policy file, or standard input for "-", with the

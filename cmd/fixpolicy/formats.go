@@ -464,9 +464,24 @@ type sarifLog struct {
 }
 
 type sarifRun struct {
-	Tool       sarifTool     `json:"tool"`
-	ColumnKind string        `json:"columnKind"`
-	Results    []sarifResult `json:"results"`
+	Tool        sarifTool         `json:"tool"`
+	Invocations []sarifInvocation `json:"invocations,omitempty"`
+	ColumnKind  string            `json:"columnKind"`
+	Results     []sarifResult     `json:"results"`
+}
+
+// sarifInvocation carries what the run itself has to say that is not a
+// finding: the organizations it assumed.
+type sarifInvocation struct {
+	ExecutionSuccessful        bool                `json:"executionSuccessful"`
+	ToolExecutionNotifications []sarifNotification `json:"toolExecutionNotifications"`
+}
+
+type sarifNotification struct {
+	Level      string            `json:"level"`
+	Message    sarifText         `json:"message"`
+	Locations  []sarifLocation   `json:"locations,omitempty"`
+	Properties map[string]string `json:"properties,omitempty"`
 }
 
 type sarifTool struct {
@@ -528,6 +543,8 @@ type sarifResultProps struct {
 	Statement *int   `json:"statement,omitempty"` // 0-based, as in -o json
 	Sid       string `json:"sid,omitempty"`
 	Diff      string `json:"diff,omitempty"` // the whole patch of the target, unified
+	// OrgAssumed is the organization the analysis assumed (-o json's org_assumed).
+	OrgAssumed string `json:"orgAssumed,omitempty"`
 }
 
 type sarifLocation struct {
@@ -592,7 +609,7 @@ func writeSARIF(w io.Writer, reports []*report) error {
 			b := bucketOf(f.r)
 			loc.LogicalLocations = []sarifLogical{{Name: b, FullyQualifiedName: "arn:aws:s3:::" + b, Kind: "resource"}}
 		}
-		props := sarifResultProps{Target: f.r.Target, Bucket: f.r.Bucket, Status: f.r.Status, Kind: f.kind, Sid: f.sid, Diff: f.r.Diff}
+		props := sarifResultProps{Target: f.r.Target, Bucket: f.r.Bucket, Status: f.r.Status, Kind: f.kind, Sid: f.sid, Diff: f.r.Diff, OrgAssumed: f.r.OrgAssumed}
 		if f.stmt >= 0 {
 			props.Statement = &f.stmt
 		}
@@ -604,9 +621,25 @@ func writeSARIF(w io.Writer, reports []*report) error {
 			Properties:          props,
 		})
 	}
-	log := sarifLog{Schema: sarifSchema, Version: "2.1.0", Runs: []sarifRun{{
-		Tool: sarifTool{Driver: drv}, ColumnKind: "utf16CodeUnits", Results: results,
-	}}}
+	run := sarifRun{Tool: sarifTool{Driver: drv}, ColumnKind: "utf16CodeUnits", Results: results}
+	// An assumed organization is not a finding (nothing is wrong), but a
+	// reader must know the analysis rests on it: a note of the invocation,
+	// located at the target.
+	var notes []sarifNotification
+	ok := true
+	for _, r := range reports {
+		ok = ok && r.Status != statusError
+		if r.OrgNote == "" {
+			continue
+		}
+		loc := sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: artifactURI(r)}}}
+		notes = append(notes, sarifNotification{Level: "note", Message: sarifText{r.OrgNote}, Locations: []sarifLocation{loc},
+			Properties: map[string]string{"target": r.Target, "orgAssumed": r.OrgAssumed}})
+	}
+	if len(notes) > 0 {
+		run.Invocations = []sarifInvocation{{ExecutionSuccessful: ok, ToolExecutionNotifications: notes}}
+	}
+	log := sarifLog{Schema: sarifSchema, Version: "2.1.0", Runs: []sarifRun{run}}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
@@ -653,6 +686,9 @@ func renderMarkdown(reports []*report, withDiffs bool) string {
 		b.WriteString("\n")
 		if r.Status == statusCompliant && len(r.Changes) == 0 {
 			fmt.Fprintf(&b, "%s: ✅ compliant, nothing in the policy blocks AWS Backup.\n", targetName(r))
+			if r.OrgNote != "" {
+				fmt.Fprintf(&b, "\n%s\n", orgNoteMarkdown(r))
+			}
 			continue
 		}
 		var t strings.Builder
@@ -757,6 +793,9 @@ func writeTargetMarkdown(b *strings.Builder, r *report, withDiffs bool) {
 			fmt.Fprintf(b, "> **Stale RoleId:** %s\n\n", mdText(sentence(c.Explanation)))
 		}
 	}
+	if r.OrgNote != "" {
+		fmt.Fprintf(b, "%s\n\n", orgNoteMarkdown(r))
+	}
 	switch r.Status {
 	case statusRefused:
 		fmt.Fprintf(b, "**Refused:** %s\n\n", mdText(sentence(r.Error)))
@@ -794,6 +833,11 @@ func writeTargetMarkdown(b *strings.Builder, r *report, withDiffs bool) {
 		}
 		b.WriteString("\n")
 	}
+}
+
+// orgNoteMarkdown is the note that an organization was assumed.
+func orgNoteMarkdown(r *report) string {
+	return "> **Note:** " + mdText(r.OrgNote)
 }
 
 // diffStat counts added and removed lines of a unified diff.
@@ -884,6 +928,20 @@ func writeGitHub(w io.Writer, reports []*report, getenv func(string) string) err
 		msg := fmt.Sprintf("%d more findings are not shown as annotations (GitHub shows only the first few per step): "+
 			"the job summary lists every one, and -o sarif reports them to code scanning.", rest)
 		fmt.Fprintf(w, "::notice title=%s::%s\n", escapeProperty("fixpolicy: findings not annotated"), escapeData(msg))
+	}
+	for _, r := range reports {
+		if r.OrgNote == "" {
+			continue
+		}
+		props := []string{}
+		msg := r.OrgNote
+		if f := targetFile(r); f != "" {
+			props = append(props, "file="+escapeProperty(displayPath(f)))
+		} else {
+			msg = r.Target + ": " + msg
+		}
+		props = append(props, "title="+escapeProperty("fixpolicy: assumed organization "+r.OrgAssumed))
+		fmt.Fprintf(w, "::notice %s::%s\n", strings.Join(props, ","), escapeData(msg))
 	}
 	fmt.Fprintf(w, "fixpolicy: %s\n", strings.ToLower(summaryLine(reports)[:1])+summaryLine(reports)[1:])
 	if getenv == nil {

@@ -35,6 +35,11 @@ type session struct {
 	once    sync.Once
 	clients *awsapi.Clients
 	err     error
+
+	orgOnce sync.Once
+	orgID   string // the account's organization, when looked up
+	orgWhy  string // why there is none to use (the analysis then assumes the policy's)
+	orgErr  error
 }
 
 func (s *session) get() (*awsapi.Clients, error) {
@@ -42,13 +47,54 @@ func (s *session) get() (*awsapi.Clients, error) {
 	return s.clients, s.err
 }
 
-// resolveFacts completes the facts from flags, looking up what is missing
-// (the RoleId with iam:GetRole, the account from the role ARN or
-// sts:GetCallerIdentity) once per run.
-func resolveFacts(c *cli.Context, o *fixOpts) (rewrite.Facts, error) {
-	return resolveFactsWith(&session{c: c}, o)
+// online reports whether the run has built AWS clients, i.e. is not
+// offline; call it after resolveFactsWith.
+func (s *session) online() bool {
+	return s.clients != nil
 }
 
+// org looks up the account's organization with
+// organizations:DescribeOrganization, once per run. When the call is denied
+// or the account is in no organization, id is "" and why says so: the
+// analysis then assumes the organization the policy names (DESIGN.md) and
+// the report says why. Other failures are errors.
+func (s *session) org() (id, why string, err error) {
+	s.orgOnce.Do(func() {
+		cl, err := s.get()
+		if err != nil {
+			s.orgErr = err
+			return
+		}
+		id, err := cl.OrganizationID(s.c.Context)
+		switch {
+		case err == nil && id != "":
+			s.orgID = id
+		case err == nil:
+			s.orgWhy = "organizations:DescribeOrganization says the account is in no organization"
+		case awsapi.IsAccessDenied(err):
+			s.orgWhy = "organizations:DescribeOrganization was denied"
+		default:
+			s.orgErr = err
+		}
+	})
+	return s.orgID, s.orgWhy, s.orgErr
+}
+
+// namesOrg reports whether a policy text may test the principal's
+// organization (keys are case-insensitive); a false positive only costs a
+// look-up.
+func namesOrg(src []byte) bool {
+	l := bytes.ToLower(src)
+	return bytes.Contains(l, []byte("aws:principalorgid")) || bytes.Contains(l, []byte("aws:principalorgpaths"))
+}
+
+func orgLookupError(err error) error {
+	return fmt.Errorf("the policy tests aws:PrincipalOrgID, and looking up the account's organization failed: %v (pass --org-id to give it)", err)
+}
+
+// resolveFactsWith completes the facts from flags, looking up what is
+// missing (the RoleId with iam:GetRole, the account from the role ARN or
+// sts:GetCallerIdentity) once per run, with the session's clients.
 func resolveFactsWith(s *session, o *fixOpts) (rewrite.Facts, error) {
 	f := o.options.Facts
 	ctx := s.c.Context
@@ -159,7 +205,7 @@ func fixBuckets(c *cli.Context, std stdio, o *fixOpts, buckets []string) error {
 	noConfirm := apply && !o.yes && !std.inTTY
 
 	var prog *progress
-	if len(targets) > 1 && !prompt && isInteractive(std.err) {
+	if len(targets) > 1 && !prompt && std.errTTY {
 		prog = newProgress(std.err, len(targets))
 	}
 	// Each bucket is analysed (and, with --yes, patched) by its own worker;
@@ -177,9 +223,9 @@ func fixBuckets(c *cli.Context, std stdio, o *fixOpts, buckets []string) error {
 			wg.Add(1)
 			go func() {
 				defer func() { <-sem; wg.Done() }()
-				out := analyseTarget(ctx, cl, t, facts, o.options)
+				out := analyseTarget(ctx, s, cl, t, facts, o.options, o.timeout)
 				if out.r.Status == statusNeedsChange && apply && o.yes {
-					applyBucket(ctx, out.cl, out.r, out.res, facts, backupDir)
+					applyBucket(ctx, std.journal, out.cl, out.r, out.res, facts, backupDir)
 				}
 				outs <- struct {
 					i int
@@ -199,6 +245,9 @@ func fixBuckets(c *cli.Context, std stdio, o *fixOpts, buckets []string) error {
 	pending := map[int]outcome{}
 	next := 0
 	for got := range outs {
+		if ctx.Err() != nil {
+			break // interrupted: run reports it
+		}
 		pending[got.i] = got.o
 		prog.add(1)
 		for {
@@ -264,7 +313,7 @@ func confirmAndApply(ctx context.Context, std stdio, in *bufio.Reader, pr *print
 		r.code, r.Error = exitError, "not applied: the change was not confirmed"
 		r.Steps = append(r.Steps, "not applied: the change was not confirmed")
 	} else {
-		applyBucket(ctx, out.cl, r, out.res, facts, backupDir)
+		applyBucket(ctx, std.journal, out.cl, r, out.res, facts, backupDir)
 	}
 	if pr.format == "text" {
 		pr.steps(r)
@@ -273,12 +322,20 @@ func confirmAndApply(ctx context.Context, std stdio, in *bufio.Reader, pr *print
 	}
 }
 
-func analyseTarget(ctx context.Context, cl *awsapi.Clients, t target, facts rewrite.Facts, opt rewrite.Options) outcome {
+// analyseTarget reads a bucket's policy and fixes it, within timeout (the
+// AWS reads and the proof; never a write).
+func analyseTarget(ctx context.Context, s *session, cl *awsapi.Clients, t target, facts rewrite.Facts, opt rewrite.Options, timeout time.Duration) outcome {
 	bucket := t.name
 	name := "s3://" + bucket
+	ctx, cancel := withTimeout(ctx, timeout)
+	defer cancel()
 	bad := func(err error) outcome {
+		gaveUp := timedOut(ctx)
+		if gaveUp {
+			err = timeoutError(timeout, name)
+		}
 		r := errorReport(name, err)
-		r.Bucket = bucket
+		r.Bucket, r.selfNamed = bucket, gaveUp
 		return outcome{r: r, cl: cl}
 	}
 	if t.region != "" {
@@ -299,26 +356,59 @@ func analyseTarget(ctx context.Context, cl *awsapi.Clients, t target, facts rewr
 	}
 	opt.Facts = facts
 	opt.Facts.Bucket = bucket
-	res, err := rewrite.Fix(src, opt)
+	var orgWhy string
+	if opt.Facts.OrgID == "" && namesOrg(src) {
+		type answer struct{ id, why string }
+		a, err := bounded(ctx, func() (answer, error) {
+			id, why, err := s.org()
+			return answer{id, why}, err
+		})
+		if err != nil {
+			if ctx.Err() == nil {
+				err = orgLookupError(err)
+			}
+			return bad(err)
+		}
+		opt.Facts.OrgID, orgWhy = a.id, a.why
+	}
+	res, err := fixBounded(ctx, src, opt)
 	if err != nil {
-		return bad(fmt.Errorf("the bucket's policy: %v", err))
+		if ctx.Err() == nil {
+			err = fmt.Errorf("the bucket's policy: %v", err)
+		}
+		return bad(err)
 	}
 	r := fromResult(name, res, bucket+".policy.json")
 	r.Bucket = bucket
+	r.noteOrg(res.OrgAssumed, orgWhy)
 	return outcome{r: r, res: res, cl: cl}
 }
 
 // applyBucket saves the original, re-reads, writes and verifies, recording
-// each step in the report. On any failure the bucket is either untouched or
-// (when a write's outcome is unknown) its state is read back and reported.
-func applyBucket(ctx context.Context, cl *awsapi.Clients, r *report, res *rewrite.Result, facts rewrite.Facts, backupDir string) {
+// each step in the report and each write in the journal. On any failure the
+// bucket is either untouched or (when a write's outcome is unknown) its
+// state is read back and reported. Once the run is interrupted, it writes
+// nothing more.
+func applyBucket(ctx context.Context, j *journal, cl *awsapi.Clients, r *report, res *rewrite.Result, facts rewrite.Facts, backupDir string) {
 	bucket := r.Bucket
 	step := func(format string, args ...any) { r.Steps = append(r.Steps, fmt.Sprintf(format, args...)) }
 	failStep := func(format string, args ...any) {
 		r.Status, r.code, r.Error = statusError, exitError, oneLine(fmt.Sprintf(format, args...))
 		step("error: %s", r.Error)
 	}
-	path, err := saveBackup(backupDir, bucket, res.Before)
+	var path string
+	var w *write
+	err := j.local(func() error {
+		var err error
+		if path, err = saveBackup(backupDir, bucket, res.Before); err == nil {
+			w = j.saved(bucket, path, "patched")
+		}
+		return err
+	})
+	if errors.Is(err, errInterrupted) {
+		failStep("interrupted before writing, so nothing was written")
+		return
+	}
 	if err != nil {
 		failStep("cannot save the original policy before writing, so nothing was written: %v", unwrapPathError(err))
 		return
@@ -335,14 +425,20 @@ func applyBucket(ctx context.Context, cl *awsapi.Clients, r *report, res *rewrit
 		return
 	}
 	step("re-read the live policy: unchanged since the analysis")
+	if err := j.send(w); err != nil {
+		failStep("interrupted before writing, so nothing was written (the original policy is saved in %s)", path)
+		return
+	}
 	if err := cl.PutBucketPolicy(ctx, bucket, res.After, facts.AccountID); err != nil {
 		// The write may or may not have happened (a timeout or a reset
 		// connection after S3 stored it): read the policy back to tell.
 		back, exists, rerr := cl.GetBucketPolicy(ctx, bucket)
 		switch {
 		case rerr == nil && exists && bytes.Equal(back, res.Before):
+			j.settle(w, wsUnchanged)
 			failStep("writing the patched policy failed, so the bucket keeps its original policy (also saved in %s): %v", path, err)
 		case rerr == nil && exists && sameMeaning(back, res.After) == nil:
+			j.settle(w, wsWritten)
 			step("the write reported an error (%v), but the policy read back is the patched one", oneLine(err.Error()))
 			step("read it back: it means what was written")
 			r.Status = statusPatched
@@ -353,6 +449,7 @@ func applyBucket(ctx context.Context, cl *awsapi.Clients, r *report, res *rewrit
 		}
 		return
 	}
+	j.settle(w, wsWritten)
 	step("wrote the patched policy with s3:PutBucketPolicy (expected bucket owner %s)", facts.AccountID)
 	verifyWrite(ctx, cl, r, res.After, path, step, failStep)
 	if r.Status != statusError {

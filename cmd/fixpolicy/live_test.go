@@ -22,6 +22,7 @@ import (
 func TestMain(m *testing.M) {
 	code := m.Run() // parses the flags (-update) first
 	awstest.StopSharedMoto()
+	removeBinary()
 	os.Exit(code)
 }
 

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"syscall"
 )
 
 // version is set at build time with -ldflags "-X main.version=..."; a
@@ -26,8 +27,30 @@ func init() {
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := run(ctx, os.Args, stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr})
-	stop()
+	// Ctrl-C (SIGINT) and SIGTERM cancel the run's context; run then stops
+	// at once and says what was written (see interrupted). One context per
+	// signal tells them apart for the exit code.
+	intCtx, stopInt := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stopTerm := signal.NotifyContext(intCtx, syscall.SIGTERM)
+	go func() {
+		// After the first signal, give the signals their default action
+		// back, so that a second Ctrl-C kills the process immediately.
+		<-ctx.Done()
+		stopTerm()
+		stopInt()
+	}()
+	code := run(ctx, os.Args, stdio{
+		in: os.Stdin, out: os.Stdout, err: os.Stderr,
+		signalCode: func() int {
+			// SIGINT cancels intCtx with a signal cause; stopInt, called
+			// above after a SIGTERM, with context.Canceled itself.
+			if c := context.Cause(intCtx); c != nil && c != context.Canceled {
+				return exitSIGINT
+			}
+			return exitSIGTERM
+		},
+	})
+	stopTerm()
+	stopInt()
 	os.Exit(code)
 }

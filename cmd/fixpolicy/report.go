@@ -34,10 +34,34 @@ type report struct {
 	Steps         []string         `json:"steps,omitempty"`
 	Backup        string           `json:"backup_file,omitempty"`
 	Error         string           `json:"error,omitempty"`
+	// OrgAssumed is the organization the analysis took as the account's own
+	// because the policy names it (rewrite.Result.OrgAssumed); OrgNote says
+	// so in a sentence, with why it was not looked up.
+	OrgAssumed string `json:"org_assumed,omitempty"`
+	OrgNote    string `json:"org_note,omitempty"`
 
-	code   int
-	source []byte // the policy text as read, for line numbers
-	file   string // the file path for file targets
+	code      int
+	source    []byte // the policy text as read, for line numbers
+	file      string // the file path for file targets
+	selfNamed bool   // Error names the target itself (text output does not repeat it)
+}
+
+// noteOrg records the organization the analysis assumed, if any; why is the
+// reason it was not looked up ("" offline).
+func (r *report) noteOrg(id, why string) {
+	if id == "" {
+		return
+	}
+	r.OrgAssumed = id
+	r.OrgNote = orgNote(id, why)
+}
+
+// orgNote is the sentence that says an organization was assumed.
+func orgNote(id, why string) string {
+	if why != "" {
+		why = " (" + why + ")"
+	}
+	return fmt.Sprintf("Assumed %s is the account's organization because the policy names it%s; pass --org-id to state it.", id, why)
 }
 
 func errorReport(target string, err error) *report {
@@ -123,7 +147,11 @@ func (p *printer) text(r *report) {
 	switch r.Status {
 	case statusError:
 		if len(r.Steps) == 0 {
-			fmt.Fprintf(p.errW, "fixpolicy: %s: %s\n", name, r.Error)
+			if r.selfNamed {
+				fmt.Fprintf(p.errW, "fixpolicy: %s\n", r.Error)
+			} else {
+				fmt.Fprintf(p.errW, "fixpolicy: %s: %s\n", name, r.Error)
+			}
 			p.n--
 			return
 		}
@@ -131,6 +159,9 @@ func (p *printer) text(r *report) {
 		fmt.Fprintf(p.w, "%s: compliant: nothing in the policy blocks AWS Backup.\n", name)
 		for _, c := range r.Changes {
 			fmt.Fprintf(p.w, "note: %s\n", c.Explanation)
+		}
+		if r.OrgNote != "" {
+			fmt.Fprintf(p.w, "note: %s\n", r.OrgNote)
 		}
 		for _, e := range r.Explanations {
 			fmt.Fprintf(p.w, "\n%s\n", wrap(e, 100))
@@ -145,6 +176,9 @@ func (p *printer) text(r *report) {
 		if c.Kind == rewrite.KindStale {
 			fmt.Fprintf(p.w, "\nnote: %s\n", wrap(c.Explanation, 100))
 		}
+	}
+	if r.OrgNote != "" {
+		fmt.Fprintf(p.w, "\nnote: %s\n", wrap(r.OrgNote, 100))
 	}
 	if r.Status == statusRefused {
 		fmt.Fprintf(p.w, "\nrefused: %s\n", wrap(r.Error, 100))

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -154,13 +155,13 @@ func rollbackAction(c *cli.Context, std stdio) error {
 		}
 		account = id.Account
 	}
-	restoreBucket(ctx, cl, r, cur, exists, saved, account, c.String("backup-dir"))
+	restoreBucket(ctx, std.journal, cl, r, cur, exists, saved, account, c.String("backup-dir"))
 	return exitWith(r.code)
 }
 
 // restoreBucket saves the current policy, re-reads it, puts the saved one and
-// verifies it.
-func restoreBucket(ctx context.Context, cl *awsapi.Clients, r *report, cur []byte, existed bool, saved []byte, account, backupDir string) {
+// verifies it, recording the write in the journal.
+func restoreBucket(ctx context.Context, j *journal, cl *awsapi.Clients, r *report, cur []byte, existed bool, saved []byte, account, backupDir string) {
 	bucket := r.Bucket
 	step := func(format string, args ...any) { r.Steps = append(r.Steps, fmt.Sprintf(format, args...)) }
 	failStep := func(format string, args ...any) {
@@ -168,14 +169,29 @@ func restoreBucket(ctx context.Context, cl *awsapi.Clients, r *report, cur []byt
 		step("error: %s", r.Error)
 	}
 	backup := "(none: the bucket had no policy)"
-	if existed {
-		path, err := saveBackup(backupDir, bucket, cur)
-		if err != nil {
-			failStep("cannot save the current policy before restoring, so nothing was written: %v", unwrapPathError(err))
-			return
+	var w *write
+	err := j.local(func() error {
+		path := ""
+		if existed {
+			var err error
+			if path, err = saveBackup(backupDir, bucket, cur); err != nil {
+				return err
+			}
 		}
-		r.Backup, backup = path, path
-		step("saved the current policy to %s", path)
+		w = j.saved(bucket, path, "restored")
+		return nil
+	})
+	if errors.Is(err, errInterrupted) {
+		failStep("interrupted before restoring, so nothing was written")
+		return
+	}
+	if err != nil {
+		failStep("cannot save the current policy before restoring, so nothing was written: %v", unwrapPathError(err))
+		return
+	}
+	if existed {
+		r.Backup, backup = w.backup, w.backup
+		step("saved the current policy to %s", w.backup)
 	}
 	now, exists, err := cl.GetBucketPolicy(ctx, bucket)
 	if err != nil {
@@ -187,20 +203,27 @@ func restoreBucket(ctx context.Context, cl *awsapi.Clients, r *report, cur []byt
 		return
 	}
 	step("re-read the live policy: unchanged since the diff")
+	if err := j.send(w); err != nil {
+		failStep("interrupted before restoring, so nothing was written")
+		return
+	}
 	if err := cl.PutBucketPolicy(ctx, bucket, saved, account); err != nil {
 		back, exists, rerr := cl.GetBucketPolicy(ctx, bucket)
 		switch {
 		case rerr == nil && exists && sameMeaning(back, saved) == nil:
+			j.settle(w, wsWritten)
 			step("the write reported an error (%v), but the policy read back is the restored one", oneLine(err.Error()))
 			step("read it back: it means what was written")
 			r.Status = statusPatched
 		case rerr == nil && exists == existed && bytes.Equal(back, cur):
+			j.settle(w, wsUnchanged)
 			failStep("restoring the saved policy failed, so the bucket keeps its current policy: %v", err)
 		default:
 			failStep("restoring the saved policy failed (%v) and the bucket's policy could not be confirmed; the policy it had is saved in %s", err, backup)
 		}
 		return
 	}
+	j.settle(w, wsWritten)
 	step("wrote the saved policy with s3:PutBucketPolicy (expected bucket owner %s)", account)
 	verifyWrite(ctx, cl, r, saved, backup, step, failStep)
 	if r.Status != statusError {
