@@ -22,6 +22,10 @@ type Facts struct {
 	RoleName  string // default AWSBackupDefaultServiceRole
 	RoleARN   string // with its path; "" to derive it from RoleName
 	OrgID     string // the account's organization, "" when unknown
+	// NoOrg says the account is known to be in no organization (AWS
+	// Organizations said so): its principals' requests carry no
+	// aws:PrincipalOrgID or aws:PrincipalOrgPaths, whatever the policy names.
+	NoOrg bool
 	Partition string // default "aws"
 }
 
@@ -264,7 +268,7 @@ var backupACLs = []string{absentChoice, "private", "bucket-owner-read", "bucket-
 // organization the policy names (a bucket that denies its own account's
 // organization is locked already).
 func (f Facts) orgID(p *Policy) string {
-	if f.OrgID != "" {
+	if f.OrgID != "" || f.NoOrg {
 		return f.OrgID
 	}
 	for _, s := range p.Statements {

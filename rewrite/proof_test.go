@@ -199,3 +199,38 @@ func TestConsoleJudgedTogether(t *testing.T) {
 		})
 	}
 }
+
+// TestOrgAssumption: offline, the organization a policy names is taken as
+// the account's own and said so; known to be in none, the key is absent and
+// the Deny blocks AWS Backup (IAM User Guide, aws:PrincipalOrgID: present
+// only for accounts in an organization).
+func TestOrgAssumption(t *testing.T) {
+	p := mustParse(t, []byte(`{"Version":"2012-10-17","Statement":[`+denyStmt("Org", `"s3:*"`, `{"StringNotEquals":{"aws:PrincipalOrgID":"o-abc123def4"}}`)+`]}`))
+	f := Facts{Bucket: "b", AccountID: "012345678901", RoleID: "AROAEXAMPLEROLEID0001", RoleName: "AWSBackupDefaultServiceRole"}
+	for _, tc := range []struct {
+		name            string
+		orgID           string
+		noOrg           bool
+		assumed         string
+		blocksBackupToo bool
+	}{
+		{"assumed from the policy", "", false, "o-abc123def4", false},
+		{"given", "o-abc123def4", false, "", false},
+		{"another organization", "o-zzzzzzzzzz", false, "", true},
+		{"in no organization", "", true, "", true},
+	} {
+		g := f
+		g.OrgID, g.NoOrg = tc.orgID, tc.noOrg
+		an, err := Analyze(p, g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if an.OrgAssumed != tc.assumed {
+			t.Errorf("%s: OrgAssumed %q, want %q", tc.name, an.OrgAssumed, tc.assumed)
+		}
+		blocks := len(an.Blocks) > 0 && len(an.Blocks[0].BackupActions) > 0
+		if blocks != tc.blocksBackupToo {
+			t.Errorf("%s: blocks AWS Backup = %v, want %v", tc.name, blocks, tc.blocksBackupToo)
+		}
+	}
+}

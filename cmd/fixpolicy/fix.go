@@ -194,13 +194,13 @@ func fixFile(ctx context.Context, std stdio, s *session, path string, opt rewrit
 	// Organizations rather than assume the policy's organization.
 	var orgWhy string
 	if opt.Facts.OrgID == "" && s.online() && namesOrg(src) {
-		id, why, err := s.org()
+		id, why, none, err := s.org()
 		if err != nil {
 			r := errorReport(name, orgLookupError(err))
 			r.file, r.source = path, src
 			return r
 		}
-		opt.Facts.OrgID, orgWhy = id, why
+		opt.Facts.OrgID, opt.Facts.NoOrg, orgWhy = id, none, why
 	}
 	tctx, cancel := withTimeout(ctx, o.timeout)
 	res, err := fixBounded(tctx, src, opt)

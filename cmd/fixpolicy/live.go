@@ -39,6 +39,7 @@ type session struct {
 	orgOnce sync.Once
 	orgID   string // the account's organization, when looked up
 	orgWhy  string // why there is none to use (the analysis then assumes the policy's)
+	noOrg   bool   // Organizations says the account is in no organization
 	orgErr  error
 }
 
@@ -55,10 +56,11 @@ func (s *session) online() bool {
 
 // org looks up the account's organization with
 // organizations:DescribeOrganization, once per run. When the call is denied
-// or the account is in no organization, id is "" and why says so: the
-// analysis then assumes the organization the policy names (DESIGN.md) and
-// the report says why. Other failures are errors.
-func (s *session) org() (id, why string, err error) {
+// id is "" and why says so: the analysis then assumes the organization the
+// policy names and the report says why. When the account is in no
+// organization, none says so: its requests carry no aws:PrincipalOrgID.
+// Other failures are errors.
+func (s *session) org() (id, why string, none bool, err error) {
 	s.orgOnce.Do(func() {
 		cl, err := s.get()
 		if err != nil {
@@ -70,14 +72,14 @@ func (s *session) org() (id, why string, err error) {
 		case err == nil && id != "":
 			s.orgID = id
 		case err == nil:
-			s.orgWhy = "organizations:DescribeOrganization says the account is in no organization"
+			s.noOrg = true
 		case awsapi.IsAccessDenied(err):
 			s.orgWhy = "organizations:DescribeOrganization was denied"
 		default:
 			s.orgErr = err
 		}
 	})
-	return s.orgID, s.orgWhy, s.orgErr
+	return s.orgID, s.orgWhy, s.noOrg, s.orgErr
 }
 
 // namesOrg reports whether a policy text may test the principal's
@@ -358,10 +360,13 @@ func analyseTarget(ctx context.Context, s *session, cl *awsapi.Clients, t target
 	opt.Facts.Bucket = bucket
 	var orgWhy string
 	if opt.Facts.OrgID == "" && namesOrg(src) {
-		type answer struct{ id, why string }
+		type answer struct {
+			id, why string
+			none    bool
+		}
 		a, err := bounded(ctx, func() (answer, error) {
-			id, why, err := s.org()
-			return answer{id, why}, err
+			id, why, none, err := s.org()
+			return answer{id, why, none}, err
 		})
 		if err != nil {
 			if ctx.Err() == nil {
@@ -369,7 +374,7 @@ func analyseTarget(ctx context.Context, s *session, cl *awsapi.Clients, t target
 			}
 			return bad(err)
 		}
-		opt.Facts.OrgID, orgWhy = a.id, a.why
+		opt.Facts.OrgID, opt.Facts.NoOrg, orgWhy = a.id, a.none, a.why
 	}
 	res, err := fixBounded(ctx, src, opt)
 	if err != nil {
