@@ -25,7 +25,7 @@ type Facts struct {
 	// NoOrg says the account is known to be in no organization (AWS
 	// Organizations said so): its principals' requests carry no
 	// aws:PrincipalOrgID or aws:PrincipalOrgPaths, whatever the policy names.
-	NoOrg bool
+	NoOrg     bool
 	Partition string // default "aws"
 }
 
