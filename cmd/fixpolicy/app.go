@@ -11,7 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// Exit codes (DESIGN.md).
+// Exit codes (README, "Usage").
 const (
 	exitOK      = 0 // nothing to do, dry-run shown, or applied and verified
 	exitError   = 1 // bad input, AWS error
@@ -19,7 +19,7 @@ const (
 	exitRefused = 3 // a blocking statement cannot be patched safely
 
 	// Interrupted by a signal: 128 + the signal's number, as shells report
-	// a process a signal ended (DESIGN.md's codes are for runs that finish).
+	// a process a signal ended (the codes above are for runs that finish).
 	exitSIGINT  = 130
 	exitSIGTERM = 143
 )

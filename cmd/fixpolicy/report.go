@@ -10,7 +10,7 @@ import (
 	"github.com/fixpolicy/fixpolicy/rewrite/udiff"
 )
 
-// Status values of a target (DESIGN.md, -o json).
+// Status values of a target (-o json; README, "Usage").
 const (
 	statusCompliant   = "compliant"
 	statusNeedsChange = "needs-change"
