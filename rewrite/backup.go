@@ -164,15 +164,21 @@ func (f Facts) objectARNs(policies ...*Policy) []string {
 				continue // only Deny statements can block AWS Backup
 			}
 			for _, r := range s.Resources {
-				if strings.HasPrefix(r, prefix) || strings.HasPrefix(r, "arn:"+f.partition()+":s3:::*") || r == "*" {
-					pats = append(pats, r)
-				}
+				pats = appendUnique(pats, r)
 			}
 		}
 	}
 	out := []string{prefix + "fixpolicy/object-key"}
 	if len(pats) > 0 {
-		for _, w := range witnessesCached([]cond.KeyCond{{Op: mustOp("StringLike"), Values: pats}}) {
+		// One condition per pattern, and one for "an object of this
+		// bucket", so that every combination of patterns an object of the
+		// bucket can match has a representative.
+		like := mustOp("StringLike")
+		kcs := []cond.KeyCond{{Op: like, Values: []string{prefix + "*"}}}
+		for _, p := range pats {
+			kcs = append(kcs, cond.KeyCond{Op: like, Values: []string{p}})
+		}
+		for _, w := range witnessesCached(kcs) {
 			if strings.HasPrefix(w, prefix) && len(w) > len(prefix) {
 				out = appendUnique(out, w)
 			}

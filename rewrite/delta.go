@@ -456,7 +456,7 @@ func deltaSpace(opt DeltaOptions, stmts, all []*Statement) *space {
 	}
 
 	actions := deltaActions(stmts, opt.CatalogueOnly)
-	resources := deltaResources(all, f)
+	resources := deltaResources(all, f, callers)
 	if opt.Facts != nil && f.Bucket != "" {
 		// A bucket policy is only ever evaluated for requests on its own
 		// bucket and its objects.
@@ -570,6 +570,21 @@ func literalCallers(f Facts, stmts []*Statement) []callerCand {
 					add(cc)
 				case !ok && strings.HasPrefix(w, "AIDA"):
 					add(user(f.AccountID, "user-"+w, w, "the user with unique ID "+w))
+				case !ok && isAccountID(w):
+					// An account's root user has the account ID as its userid.
+					c, _ := ParseCaller("arn:aws:iam::" + w + ":root")
+					add(callerCand{c: c, label: "account " + w + "'s root user", account: w == f.AccountID, derived: map[string][]string{
+						"aws:userid": {w}, "aws:principalarn": {c.ARN}, "aws:principalaccount": {w}, "aws:principaltype": {"Account"}}})
+				case ok && isAccountID(id) && sess != "" && !strings.ContainsAny(sess, "/:"):
+					// A federated user's userid is "account:name" (IAM User
+					// Guide, "Unique identifiers": GetFederationToken).
+					arn := fmt.Sprintf("arn:aws:sts::%s:federated-user/%s", id, sess)
+					c, err := ParseCaller(arn)
+					if err != nil {
+						break
+					}
+					add(callerCand{c: c, label: "the federated user " + arn, account: id == f.AccountID, derived: map[string][]string{
+						"aws:userid": {w}, "aws:principalarn": {arn}, "aws:principalaccount": {id}, "aws:principaltype": {"FederatedUser"}}})
 				default:
 					_ = sess // other user IDs are the generic callers'
 				}
@@ -654,13 +669,25 @@ func deltaActions(stmts []*Statement, catalogueOnly bool) []string {
 }
 
 // deltaResources are the bucket and object ARNs that the statements'
-// resource patterns tell apart.
-func deltaResources(stmts []*Statement, f Facts) []string {
+// resource patterns tell apart: each bucket named and an object in it,
+// another bucket and its object, and cond.Witnesses of the patterns (with
+// each caller's values substituted for policy variables, so that a user's
+// own folder under "home/${aws:username}/*" is among them) together with a
+// pattern that holds exactly the object ARNs, so that every combination of
+// patterns a bucket or an object can match has a representative of its kind.
+func deltaResources(stmts []*Statement, f Facts, callers []callerCand) []string {
 	var pats []string
 	buckets := map[string]bool{}
 	for _, s := range stmts {
 		for _, r := range s.Resources {
-			pats = append(pats, r)
+			pats = appendUnique(pats, r)
+			if strings.Contains(r, "${") {
+				for i := range callers {
+					if sub, ok := cond.SubstitutePattern(r, derivedResolver(callers[i].derived)); ok {
+						pats = appendUnique(pats, string(sub))
+					}
+				}
+			}
 			const pre = "arn:aws:s3:::"
 			if strings.HasPrefix(r, pre) {
 				name := strings.SplitN(r[len(pre):], "/", 2)[0]
@@ -673,9 +700,7 @@ func deltaResources(stmts []*Statement, f Facts) []string {
 	if f.Bucket != "" {
 		buckets[f.Bucket] = true
 	}
-	if len(buckets) == 0 {
-		buckets["fixpolicy-bucket"] = true
-	}
+	buckets["fixpolicy-other-bucket"] = true
 	var out []string
 	names := make([]string, 0, len(buckets))
 	for b := range buckets {
@@ -687,13 +712,31 @@ func deltaResources(stmts []*Statement, f Facts) []string {
 		out = appendUnique(out, "arn:aws:s3:::"+b+"/fixpolicy/object-key")
 	}
 	if len(pats) > 0 {
-		for _, w := range witnessesCached([]cond.KeyCond{{Op: mustOp("StringLike"), Values: pats}}) {
-			if strings.HasPrefix(w, "arn:aws:s3:::") && len(w) > len("arn:aws:s3:::") {
+		// One condition per pattern: the witnesses must tell apart every
+		// combination of patterns, not only "some pattern or none".
+		like := mustOp("StringLike")
+		kcs := []cond.KeyCond{{Op: like, Values: []string{"arn:aws:s3:::*/*"}}}
+		for _, p := range pats {
+			kcs = append(kcs, cond.KeyCond{Op: like, Values: []string{p}})
+		}
+		for _, w := range witnessesCached(kcs) {
+			if strings.HasPrefix(w, "arn:aws:s3:::") && len(w) > len("arn:aws:s3:::") && !strings.HasPrefix(w, "arn:aws:s3:::/") {
 				out = appendUnique(out, w)
 			}
 		}
 	}
 	return out
+}
+
+// derivedResolver resolves policy variables from a caller's derived keys.
+type derivedResolver map[string][]string
+
+func (d derivedResolver) Lookup(key string) (string, bool) {
+	v, ok := d[strings.ToLower(key)]
+	if !ok || len(v) != 1 {
+		return "", false
+	}
+	return v[0], true
 }
 
 // describeIPValues describes address candidates by the literal ranges:
