@@ -18,7 +18,7 @@ import (
 //
 //	go generate ./rewrite/
 //
-//go:generate go test -run ^TestCorpusFiles$ -update-corpus .
+//go:generate go test . -run ^TestCorpusFiles$ -update-corpus
 
 var updateCorpus = flag.Bool("update-corpus", false, "rewrite fixtures/corpus/ from CorpusShapes")
 
