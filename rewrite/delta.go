@@ -34,6 +34,9 @@ type AccessChange struct {
 	Before     Decision `json:"before"`
 	After      Decision `json:"after"`
 	Example    Request  `json:"example"`
+	// Partial: the class bounds more changes than a delta lists; only some
+	// of its requests change (with these decisions).
+	Partial bool `json:"partial,omitempty"`
 
 	resources []string
 	actions   []string
@@ -47,7 +50,11 @@ func (c AccessChange) String() string {
 	if c.Context != "" {
 		ctx = ", " + c.Context
 	}
-	return fmt.Sprintf("%s, %s on %s%s: %s → %s", c.Principals, joinList(c.Actions, 4), c.Resource, ctx, c.Before, c.After)
+	some := ""
+	if c.Partial {
+		some = "some requests of: "
+	}
+	return fmt.Sprintf("%s%s, %s on %s%s: %s → %s", some, c.Principals, joinList(c.Actions, 4), c.Resource, ctx, c.Before, c.After)
 }
 
 // DeltaResult is the access delta between two policies.

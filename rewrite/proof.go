@@ -64,17 +64,39 @@ func DeltaContext(ctx context.Context, a, b *Policy, opt DeltaOptions) (*DeltaRe
 				if s.Empty(diff) {
 					continue
 				}
-				boxes, points, err := s.Classes(diff, u.order)
+				limit := max(maxClasses-len(res.Changes), 1)
+				boxes, points, rest, err := s.Classes(diff, u.order, limit)
 				if err != nil {
 					return nil, err
 				}
-				for k, box := range boxes {
-					ex := u.request(points[k])
+				replay := func(p sym.Point) (*EvalRequest, error) {
+					ex := u.request(p)
 					if da, db := a.Decide(ex, opt.Owner).Decision, b.Decide(ex, opt.Owner).Decision; da != decs[i] || db != decs[j] {
 						return nil, fmt.Errorf("internal error: the proof's example request %s decides %s → %s, not %s → %s as the symbolic encoding says; this is a bug in fixpolicy", ex.request(), da, db, decs[i], decs[j])
 					}
+					return ex, nil
+				}
+				for k, box := range boxes {
+					ex, err := replay(points[k])
+					if err != nil {
+						return nil, err
+					}
 					res.Changes = append(res.Changes, u.change(box, ex, decs[i], decs[j], spell, literals))
 					covered = s.Or(covered, s.BoxSet(box))
+				}
+				if !s.Empty(rest) {
+					// Too many classes to list: the rest is reported as its
+					// bounding box, marked partial (only some of its
+					// requests change).
+					p, _ := s.Pick(rest)
+					ex, err := replay(p)
+					if err != nil {
+						return nil, err
+					}
+					c := u.change(s.Bounds(rest), ex, decs[i], decs[j], spell, literals)
+					c.Partial = true
+					res.Changes = append(res.Changes, c)
+					covered = s.Or(covered, rest)
 				}
 			}
 		}
@@ -89,6 +111,10 @@ func DeltaContext(ctx context.Context, a, b *Policy, opt DeltaOptions) (*DeltaRe
 	res.u, res.covered = u, covered
 	return res, nil
 }
+
+// maxClasses bounds the classes a delta lists; beyond it the rest of each
+// change is one partial class.
+const maxClasses = 60
 
 // Covers reports whether the request lies in one of the reported classes
 // (for the differential soundness tests). Requests outside the classes'

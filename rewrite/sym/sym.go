@@ -71,6 +71,7 @@ func (b *Builder) Build(ctx context.Context) (*Space, error) {
 		vi := varInfo{name: sp.name, n: sp.n}
 		for j := 0; j < w; j++ {
 			vi.levels = append(vi.levels, level)
+			s.levelVar = append(s.levelVar, Var(len(s.vars)))
 			level++
 		}
 		s.vars = append(s.vars, vi)
@@ -99,8 +100,9 @@ type varInfo struct {
 // A Space is a product of finite domains and its sets of points. It is not
 // safe for concurrent use.
 type Space struct {
-	ctx     context.Context
-	k       *kernel
+	ctx      context.Context
+	k        *kernel
+	levelVar []Var // the variable each level encodes
 	vars    []varInfo
 	nlevels int
 	valid   Set
@@ -250,11 +252,12 @@ func (s *Space) In(v Var, pred func(x int) bool) Set {
 	for x := range vals {
 		vals[x] = pred(x)
 	}
-	return s.wrap(s.inRange(vi, vals, 0, 0))
+	return s.wrap(s.inRangeOnto(vi, vals, 0, 0, trueNode))
 }
 
-// inRange builds the set for bit j onwards, for values prefix<<(w-j) ...
-func (s *Space) inRange(vi *varInfo, vals []bool, j, prefix int) int32 {
+// inRangeOnto builds the set for bit j onwards, for values prefix<<(w-j)
+// onwards, with onto in place of true: onto must lie on levels below vi's.
+func (s *Space) inRangeOnto(vi *varInfo, vals []bool, j, prefix int, onto int32) int32 {
 	w := len(vi.levels)
 	lo := prefix << (w - j)
 	hi := min((prefix+1)<<(w-j), len(vals))
@@ -273,10 +276,10 @@ func (s *Space) inRange(vi *varInfo, vals []bool, j, prefix int) int32 {
 		return falseNode
 	}
 	if all && hi-lo == 1<<(w-j) {
-		return trueNode
+		return onto
 	}
-	low := s.inRange(vi, vals, j+1, prefix<<1)
-	high := s.inRange(vi, vals, j+1, prefix<<1|1)
+	low := s.inRangeOnto(vi, vals, j+1, prefix<<1, onto)
+	high := s.inRangeOnto(vi, vals, j+1, prefix<<1|1, onto)
 	// The levels below bit j all come after it, so this is a node.
 	return s.k.mk(int32(vi.levels[j]), low, high)
 }
@@ -321,31 +324,39 @@ func (s *Space) Contains(a Set, p Point) bool {
 
 // PointSet is the set holding just p.
 func (s *Space) PointSet(p Point) Set {
-	parts := make([]Set, len(p))
+	b := make(Box, len(p))
 	for i, x := range p {
-		parts[i] = s.Eq(Var(i), x)
+		b[i] = []int{x}
 	}
-	return s.And(parts...)
+	return s.BoxSet(b)
 }
 
 // A Box is a product of value sets, one per variable (sorted values).
 type Box [][]int
 
-// BoxSet is the set of the box's points.
+// BoxSet is the set of the box's points. The variables are on disjoint
+// levels, so the product is built in one bottom-up pass (each variable's
+// diagram placed on top of the ones below it), in nodes linear in the
+// number of variables rather than one conjunction after another.
 func (s *Space) BoxSet(b Box) Set {
-	parts := make([]Set, 0, len(b)+1)
-	parts = append(parts, s.valid)
-	for i, vals := range b {
-		if len(vals) == s.vars[i].n {
+	if s.err != nil {
+		return s.False()
+	}
+	acc := trueNode
+	for i := len(b) - 1; i >= 0; i-- {
+		vi := &s.vars[i]
+		if len(b[i]) == vi.n || len(vi.levels) == 0 {
 			continue
 		}
-		in := make(map[int]bool, len(vals))
-		for _, x := range vals {
-			in[x] = true
+		vals := make([]bool, vi.n)
+		for _, x := range b[i] {
+			if x >= 0 && x < vi.n {
+				vals[x] = true
+			}
 		}
-		parts = append(parts, s.In(Var(i), func(x int) bool { return in[x] }))
+		acc = s.inRangeOnto(vi, vals, 0, 0, acc)
 	}
-	return s.And(parts...)
+	return s.And(s.wrap(acc), s.valid)
 }
 
 // Generalize grows the point p of a into a box within a: taking the
@@ -359,52 +370,112 @@ func (s *Space) Generalize(p Point, a Set, order []Var) Box {
 	outside := s.Minus(s.valid, a)
 	for _, v := range order {
 		vi := &s.vars[v]
-		if vi.n == 1 {
+		if vi.n == 1 || s.err != nil {
 			continue
 		}
-		saved := box[v]
-		all := make([]int, vi.n)
-		for x := range all {
-			all[x] = x
-		}
-		box[v] = all
 		// The values of v for which some point of the box falls outside a.
-		bad := s.And(s.BoxSet(box), outside)
-		others := make([]bool, s.nlevels+1)
-		for i := range s.vars {
-			if Var(i) != v {
-				for _, l := range s.vars[i].levels {
-					others[l] = true
-				}
-			}
-		}
-		badV := s.wrap(s.k.exist(bad.n, others, map[int32]int32{}))
+		bad := s.hits(outside.n, box, v)
 		var keep []int
 		for x := 0; x < vi.n; x++ {
-			if s.Empty(s.And(badV, s.Eq(v, x))) {
+			if !bad[x] {
 				keep = append(keep, x)
 			}
 		}
-		if s.err != nil || len(keep) == 0 {
-			box[v] = saved
-			continue
+		if len(keep) > 0 {
+			box[v] = keep
 		}
-		box[v] = keep
 	}
 	return box
 }
 
+// hits returns, for each value x of v, whether some point of the box with
+// v = x (the box's other variables as they are) lies in the set n. It walks
+// the diagram without building one, so a generalization costs no nodes.
+func (s *Space) hits(n int32, box Box, v Var) []bool {
+	out := make([]bool, s.vars[v].n)
+	// follow descends through w's levels along the bits of x.
+	follow := func(n int32, w Var, x int) int32 {
+		lv := s.vars[w].levels
+		for j, l := range lv {
+			if n > trueNode && s.k.nodes[n].level == int32(l) {
+				if (x>>(len(lv)-1-j))&1 == 1 {
+					n = s.k.nodes[n].hi
+				} else {
+					n = s.k.nodes[n].lo
+				}
+			}
+		}
+		return n
+	}
+	// reach: some completion within the box of the variables from n's
+	// down leads to true.
+	reachMemo := map[int32]bool{}
+	var reach func(n int32) bool
+	reach = func(n int32) bool {
+		if n <= trueNode {
+			return n == trueNode
+		}
+		if r, ok := reachMemo[n]; ok {
+			return r
+		}
+		w := s.levelVar[s.k.nodes[n].level]
+		r := false
+		for _, x := range box[w] {
+			if reach(follow(n, w, x)) {
+				r = true
+				break
+			}
+		}
+		reachMemo[n] = r
+		return r
+	}
+	seen := map[int32]bool{}
+	var collect func(n int32)
+	collect = func(n int32) {
+		if n == falseNode || seen[n] {
+			return
+		}
+		seen[n] = true
+		w := v + 1 // true: every variable skipped, v's too
+		if n > trueNode {
+			w = s.levelVar[s.k.nodes[n].level]
+		}
+		switch {
+		case w < v:
+			for _, x := range box[w] {
+				collect(follow(n, w, x))
+			}
+		case w == v:
+			for x := range out {
+				if !out[x] && reach(follow(n, v, x)) {
+					out[x] = true
+				}
+			}
+		default: // v's levels skipped: every value alike
+			if reach(n) {
+				for x := range out {
+					out[x] = true
+				}
+			}
+		}
+	}
+	collect(n)
+	return out
+}
+
 // Classes partitions a (within Valid) into boxes: it picks a point not yet
 // covered, generalizes it within what is not yet covered, and repeats. The
-// boxes are disjoint, each lies within a, and their union is a.
-func (s *Space) Classes(a Set, order []Var) ([]Box, []Point, error) {
-	a = s.And(a, s.valid)
-	rest := a
-	var boxes []Box
-	var points []Point
+// boxes are disjoint, each lies within a, and their union is a, unless
+// limit (> 0) boxes were found first: then rest is what they leave
+// uncovered (else rest is empty).
+func (s *Space) Classes(a Set, order []Var, limit int) (boxes []Box, points []Point, rest Set, err error) {
+	rest = s.And(a, s.valid)
 	for !s.Empty(rest) {
 		if err := s.Err(); err != nil {
-			return nil, nil, err
+			return nil, nil, rest, err
+		}
+		if limit > 0 && len(boxes) == limit {
+			return boxes, points, rest, nil
 		}
 		p, ok := s.Pick(rest)
 		if !ok {
@@ -415,7 +486,27 @@ func (s *Space) Classes(a Set, order []Var) ([]Box, []Point, error) {
 		points = append(points, p)
 		rest = s.Minus(rest, s.BoxSet(b))
 	}
-	return boxes, points, s.Err()
+	return boxes, points, s.False(), s.Err()
+}
+
+// Bounds is the smallest box that holds a: each variable's values that
+// some point of a takes.
+func (s *Space) Bounds(a Set) Box {
+	all := make(Box, len(s.vars))
+	for i := range s.vars {
+		for x := 0; x < s.vars[i].n; x++ {
+			all[i] = append(all[i], x)
+		}
+	}
+	out := make(Box, len(s.vars))
+	for i := range s.vars {
+		for x, in := range s.hits(a.n, all, Var(i)) {
+			if in {
+				out[i] = append(out[i], x)
+			}
+		}
+	}
+	return out
 }
 
 // Count returns the number of valid points in a.
@@ -426,3 +517,7 @@ func (s *Space) Count(a Set) *big.Int {
 	}
 	return s.k.satcount(a.n)
 }
+
+// Nodes returns the number of diagram nodes the Space holds (a measure of
+// the work its questions took).
+func (s *Space) Nodes() int { return len(s.k.nodes) }

@@ -99,7 +99,7 @@ func TestAgainstEnumeration(t *testing.T) {
 			t.Fatalf("round %d: Pick = %v, %v", round, p, ok)
 		}
 		// Classes: disjoint boxes inside the set whose union is the set.
-		boxes, pts, err := s.Classes(set, vs)
+		boxes, pts, _, err := s.Classes(set, vs, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -123,6 +123,36 @@ func TestAgainstEnumeration(t *testing.T) {
 				t.Fatalf("round %d: point %v covered %d times (in set: %v)", round, p, n, pred(p))
 			}
 		}
+		// With a limit: the boxes and the rest still make up the set.
+		lboxes, _, rest, err := s.Classes(set, vs, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		union := rest
+		for _, b := range lboxes {
+			union = s.Or(union, s.BoxSet(b))
+		}
+		if !s.Equal(union, set) {
+			t.Fatalf("round %d: %d boxes and the rest do not make up the set", round, len(lboxes))
+		}
+		// Bounds: exactly the values some point of the set takes.
+		bounds := s.Bounds(set)
+		for i, v := range vs {
+			took := map[int]bool{}
+			for _, p := range all {
+				if pred(p) {
+					took[p[v]] = true
+				}
+			}
+			if len(bounds[i]) != len(took) {
+				t.Fatalf("round %d: Bounds of variable %d = %v, want the values %v", round, i, bounds[i], took)
+			}
+			for _, x := range bounds[i] {
+				if !took[x] {
+					t.Fatalf("round %d: Bounds of variable %d has %d", round, i, x)
+				}
+			}
+		}
 	}
 }
 
@@ -142,7 +172,7 @@ func TestGeneralizeWidensToBoxes(t *testing.T) {
 		parts = append(parts, s.In(v, func(x int) bool { return x%3 != 0 }))
 	}
 	set := s.And(parts...)
-	boxes, _, err := s.Classes(set, vs)
+	boxes, _, _, err := s.Classes(set, vs, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +203,7 @@ func TestManyKeysStaySmall(t *testing.T) {
 	if s.Empty(diff) {
 		t.Fatal("difference not found")
 	}
-	boxes, _, err := s.Classes(diff, vs)
+	boxes, _, _, err := s.Classes(diff, vs, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
