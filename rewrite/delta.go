@@ -510,6 +510,9 @@ func literalCallers(f Facts, stmts []*Statement) []callerCand {
 	var out []callerCand
 	seen := map[string]bool{}
 	add := func(cc callerCand) {
+		if cc.c.ARN == "" {
+			return // a name no principal can have (empty, say)
+		}
 		k := cc.c.ARN + "|" + strings.Join(cc.derived["aws:userid"], ",") + "|" + strings.Join(cc.derived["aws:principalarn"], ",")
 		if !seen[k] {
 			seen[k] = true

@@ -44,6 +44,7 @@ func DeltaContext(ctx context.Context, a, b *Policy, opt DeltaOptions) (*DeltaRe
 		return nil, err
 	}
 	u.owner = opt.Owner
+	u.pols = []*Policy{a, b}
 	s := u.s
 	dA, aA, nA := u.decisions(a.Statements, opt.Owner)
 	dB, aB, nB := u.decisions(b.Statements, opt.Owner)

@@ -42,7 +42,8 @@ type universe struct {
 	order     []sym.Var // generalization order: keys, then action, caller, resource
 	stmts     []*Statement
 	varsOf    map[*Statement]bool
-	owner     string // the bucket owner's account for Allow delegation, "" when unknown
+	owner     string    // the bucket owner's account for Allow delegation, "" when unknown
+	pols      []*Policy // the policies compared, for point's renaming
 }
 
 // keyDom is a free condition key's domain.
@@ -795,6 +796,72 @@ func (u *universe) request(p sym.Point) *EvalRequest {
 // region. It reports false when the universe has no such point (the request
 // lies outside the space).
 func (u *universe) point(r *EvalRequest) (sym.Point, bool) {
+	if p, ok := u.pointExact(r); ok {
+		return p, true
+	}
+	// Policy variables read derived values (aws:userid, aws:username...)
+	// that the universe fixes per caller: a request of a caller whose
+	// values no policy names is in the class of the same request made by a
+	// caller of the universe, with its values renamed throughout, when both
+	// policies decide the two alike.
+	for ci := range u.base {
+		r2 := renameCaller(r, u.base[ci])
+		if r2 == nil || !u.decideAlike(r, r2) {
+			continue
+		}
+		if p, ok := u.pointExact(r2); ok && p[u.caller] == ci {
+			return p, true
+		}
+	}
+	return nil, false
+}
+
+// renameCaller is r made by cand's caller: the derived keys take cand's
+// values, and each of r's derived values is replaced by cand's wherever it
+// appears in the other context values and the resource.
+func renameCaller(r, cand *EvalRequest) *EvalRequest {
+	r2 := &EvalRequest{Caller: cand.Caller, Action: r.Action, Resource: r.Resource, ctx: map[string][]string{}}
+	var pairs []string
+	for _, k := range derivedKeys {
+		old, new := r.ctx[k], cand.ctx[k]
+		if len(old) == 1 && len(new) == 1 && old[0] != "" {
+			// Case-folded too, for the IgnoreCase operators.
+			pairs = append(pairs, old[0], new[0], strings.ToLower(old[0]), strings.ToLower(new[0]), strings.ToUpper(old[0]), strings.ToUpper(new[0]))
+		}
+	}
+	rep := strings.NewReplacer(pairs...)
+	for k, v := range r.ctx {
+		if isDerived(k) {
+			continue
+		}
+		vv := make([]string, len(v))
+		for i, x := range v {
+			vv[i] = rep.Replace(x)
+		}
+		r2.ctx[k] = vv
+	}
+	for _, k := range derivedKeys {
+		if v, ok := cand.ctx[k]; ok {
+			r2.ctx[k] = v
+		}
+	}
+	r2.Resource = rep.Replace(r.Resource)
+	return r2
+}
+
+// decideAlike reports whether every policy of the universe decides r and r2
+// alike.
+func (u *universe) decideAlike(r, r2 *EvalRequest) bool {
+	for _, p := range u.pols {
+		if p.Decide(r, u.owner).Decision != p.Decide(r2, u.owner).Decision {
+			return false
+		}
+	}
+	return len(u.pols) > 0
+}
+
+// pointExact is point without renaming.
+func (u *universe) pointExact(r *EvalRequest) (sym.Point, bool) {
 	p := make(sym.Point, u.s.Vars())
 	resolverOf := func(st *Statement, req *EvalRequest) cond.Resolver {
 		if u.varsOf[st] {
@@ -897,14 +964,13 @@ func (u *universe) point(r *EvalRequest) (sym.Point, bool) {
 	for _, d := range u.keys {
 		v, ok := r.ctx[d.key]
 		region := func(x string) (int, bool) {
-			if !d.plain {
-				for i, w := range d.vals {
-					if w == x {
-						return i, true
-					}
+			for i, w := range d.vals {
+				if w == x {
+					return i, true
 				}
-				return 0, false
 			}
+			// The same outcome under every condition on the key, in every
+			// case of the variables they read.
 			vec := d.vector(x)
 			for i, w := range d.vals {
 				if d.vector(w) == vec {

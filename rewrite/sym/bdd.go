@@ -4,7 +4,8 @@ import "math/big"
 
 // The kernel: reduced ordered binary decision diagrams (Bryant 1986), with
 // one table of unique nodes and a direct-mapped cache of operation results,
-// as in BuDDy. A Space answers one question and is then dropped, so nodes
+// as in BuDDy (Space.hits answers the quantified questions by walking a
+// diagram instead of building one). A Space answers one question and is then dropped, so nodes
 // are never freed: there is no reference counting and no garbage collector
 // racing with the operations, and the node bound (maxNodes) keeps memory
 // finite.
@@ -69,12 +70,6 @@ func (k *kernel) mk(level, lo, hi int32) int32 {
 	return n
 }
 
-// variable is the set where the bit at level is 1.
-func (k *kernel) variable(level int) int32 { return k.mk(int32(level), falseNode, trueNode) }
-
-// nvariable is the set where the bit at level is 0.
-func (k *kernel) nvariable(level int) int32 { return k.mk(int32(level), trueNode, falseNode) }
-
 func (k *kernel) cofactors(n, level int32) (int32, int32) {
 	if k.nodes[n].level != level {
 		return n, n
@@ -127,27 +122,6 @@ func (k *kernel) apply(op, a, b int32) int32 {
 	hi := k.apply(op, a1, b1)
 	r := k.mk(l, lo, hi)
 	k.cache[h] = cacheEntry{op: op, a: a, b: b, res: r}
-	return r
-}
-
-// exist quantifies the levels in set away.
-func (k *kernel) exist(n int32, set []bool, memo map[int32]int32) int32 {
-	if n <= trueNode {
-		return n
-	}
-	if r, ok := memo[n]; ok {
-		return r
-	}
-	nd := k.nodes[n]
-	lo := k.exist(nd.lo, set, memo)
-	hi := k.exist(nd.hi, set, memo)
-	var r int32
-	if set[nd.level] {
-		r = k.apply(opOr, lo, hi)
-	} else {
-		r = k.mk(nd.level, lo, hi)
-	}
-	memo[n] = r
 	return r
 }
 

@@ -103,11 +103,11 @@ type Space struct {
 	ctx      context.Context
 	k        *kernel
 	levelVar []Var // the variable each level encodes
-	vars    []varInfo
-	nlevels int
-	valid   Set
-	err     error
-	ops     uint
+	vars     []varInfo
+	nlevels  int
+	valid    Set
+	err      error
+	ops      uint
 }
 
 // A Set is a set of points of its Space.
