@@ -3,6 +3,8 @@ package rewrite
 import (
 	"strings"
 	"testing"
+
+	"github.com/fixpolicy/fixpolicy/rewrite/cond"
 )
 
 // deny wraps one Deny statement's JSON fields in a policy.
@@ -231,6 +233,42 @@ func TestOrgAssumption(t *testing.T) {
 		blocks := len(an.Blocks) > 0 && len(an.Blocks[0].BackupActions) > 0
 		if blocks != tc.blocksBackupToo {
 			t.Errorf("%s: blocks AWS Backup = %v, want %v", tc.name, blocks, tc.blocksBackupToo)
+		}
+	}
+}
+
+// TestExactWitnesses: the shortcut for literal-only string conditions has
+// exactly the behaviours cond.Witnesses finds.
+func TestExactWitnesses(t *testing.T) {
+	ops := []string{"StringEquals", "StringNotEquals", "ForAnyValue:StringEquals", "StringNotEqualsIfExists", "StringLike", "ForAllValues:StringNotLike"}
+	vals := [][]string{{"a"}, {"a", "b"}, {"vpce-1", "vpce-2", ""}, {"A"}, {"b", "c"}}
+	for i := 0; i < 200; i++ {
+		var kcs []cond.KeyCond
+		for j := 0; j <= i%4; j++ {
+			kcs = append(kcs, cond.KeyCond{Op: mustOp(ops[(i+j)%len(ops)]), Values: vals[(i*7+j)%len(vals)]})
+		}
+		short, ok := exactWitnesses(kcs)
+		if !ok {
+			t.Fatalf("%v: no shortcut", kcs)
+		}
+		d := &keyDom{kcs: kcs}
+		vecs := func(ws []string) map[string]bool {
+			m := map[string]bool{}
+			for _, w := range ws {
+				m[d.vector(w)] = true
+			}
+			return m
+		}
+		a, b := vecs(short), vecs(cond.Witnesses(kcs))
+		for v := range b {
+			if !a[v] {
+				t.Fatalf("%v: cond.Witnesses shows behaviour %s that the shortcut %q misses", kcs, v, short)
+			}
+		}
+		for v := range a {
+			if !b[v] {
+				t.Fatalf("%v: the shortcut shows behaviour %s that cond.Witnesses lacks", kcs, v)
+			}
 		}
 	}
 }

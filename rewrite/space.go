@@ -131,3 +131,39 @@ func witnessesCached(conds []cond.KeyCond) []string {
 	witnessCache.Store(key, ws)
 	return ws
 }
+
+// exactWitnesses is cond.Witnesses for the common case of conditions that
+// only compare with literal strings (StringEquals, StringNotEquals, and
+// StringLike or StringNotLike without wildcards, under any set prefix or
+// IfExists): every value other than the literals behaves alike under all of
+// them, so the literals and one other value are every class. It reports
+// false for any other condition.
+func exactWitnesses(conds []cond.KeyCond) ([]string, bool) {
+	var out []string
+	seen := map[string]bool{}
+	for _, c := range conds {
+		if c.Vars != nil {
+			return nil, false
+		}
+		switch c.Op.Base {
+		case "StringEquals", "StringNotEquals", "StringLike", "StringNotLike":
+		default:
+			return nil, false
+		}
+		wild := strings.HasPrefix(c.Op.Base, "StringLike") || strings.HasPrefix(c.Op.Base, "StringNotLike")
+		for _, v := range c.Values {
+			if strings.Contains(v, "${") || wild && strings.ContainsAny(v, "*?") {
+				return nil, false
+			}
+			if !seen[v] {
+				seen[v] = true
+				out = append(out, v)
+			}
+		}
+	}
+	other := "fixpolicy-other-value"
+	for seen[other] {
+		other += "-"
+	}
+	return append(out, other), true
+}

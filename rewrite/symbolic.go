@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/fixpolicy/fixpolicy/rewrite/cond"
 	"github.com/fixpolicy/fixpolicy/rewrite/sym"
@@ -242,11 +245,7 @@ func (u *universe) collectKeys() {
 		}
 	}
 	doms := map[string]bool{}
-	domain := func(k string) {
-		if doms[k] {
-			return
-		}
-		doms[k] = true
+	compute := func(k string) {
 		d := u.byKey[k]
 		if ch, ok := sp.choices[k]; ok {
 			d.absent = false
@@ -269,7 +268,11 @@ func (u *universe) collectKeys() {
 		d.kcs = uniqueKeyConds(d.kcs)
 		var ws []string
 		if len(d.kcs) > 0 {
-			ws = witnessesCached(d.kcs)
+			if exact, ok := exactWitnesses(d.kcs); ok && d.plain {
+				ws = exact // literal strings only: no automata to explore
+			} else {
+				ws = witnessesCached(d.kcs)
+			}
 		}
 		if wellFormedKeys[k] {
 			ws = slices.DeleteFunc(slices.Clone(ws), func(w string) bool {
@@ -328,6 +331,12 @@ func (u *universe) collectKeys() {
 			}
 		}
 	}
+	domain := func(k string) {
+		if !doms[k] {
+			doms[k] = true
+			compute(k)
+		}
+	}
 	for _, k := range order {
 		if isVarKey[k] {
 			domain(k)
@@ -339,10 +348,32 @@ func (u *universe) collectKeys() {
 		}
 	}
 	sort.Strings(order)
+	// The other keys' regions are independent of each other: compute them
+	// on every processor (the witnesses are the costly part of a question).
+	var todo []string
 	for _, k := range order {
-		domain(k)
+		if !doms[k] {
+			doms[k] = true
+			todo = append(todo, k)
+		}
 		u.keys = append(u.keys, u.byKey[k])
 	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < min(runtime.GOMAXPROCS(0), len(todo)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(todo) {
+					return
+				}
+				compute(todo[i])
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // uniqueKeyConds drops repeated conditions (the same operator and values,

@@ -49,6 +49,9 @@ func Witnesses(conds []KeyCond) []string {
 		info, ok := conds[i].Op.info()
 		w.infos = append(w.infos, info)
 		w.valid = append(w.valid, ok)
+		// Parsed once: an IP condition with hundreds of ranges is
+		// evaluated for every candidate.
+		w.comp = append(w.comp, conds[i].Op.Compile(conds[i].Values))
 	}
 	w.fresh = w.freshUnit()
 	w.stringRecipes()
@@ -66,6 +69,7 @@ func Witnesses(conds []KeyCond) []string {
 
 type witnessBuilder struct {
 	conds  []KeyCond
+	comp   []*Compiled
 	infos  []baseInfo
 	valid  []bool
 	fresh  string
@@ -82,7 +86,7 @@ func (w *witnessBuilder) vector(x string) string {
 	w.vecBuf = w.vecBuf[:0]
 	for i := range w.conds {
 		b := byte('0')
-		if w.valid[i] && w.conds[i].Op.Eval(w.conds[i].Values, w.req[:], true, w.conds[i].Vars) {
+		if w.valid[i] && w.comp[i].Eval(w.req[:], true, w.conds[i].Vars) {
 			b = '1'
 		}
 		w.vecBuf = append(w.vecBuf, b)
