@@ -393,26 +393,18 @@ func bucketOf(p jmap) string {
 // mutateResources applies fn to one entry of a statement's Resource or
 // NotResource.
 func mutateResources(r *rand.Rand, p jmap, fn func(list []string, i int) ([]string, bool)) bool {
-	st := pickStmt(r, p)
-	k := elemKey(st, "Resource", "NotResource")
-	if k == "" {
-		return false
-	}
-	list := strs(st[k])
-	if len(list) == 0 {
-		return false
-	}
-	out, ok := fn(list, r.IntN(len(list)))
-	if !ok || len(out) == 0 {
-		return false
-	}
-	setStrs(st, k, out)
-	return true
+	return mutateList(r, p, fn, "Resource", "NotResource")
 }
 
+// mutateActions applies fn to one entry of a statement's Action or
+// NotAction.
 func mutateActions(r *rand.Rand, p jmap, fn func(list []string, i int) ([]string, bool)) bool {
+	return mutateList(r, p, fn, "Action", "NotAction")
+}
+
+func mutateList(r *rand.Rand, p jmap, fn func(list []string, i int) ([]string, bool), key, notKey string) bool {
 	st := pickStmt(r, p)
-	k := elemKey(st, "Action", "NotAction")
+	k := elemKey(st, key, notKey)
 	if k == "" {
 		return false
 	}
