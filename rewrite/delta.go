@@ -122,8 +122,12 @@ func describeValues(key string, set map[int]bool, cands []*string, literals []st
 	absent := false
 	var named, unnamed []string
 	var allUnnamed = true
+	lits := make(map[string]bool, len(literals))
+	for _, l := range literals {
+		lits[l] = true
+	}
 	for i, c := range cands {
-		isLit := c != nil && contains(literals, *c)
+		isLit := c != nil && lits[*c]
 		if !set[i] {
 			if c != nil && !isLit {
 				allUnnamed = false
@@ -148,14 +152,14 @@ func describeValues(key string, set map[int]bool, cands []*string, literals []st
 	}
 	if len(unnamed) > 0 {
 		if allUnnamed {
-			var lits []string
+			var all []string
 			for _, c := range cands {
-				if c != nil && contains(literals, *c) {
-					lits = append(lits, *c)
+				if c != nil && lits[*c] {
+					all = append(all, *c)
 				}
 			}
-			if len(lits) > 0 {
-				alts = append(alts, "any value other than "+joinValues(lits, false))
+			if len(all) > 0 {
+				alts = append(alts, "any value other than "+joinValues(all, false))
 			} else {
 				alts = append(alts, "any value")
 			}

@@ -206,14 +206,30 @@ func (d *keyDom) describe(box sym.Box, s *sym.Space, key string, literals []stri
 			without = append(without, i+1)
 		}
 	}
+	lits := map[string]bool{}
+	for _, l := range literals {
+		lits[l] = true
+	}
+	nonLiteral := 0
+	for _, v := range d.vals {
+		if !lits[v] {
+			nonLiteral++
+		}
+	}
 	region := func(idx []int, sep string) string {
 		var out []string
 		for _, x := range idx {
-			v := strings.TrimPrefix(describeValues(key, map[int]bool{x: true}, cands, literals), key+" ")
-			if v == "any value" || strings.HasPrefix(v, "any value other than") {
-				v = "a value other than" + strings.TrimPrefix(v, "any value other than")
+			v := d.vals[x-1]
+			switch {
+			case lits[v]:
+				out = append(out, v)
+			case nonLiteral == 1 && len(literals) > 0:
+				out = append(out, "a value other than "+joinValues(literals, false))
+			case nonLiteral == 1:
+				out = append(out, "any value")
+			default:
+				out = append(out, fmt.Sprintf("%q", v))
 			}
-			out = append(out, v)
 		}
 		return strings.Join(out, sep)
 	}
