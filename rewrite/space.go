@@ -133,13 +133,17 @@ func witnessesCached(conds []cond.KeyCond) []string {
 }
 
 // exactWitnesses is cond.Witnesses for the common case of conditions that
-// only compare with literal strings (StringEquals, StringNotEquals, and
-// StringLike or StringNotLike without wildcards, under any set prefix or
-// IfExists): every value other than the literals behaves alike under all of
-// them, so the literals and one other value are every class. It reports
-// false for any other condition.
+// compare with literal strings or prefixes (StringEquals, StringNotEquals,
+// and StringLike or StringNotLike whose only wildcard is one final '*',
+// under any set prefix or IfExists). A value's outcome under them depends
+// only on which literals it equals and which prefixes it starts with; for a
+// value x that is none of the literals and prefixes, take the longest of
+// them that x starts with, q: x behaves as q followed by a character no
+// literal or prefix uses. So each literal and prefix, each followed by such
+// a character, and that character alone are every class. It reports false
+// for any other condition.
 func exactWitnesses(conds []cond.KeyCond) ([]string, bool) {
-	var out []string
+	var stems []string
 	seen := map[string]bool{}
 	for _, c := range conds {
 		if c.Vars != nil {
@@ -150,20 +154,44 @@ func exactWitnesses(conds []cond.KeyCond) ([]string, bool) {
 		default:
 			return nil, false
 		}
-		wild := strings.HasPrefix(c.Op.Base, "StringLike") || strings.HasPrefix(c.Op.Base, "StringNotLike")
+		like := c.Op.Base == "StringLike" || c.Op.Base == "StringNotLike"
 		for _, v := range c.Values {
-			if strings.Contains(v, "${") || wild && strings.ContainsAny(v, "*?") {
+			if strings.Contains(v, "${") {
 				return nil, false
 			}
-			if !seen[v] {
-				seen[v] = true
-				out = append(out, v)
+			stem := v
+			if like {
+				stem = strings.TrimSuffix(v, "*")
+				if strings.ContainsAny(stem, "*?") {
+					return nil, false
+				}
+			}
+			if !seen[stem] {
+				seen[stem] = true
+				stems = append(stems, stem)
 			}
 		}
 	}
-	other := "fixpolicy-other-value"
-	for seen[other] {
-		other += "-"
+	fresh := ""
+	for _, r := range "~§¤¦" {
+		used := false
+		for _, v := range stems {
+			used = used || strings.ContainsRune(v, r)
+		}
+		if !used {
+			fresh = string(r)
+			break
+		}
 	}
-	return append(out, other), true
+	if fresh == "" {
+		return nil, false
+	}
+	out := append([]string{}, stems...)
+	for _, v := range stems {
+		out = append(out, v+fresh)
+	}
+	if !seen[""] {
+		out = append(out, "")
+	}
+	return append(out, fresh), true
 }
