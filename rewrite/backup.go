@@ -173,12 +173,7 @@ func (f Facts) objectARNs(policies ...*Policy) []string {
 		// One condition per pattern, and one for "an object of this
 		// bucket", so that every combination of patterns an object of the
 		// bucket can match has a representative.
-		like := mustOp("StringLike")
-		kcs := []cond.KeyCond{{Op: like, Values: []string{prefix + "*"}}}
-		for _, p := range pats {
-			kcs = append(kcs, cond.KeyCond{Op: like, Values: []string{p}})
-		}
-		for _, w := range witnessesCached(kcs) {
+		for _, w := range resourceWitnesses(append([]string{prefix + "*"}, pats...)) {
 			if strings.HasPrefix(w, prefix) && len(w) > len(prefix) {
 				out = appendUnique(out, w)
 			}

@@ -726,20 +726,39 @@ func deltaResources(stmts []*Statement, f Facts, callers []callerCand) []string 
 		out = appendUnique(out, "arn:aws:s3:::"+b+"/fixpolicy/object-key")
 	}
 	if len(pats) > 0 {
-		// One condition per pattern: the witnesses must tell apart every
-		// combination of patterns, not only "some pattern or none".
-		like := mustOp("StringLike")
-		kcs := []cond.KeyCond{{Op: like, Values: []string{"arn:aws:s3:::*/*"}}}
-		for _, p := range pats {
-			kcs = append(kcs, cond.KeyCond{Op: like, Values: []string{p}})
-		}
-		for _, w := range witnessesCached(kcs) {
+		for _, w := range resourceWitnesses(pats) {
 			if strings.HasPrefix(w, "arn:aws:s3:::") && len(w) > len("arn:aws:s3:::") && !strings.HasPrefix(w, "arn:aws:s3:::/") {
 				out = appendUnique(out, w)
 			}
 		}
 	}
 	return out
+}
+
+// resourceWitnesses are resources that tell apart every combination of the
+// patterns, of each kind (bucket and object). Patterns whose only wildcard
+// is a final '*' take exactWitnesses, and each witness also as an object
+// (it followed by "/" and a character no pattern uses: no pattern reaches
+// further, so the object matches what the witness matches); others take
+// cond.Witnesses with a pattern for "an object" among them.
+func resourceWitnesses(pats []string) []string {
+	like := mustOp("StringLike")
+	var kcs []cond.KeyCond
+	for _, p := range pats {
+		kcs = append(kcs, cond.KeyCond{Op: like, Values: []string{p}})
+	}
+	if ws, ok := exactWitnesses(kcs); ok {
+		fresh := ws[len(ws)-1]
+		out := append([]string{}, ws...)
+		for _, w := range ws {
+			if strings.HasSuffix(w, fresh) {
+				out = append(out, w+"/"+fresh)
+			}
+		}
+		return out
+	}
+	kcs = append(kcs, cond.KeyCond{Op: like, Values: []string{"arn:aws:s3:::*/*"}})
+	return witnessesCached(kcs)
 }
 
 // derivedResolver resolves policy variables from a caller's derived keys.
