@@ -44,7 +44,7 @@ const (
 )
 
 func newKernel(levels, cacheSize int) *kernel {
-	k := &kernel{levels: int32(levels), unique: make(map[node]int32, 1024), cache: make([]cacheEntry, cacheSize)}
+	k := &kernel{levels: int32(levels), unique: make(map[node]int32, min(max(1024, levels*64), 1<<16)), cache: make([]cacheEntry, cacheSize)}
 	k.nodes = append(k.nodes, node{level: int32(levels)}, node{level: int32(levels)})
 	return k
 }

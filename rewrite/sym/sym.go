@@ -103,6 +103,12 @@ type Space struct {
 	ctx      context.Context
 	k        *kernel
 	levelVar []Var // the variable each level encodes
+
+	// hits' memo tables, by node; an entry counts when its stamp is memoGen.
+	memoGen   uint32
+	memoStamp []uint32
+	memoVal   []bool
+	seenStamp []uint32
 	vars     []varInfo
 	nlevels  int
 	valid    Set
@@ -409,14 +415,22 @@ func (s *Space) hits(n int32, box Box, v Var) []bool {
 	}
 	// reach: some completion within the box of the variables from n's
 	// down leads to true.
-	reachMemo := map[int32]bool{}
+	// Memo tables indexed by node, reset by bumping a generation.
+	s.memoGen += 2
+	if len(s.memoStamp) < len(s.k.nodes) {
+		s.memoStamp = make([]uint32, len(s.k.nodes)*2)
+		s.memoVal = make([]bool, len(s.k.nodes)*2)
+		s.seenStamp = make([]uint32, len(s.k.nodes)*2)
+		s.memoGen = 2
+	}
+	gen := s.memoGen
 	var reach func(n int32) bool
 	reach = func(n int32) bool {
 		if n <= trueNode {
 			return n == trueNode
 		}
-		if r, ok := reachMemo[n]; ok {
-			return r
+		if s.memoStamp[n] == gen {
+			return s.memoVal[n]
 		}
 		w := s.levelVar[s.k.nodes[n].level]
 		r := false
@@ -426,16 +440,15 @@ func (s *Space) hits(n int32, box Box, v Var) []bool {
 				break
 			}
 		}
-		reachMemo[n] = r
+		s.memoStamp[n], s.memoVal[n] = gen, r
 		return r
 	}
-	seen := map[int32]bool{}
 	var collect func(n int32)
 	collect = func(n int32) {
-		if n == falseNode || seen[n] {
+		if n == falseNode || s.seenStamp[n] == gen {
 			return
 		}
-		seen[n] = true
+		s.seenStamp[n] = gen
 		w := v + 1 // true: every variable skipped, v's too
 		if n > trueNode {
 			w = s.levelVar[s.k.nodes[n].level]
