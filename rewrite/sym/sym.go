@@ -109,11 +109,11 @@ type Space struct {
 	memoStamp []uint32
 	memoVal   []bool
 	seenStamp []uint32
-	vars     []varInfo
-	nlevels  int
-	valid    Set
-	err      error
-	ops      uint
+	vars      []varInfo
+	nlevels   int
+	valid     Set
+	err       error
+	ops       uint
 }
 
 // A Set is a set of points of its Space.
