@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
 )
 
 // Exit codes (README, "Usage").
@@ -79,9 +80,9 @@ func exitWith(code int) error { return &exitErr{code: code} }
 func run(ctx context.Context, args []string, std stdio) int {
 	if std.getenv == nil {
 		std.getenv = os.Getenv
-		std.outTTY = isInteractive(std.out)
-		std.inTTY = isInteractive(std.in)
-		std.errTTY = isInteractive(std.err)
+		std.outTTY = isTerminal(std.out)
+		std.inTTY = isTerminal(std.in)
+		std.errTTY = isTerminal(std.err)
 	}
 	if std.journal == nil {
 		std.journal = &journal{}
@@ -128,13 +129,18 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
 }
 
+// isTerminal reports whether x is a terminal (golang.org/x/term asks the
+// kernel for the terminal's attributes, so /dev/null and other character
+// devices are not terminals).
 func isTerminal(x any) bool {
 	f, ok := x.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// colorOn says whether a report is coloured: text on a terminal, unless
+// NO_COLOR is set (no-color.org) or --no-color is given.
+func colorOn(format string, std stdio, noColor bool) bool {
+	return format == "text" && std.outTTY && std.getenv("NO_COLOR") == "" && !noColor
 }
 
 // AWS flags, accepted by every command.

@@ -76,7 +76,7 @@ func parseFixOpts(c *cli.Context, std stdio) (*fixOpts, error) {
 	if id := o.options.Facts.OrgID; id != "" && !strings.HasPrefix(id, "o-") {
 		return nil, fail("--org-id %q is not an organization ID (it starts with o-)", id)
 	}
-	o.color = o.format == "text" && std.outTTY && std.getenv("NO_COLOR") == "" && !c.Bool("no-color")
+	o.color = colorOn(o.format, std, c.Bool("no-color"))
 	return o, nil
 }
 

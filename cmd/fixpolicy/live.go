@@ -545,21 +545,6 @@ func unifiedDiff(a, b string, before, after []byte) string {
 	return udiff.Unified(a, b, before, after, 3)
 }
 
-// isInteractive is isTerminal without /dev/null, which is a character device
-// too (a progress bar there is wasted work).
-func isInteractive(x any) bool {
-	if !isTerminal(x) {
-		return false
-	}
-	f := x.(*os.File)
-	st, err := f.Stat()
-	if err != nil {
-		return false
-	}
-	null, err := os.Stat(os.DevNull)
-	return err != nil || !os.SameFile(st, null)
-}
-
 // progress is a one-line progress bar on standard error, used only when
 // standard error is a terminal. A nil *progress does nothing.
 type progress struct {

@@ -94,7 +94,7 @@ func rollbackAction(c *cli.Context, std stdio) error {
 	}
 	r := &report{Target: "s3://" + bucket, Bucket: bucket, Changes: []rewrite.Change{}, AccessChanges: []string{},
 		PolicyBefore: compactJSON(cur), PolicyAfter: compactJSON(saved)}
-	color := format == "text" && std.outTTY && std.getenv("NO_COLOR") == "" && !c.Bool("no-color")
+	color := colorOn(format, std, c.Bool("no-color"))
 	pr := &printer{w: std.out, errW: std.err, format: format, color: color, getenv: std.getenv}
 	if exists && sameMeaning(cur, saved) == nil {
 		r.Status = statusCompliant

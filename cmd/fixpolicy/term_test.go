@@ -1,0 +1,46 @@
+package main
+
+import (
+	"os"
+	"testing"
+)
+
+// TestTerminalAndColor: /dev/null and files are not terminals (x/term asks
+// the kernel), and colour needs text on a terminal without NO_COLOR or
+// --no-color.
+func TestTerminalAndColor(t *testing.T) {
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	if isTerminal(null) {
+		t.Error("/dev/null is a terminal")
+	}
+	f, err := os.CreateTemp(t.TempDir(), "out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if isTerminal(f) || isTerminal(nil) {
+		t.Error("a file or nil is a terminal")
+	}
+	env := func(v string) func(string) string { return func(string) string { return v } }
+	tty := stdio{outTTY: true, getenv: env("")}
+	for _, tc := range []struct {
+		format  string
+		std     stdio
+		noColor bool
+		want    bool
+	}{
+		{"text", tty, false, true},
+		{"json", tty, false, false},
+		{"text", tty, true, false},
+		{"text", stdio{outTTY: true, getenv: env("1")}, false, false},
+		{"text", stdio{outTTY: false, getenv: env("")}, false, false},
+	} {
+		if got := colorOn(tc.format, tc.std, tc.noColor); got != tc.want {
+			t.Errorf("colorOn(%s, tty=%v, NO_COLOR=%q, --no-color=%v) = %v, want %v", tc.format, tc.std.outTTY, tc.std.getenv(""), tc.noColor, got, tc.want)
+		}
+	}
+}
