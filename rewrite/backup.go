@@ -58,17 +58,53 @@ func (f Facts) roleARN() string {
 
 // Validate checks the facts the analysis cannot do without.
 func (f Facts) Validate() error {
-	if !isAccountID(f.AccountID) {
-		return fmt.Errorf("account ID %q is not 12 digits", f.AccountID)
+	if err := CheckAccountID(f.AccountID); err != nil {
+		return fmt.Errorf("account ID %v", err)
 	}
-	if !validRoleID(f.RoleID) {
-		return fmt.Errorf("role ID %q is not an IAM role unique ID (AROA followed by 16 or more letters and digits, as iam get-role prints)", f.RoleID)
+	if err := CheckRoleID(f.RoleID); err != nil {
+		return fmt.Errorf("role ID %v", err)
+	}
+	if f.OrgID != "" {
+		if err := CheckOrgID(f.OrgID); err != nil {
+			return fmt.Errorf("organization ID %v", err)
+		}
 	}
 	if f.RoleARN != "" {
 		c, err := ParseCaller(f.RoleARN)
 		if err != nil || c.Kind != IAMRole {
 			return fmt.Errorf("role ARN %q is not an IAM role ARN", f.RoleARN)
 		}
+	}
+	return nil
+}
+
+// CheckAccountID reports, as a phrase to follow the input's name, why id is
+// not an AWS account ID (12 digits), or nil.
+func CheckAccountID(id string) error {
+	if !isAccountID(id) {
+		return fmt.Errorf("%q is not a 12-digit AWS account ID", id)
+	}
+	return nil
+}
+
+// CheckRoleID reports why id is not an IAM role's unique ID, or nil.
+func CheckRoleID(id string) error {
+	if !validRoleID(id) {
+		return fmt.Errorf("%q is not an IAM role's unique ID (AROA followed by 16 or more capital letters and digits, as aws iam get-role prints)", id)
+	}
+	return nil
+}
+
+// CheckOrgID reports why id is not an AWS Organizations ID ("o-" and 10 to
+// 32 lower-case letters or digits, the Organizations API's pattern), or nil.
+func CheckOrgID(id string) error {
+	rest, ok := strings.CutPrefix(id, "o-")
+	valid := ok && len(rest) >= 10 && len(rest) <= 32
+	for _, c := range rest {
+		valid = valid && (c >= 'a' && c <= 'z' || c >= '0' && c <= '9')
+	}
+	if !valid {
+		return fmt.Errorf("%q is not an organization ID (o- and 10 to 32 lower-case letters or digits)", id)
 	}
 	return nil
 }

@@ -44,8 +44,8 @@ func diffAction(c *cli.Context, std stdio) error {
 		return fail("diff: -o %q is not an output format (use text or json)", format)
 	}
 	owner := c.String("account-id")
-	if owner != "" && !isDigits(owner, 12) {
-		return fail("--account-id %q is not a 12-digit AWS account ID", owner)
+	if err := checkFlag(c, "account-id", rewrite.CheckAccountID); err != nil {
+		return err
 	}
 	timeout := c.Duration("timeout")
 	if timeout < 0 {

@@ -142,8 +142,8 @@ func doctorAction(c *cli.Context, std stdio) error {
 		return fail("--role-id %q is not an IAM role unique ID (AROA followed by letters and digits, as aws iam get-role prints)", roleID)
 	}
 	account := c.String("account-id")
-	if account != "" && !isDigits(account, 12) {
-		return fail("--account-id %q is not a 12-digit AWS account ID", account)
+	if err := checkFlag(c, "account-id", rewrite.CheckAccountID); err != nil {
+		return err
 	}
 
 	timeout := c.Duration("timeout")

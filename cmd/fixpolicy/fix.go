@@ -67,29 +67,28 @@ func parseFixOpts(c *cli.Context, std stdio) (*fixOpts, error) {
 			OrgID:     c.String("org-id"),
 		},
 	}
-	if id := o.options.Facts.AccountID; id != "" && !isDigits(id, 12) {
-		return nil, fail("--account-id %q is not a 12-digit AWS account ID", id)
-	}
-	if id := o.options.Facts.RoleID; id != "" && !strings.HasPrefix(id, "AROA") {
-		return nil, fail("--role-id %q is not a role's unique ID (it starts with AROA; see aws iam get-role --role-name %s)", id, o.roleName)
-	}
-	if id := o.options.Facts.OrgID; id != "" && !strings.HasPrefix(id, "o-") {
-		return nil, fail("--org-id %q is not an organization ID (it starts with o-)", id)
+	for _, fl := range []struct {
+		name  string
+		check func(string) error
+	}{{"account-id", rewrite.CheckAccountID}, {"role-id", rewrite.CheckRoleID}, {"org-id", rewrite.CheckOrgID}} {
+		if err := checkFlag(c, fl.name, fl.check); err != nil {
+			return nil, err
+		}
 	}
 	o.color = colorOn(o.format, std, c.Bool("no-color"))
 	return o, nil
 }
 
-func isDigits(s string, n int) bool {
-	if len(s) != n {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
+// checkFlag validates a flag's value, when given, with rewrite's one
+// validator for that kind of input: a usage error (exit 1) before any file
+// is read or any AWS call is made.
+func checkFlag(c *cli.Context, name string, check func(string) error) error {
+	if v := c.String(name); v != "" {
+		if err := check(v); err != nil {
+			return fail("--%s %v", name, err)
 		}
 	}
-	return true
+	return nil
 }
 
 func fixAction(c *cli.Context, std stdio) error {

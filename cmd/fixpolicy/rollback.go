@@ -58,8 +58,8 @@ func rollbackAction(c *cli.Context, std stdio) error {
 		return fail("-o %q is not an output format for rollback (use text or json)", format)
 	}
 	account := c.String("account-id")
-	if account != "" && !isDigits(account, 12) {
-		return fail("--account-id %q is not a 12-digit AWS account ID", account)
+	if err := checkFlag(c, "account-id", rewrite.CheckAccountID); err != nil {
+		return err
 	}
 	saved, err := os.ReadFile(from)
 	if err != nil {

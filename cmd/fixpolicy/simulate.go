@@ -71,8 +71,8 @@ func simulateAction(c *cli.Context, std stdio) error {
 		return fail("simulate: -o %q is not an output format (use text or json)", format)
 	}
 	owner := inherited(c, "account-id")
-	if owner != "" && !isDigits(owner, 12) {
-		return fail("--account-id %q is not a 12-digit AWS account ID", owner)
+	if err := checkFlag(c, "account-id", rewrite.CheckAccountID); err != nil {
+		return err
 	}
 	var kv []string
 	if f, ok := c.Generic("context").(*contextFlag); ok && f != nil {

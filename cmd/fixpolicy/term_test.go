@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -41,6 +42,29 @@ func TestTerminalAndColor(t *testing.T) {
 	} {
 		if got := colorOn(tc.format, tc.std, tc.noColor); got != tc.want {
 			t.Errorf("colorOn(%s, tty=%v, NO_COLOR=%q, --no-color=%v) = %v, want %v", tc.format, tc.std.outTTY, tc.std.getenv(""), tc.noColor, got, tc.want)
+		}
+	}
+}
+
+// TestFlagValidatedOnce: a bad ID is a usage error before any file is read
+// (the file named does not exist), in every output format, with rewrite's
+// one message for it.
+func TestFlagValidatedOnce(t *testing.T) {
+	missing := t.TempDir() + "/missing.json"
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--role-id", "AROA1"}, `fixpolicy: --role-id "AROA1" is not an IAM role's unique ID`},
+		{[]string{"--account-id", "12345"}, `fixpolicy: --account-id "12345" is not a 12-digit AWS account ID`},
+		{[]string{"--org-id", "o-x"}, `fixpolicy: --org-id "o-x" is not an organization ID`},
+	} {
+		for _, format := range []string{"text", "json", "github"} {
+			args := append([]string{"--policy-file", missing, "--dry-run", "-o", format}, tc.args...)
+			out, stderr, code := runCLI(t, "", args...)
+			if code != exitError || !strings.HasPrefix(stderr, tc.want) || strings.Contains(stderr+out, "missing.json") {
+				t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 1 and %q", args, code, out, stderr, tc.want)
+			}
 		}
 	}
 }
