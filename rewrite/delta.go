@@ -479,12 +479,25 @@ func deltaSpace(opt DeltaOptions, stmts, all []*Statement) *space {
 		}
 		resources = own
 	}
+	byKind := map[int][]string{}
 	return &space{
 		catalogue: s3actions.Names(),
 		callers:   callers,
 		actions:   actions,
 		resources: func(action string) []string {
+			// Asked for every action by every class description: keep the
+			// answer per kind of action.
 			b, o := resourceKinds(action)
+			kind := 0
+			if b {
+				kind |= 1
+			}
+			if o {
+				kind |= 2
+			}
+			if out, ok := byKind[kind]; ok {
+				return out
+			}
 			var out []string
 			for _, r := range resources {
 				isObj := strings.Contains(strings.TrimPrefix(r, "arn:"), "/")
@@ -492,6 +505,7 @@ func deltaSpace(opt DeltaOptions, stmts, all []*Statement) *space {
 					out = append(out, r)
 				}
 			}
+			byKind[kind] = out
 			return out
 		},
 		known:  map[string][]string{},

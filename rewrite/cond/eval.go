@@ -1,6 +1,9 @@
 package cond
 
-import "net/netip"
+import (
+	"net/netip"
+	"slices"
+)
 
 // pval is a policy value, parsed for its operator's family.
 type pval struct {
@@ -153,6 +156,7 @@ type evaluator struct {
 	raw      []string // policy values, parsed on the fly
 	comp     []pval   // or pre-parsed
 	compiled bool
+	ips      *ipRanges // IP families with many ranges: sorted, searched
 	vars     Resolver
 }
 
@@ -231,7 +235,9 @@ func (e *evaluator) test(v string) bool {
 		return false
 	}
 	m := false
-	if e.compiled {
+	if e.ips != nil {
+		m = e.ips.contains(r.addr)
+	} else if e.compiled {
 		for i := range e.comp {
 			if matchPos(&e.info, &e.comp[i], &r, e.vars) {
 				m = true
@@ -287,6 +293,68 @@ type Compiled struct {
 	info baseInfo
 	ok   bool
 	vals []pval
+	ips  *ipRanges
+}
+
+// ipRanges is the union of a condition's address ranges as sorted,
+// disjoint intervals: membership is a binary search instead of a scan (800
+// ranges, say). IPv4 ranges sort before IPv6 ones (netip.Addr.Compare), and
+// an address meets only ranges of its own family, as Prefix.Contains says.
+type ipRanges struct {
+	lo, hi []netip.Addr
+}
+
+func newIPRanges(vals []pval) *ipRanges {
+	type iv struct{ lo, hi netip.Addr }
+	var ivs []iv
+	for _, v := range vals {
+		if !v.ok {
+			continue
+		}
+		ivs = append(ivs, iv{v.pfx.Masked().Addr(), lastOf(v.pfx)})
+	}
+	slices.SortFunc(ivs, func(a, b iv) int { return a.lo.Compare(b.lo) })
+	r := &ipRanges{}
+	for _, x := range ivs {
+		n := len(r.lo)
+		if n > 0 && r.hi[n-1].BitLen() == x.lo.BitLen() && (x.lo.Compare(r.hi[n-1]) <= 0 || r.hi[n-1].Next() == x.lo) {
+			if x.hi.Compare(r.hi[n-1]) > 0 {
+				r.hi[n-1] = x.hi
+			}
+			continue
+		}
+		r.lo = append(r.lo, x.lo)
+		r.hi = append(r.hi, x.hi)
+	}
+	return r
+}
+
+func (r *ipRanges) contains(a netip.Addr) bool {
+	i, _ := slices.BinarySearchFunc(r.lo, a, func(x, t netip.Addr) int { return x.Compare(t) })
+	// r.lo[i-1] <= a < r.lo[i] (or a == r.lo[i]).
+	if i < len(r.lo) && r.lo[i] == a {
+		return true
+	}
+	return i > 0 && r.hi[i-1].BitLen() == a.BitLen() && a.Compare(r.hi[i-1]) <= 0
+}
+
+// lastOf is the last address of a prefix.
+func lastOf(p netip.Prefix) netip.Addr {
+	a := p.Masked().Addr()
+	b := a.AsSlice()
+	bits := p.Bits()
+	for i := range b {
+		for j := 0; j < 8; j++ {
+			if i*8+j >= bits {
+				b[i] |= 0x80 >> j
+			}
+		}
+	}
+	out, _ := netip.AddrFromSlice(b)
+	if a.Is4() {
+		return out.Unmap()
+	}
+	return out
 }
 
 // Compile parses the policy values for repeated evaluation; Compiled.Eval(req, present, vars)
@@ -300,6 +368,9 @@ func (op Operator) Compile(policyValues []string) *Compiled {
 		for i, s := range policyValues {
 			c.vals[i] = parsePval(info.family, s)
 		}
+		if info.family == IP && len(c.vals) > 8 {
+			c.ips = newIPRanges(c.vals)
+		}
 	}
 	return c
 }
@@ -312,6 +383,6 @@ func (c *Compiled) Eval(req []string, present bool, vars Resolver) bool {
 	if !c.ok {
 		return false
 	}
-	e := evaluator{info: c.info, set: c.op.Set, ifExists: c.op.IfExists, comp: c.vals, compiled: true, vars: vars}
+	e := evaluator{info: c.info, set: c.op.Set, ifExists: c.op.IfExists, comp: c.vals, compiled: true, vars: vars, ips: c.ips}
 	return e.eval(req, present)
 }
