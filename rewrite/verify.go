@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/fixpolicy/fixpolicy/rewrite/jsonast"
 )
@@ -154,11 +157,47 @@ func pairStatements(p, q *Policy) []pair {
 // contribution changes, so checking pairs one at a time is sound, and
 // cheap. A statement the fix did not touch must come back byte for byte
 // (invariant 4).
+type pairDelta struct {
+	d   *DeltaResult
+	err error
+}
+
+// pairDeltas computes each pair's access delta, on every processor: the
+// pairs are independent and the deltas pure.
+func pairDeltas(ctx context.Context, p, q *Policy, pairs []pair, f Facts) []pairDelta {
+	out := make([]pairDelta, len(pairs))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < min(runtime.GOMAXPROCS(0), len(pairs)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(pairs) {
+					return
+				}
+				pr := pairs[i]
+				a := &Policy{Version: p.Version}
+				if pr.orig != nil {
+					a.Statements = []*Statement{pr.orig}
+				}
+				b := &Policy{Version: q.Version, Statements: pr.patched}
+				ff := f
+				out[i].d, out[i].err = DeltaContext(ctx, a, b, DeltaOptions{Owner: f.AccountID, Facts: &ff, CatalogueOnly: true})
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
 func checkPairs(ctx context.Context, p, q *Policy, pairs []pair, touched map[int]bool, f Facts, by ExemptBy) (*Proof, error) {
 	proof := &Proof{}
 	bucket := f.bucketARN()
 	seen := map[string]bool{}
-	for _, pr := range pairs {
+	deltas := pairDeltas(ctx, p, q, pairs, f)
+	for pi, pr := range pairs {
 		a := &Policy{Version: p.Version}
 		if pr.orig != nil {
 			if !pr.orig.IsDeny() {
@@ -171,8 +210,7 @@ func checkPairs(ctx context.Context, p, q *Policy, pairs []pair, touched map[int
 				return proof, fmt.Errorf("invariant 2: Allow %s changed", s.Label())
 			}
 		}
-		b := &Policy{Version: q.Version, Statements: pr.patched}
-		d, err := DeltaContext(ctx, a, b, DeltaOptions{Owner: f.AccountID, Facts: &f, CatalogueOnly: true})
+		d, err := deltas[pi].d, deltas[pi].err
 		if err != nil {
 			return proof, err
 		}
