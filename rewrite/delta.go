@@ -711,7 +711,7 @@ func deltaResources(stmts []*Statement, f Facts, callers []callerCand) []string 
 			pats = appendUnique(pats, r)
 			if strings.Contains(r, "${") {
 				for i := range callers {
-					if sub, ok := cond.SubstitutePattern(r, derivedResolver(callers[i].derived)); ok {
+					if sub, ok := cond.SubstitutePattern(r, &EvalRequest{ctx: callers[i].derived}); ok {
 						pats = appendUnique(pats, string(sub))
 					}
 				}
@@ -773,17 +773,6 @@ func resourceWitnesses(pats []string) []string {
 	}
 	kcs = append(kcs, cond.KeyCond{Op: like, Values: []string{"arn:aws:s3:::*/*"}})
 	return witnessesCached(kcs)
-}
-
-// derivedResolver resolves policy variables from a caller's derived keys.
-type derivedResolver map[string][]string
-
-func (d derivedResolver) Lookup(key string) (string, bool) {
-	v, ok := d[strings.ToLower(key)]
-	if !ok || len(v) != 1 {
-		return "", false
-	}
-	return v[0], true
 }
 
 // describeIPValues describes address candidates by the literal ranges:

@@ -2,6 +2,7 @@ package rewrite
 
 import (
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -194,4 +195,21 @@ func exactWitnesses(conds []cond.KeyCond) ([]string, bool) {
 		out = append(out, "")
 	}
 	return append(out, fresh), true
+}
+
+// parallel calls fn(0) ... fn(n-1) on every processor and returns when all
+// have returned. fn must be safe to run concurrently with itself.
+func parallel(n int, fn func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < min(runtime.GOMAXPROCS(0), n); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
 }

@@ -4,10 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"runtime"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/fixpolicy/fixpolicy/rewrite/jsonast"
 )
@@ -166,29 +163,16 @@ type pairDelta struct {
 // pairs are independent and the deltas pure.
 func pairDeltas(ctx context.Context, p, q *Policy, pairs []pair, f Facts) []pairDelta {
 	out := make([]pairDelta, len(pairs))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < min(runtime.GOMAXPROCS(0), len(pairs)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(pairs) {
-					return
-				}
-				pr := pairs[i]
-				a := &Policy{Version: p.Version}
-				if pr.orig != nil {
-					a.Statements = []*Statement{pr.orig}
-				}
-				b := &Policy{Version: q.Version, Statements: pr.patched}
-				ff := f
-				out[i].d, out[i].err = DeltaContext(ctx, a, b, DeltaOptions{Owner: f.AccountID, Facts: &ff, CatalogueOnly: true})
-			}
-		}()
-	}
-	wg.Wait()
+	parallel(len(pairs), func(i int) {
+		pr := pairs[i]
+		a := &Policy{Version: p.Version}
+		if pr.orig != nil {
+			a.Statements = []*Statement{pr.orig}
+		}
+		b := &Policy{Version: q.Version, Statements: pr.patched}
+		ff := f
+		out[i].d, out[i].err = DeltaContext(ctx, a, b, DeltaOptions{Owner: f.AccountID, Facts: &ff, CatalogueOnly: true})
+	})
 	return out
 }
 

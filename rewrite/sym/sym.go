@@ -209,9 +209,6 @@ func (s *Space) Minus(a, b Set) Set {
 	return s.wrap(s.k.apply(opDiff, a.n, b.n))
 }
 
-// Ite is (c and a) or (not c and b).
-func (s *Space) Ite(c, a, b Set) Set { return s.Or(s.And(c, a), s.Minus(b, c)) }
-
 // Empty reports whether a has no point. After an error it reports true:
 // check Err.
 func (s *Space) Empty(a Set) bool {
@@ -220,9 +217,6 @@ func (s *Space) Empty(a Set) bool {
 
 // Equal reports whether a and b are the same set.
 func (s *Space) Equal(a, b Set) bool { return a.n == b.n }
-
-// Subset reports whether a is included in b.
-func (s *Space) Subset(a, b Set) bool { return s.Empty(s.Minus(a, b)) }
 
 // Eq is the set of points where v takes the value x.
 func (s *Space) Eq(v Var, x int) Set {
@@ -530,7 +524,3 @@ func (s *Space) Count(a Set) *big.Int {
 	}
 	return s.k.satcount(a.n)
 }
-
-// Nodes returns the number of diagram nodes the Space holds (a measure of
-// the work its questions took).
-func (s *Space) Nodes() int { return len(s.k.nodes) }

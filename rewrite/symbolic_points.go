@@ -1,0 +1,265 @@
+package rewrite
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/fixpolicy/fixpolicy/rewrite/cond"
+	"github.com/fixpolicy/fixpolicy/rewrite/sym"
+)
+
+// request is the concrete request a point stands for.
+func (u *universe) request(p sym.Point) *EvalRequest {
+	cc := &u.sp.callers[p[u.caller]]
+	r := &EvalRequest{Caller: cc.c, Action: u.sp.actions[p[u.action]], Resource: u.resources[p[u.resource]], ctx: map[string][]string{}}
+	for k, v := range u.base[p[u.caller]].ctx {
+		r.ctx[k] = v
+	}
+	for _, d := range u.keys {
+		if !d.multi {
+			if x := p[d.v]; x > 0 {
+				r.ctx[d.key] = []string{d.vals[x-1]}
+			}
+			continue
+		}
+		if p[d.present] == 0 {
+			continue
+		}
+		vals := []string{}
+		for i, b := range d.bits {
+			if p[b] == 1 {
+				vals = append(vals, d.vals[i])
+			}
+		}
+		if p[d.many] == 1 && len(vals) == 1 {
+			for i, b := range d.bits {
+				if p[b] == 1 {
+					vals = append(vals, d.second[i])
+				}
+			}
+		}
+		r.ctx[d.key] = vals
+	}
+	return r
+}
+
+// point maps a concrete request to the point of its class: the caller,
+// action and resource that every statement treats alike, and each key's
+// region. It reports false when the universe has no such point (the request
+// lies outside the space).
+func (u *universe) point(r *EvalRequest) (sym.Point, bool) {
+	if p, ok := u.pointExact(r); ok {
+		return p, true
+	}
+	// Policy variables read derived values (aws:userid, aws:username...)
+	// that the universe fixes per caller: a request of a caller whose
+	// values no policy names is in the class of the same request made by a
+	// caller of the universe, with its values renamed throughout, when both
+	// policies decide the two alike.
+	for ci := range u.base {
+		r2 := renameCaller(r, u.base[ci])
+		if r2 == nil || !u.decideAlike(r, r2) {
+			continue
+		}
+		if p, ok := u.pointExact(r2); ok && p[u.caller] == ci {
+			return p, true
+		}
+	}
+	return nil, false
+}
+
+// renameCaller is r made by cand's caller: the derived keys take cand's
+// values, and each of r's derived values is replaced by cand's wherever it
+// appears in the other context values and the resource.
+func renameCaller(r, cand *EvalRequest) *EvalRequest {
+	r2 := &EvalRequest{Caller: cand.Caller, Action: r.Action, Resource: r.Resource, ctx: map[string][]string{}}
+	var pairs []string
+	for _, k := range derivedKeys {
+		old, new := r.ctx[k], cand.ctx[k]
+		if len(old) == 1 && len(new) == 1 && old[0] != "" {
+			// Case-folded too, for the IgnoreCase operators.
+			pairs = append(pairs, old[0], new[0], strings.ToLower(old[0]), strings.ToLower(new[0]), strings.ToUpper(old[0]), strings.ToUpper(new[0]))
+		}
+	}
+	rep := strings.NewReplacer(pairs...)
+	for k, v := range r.ctx {
+		if isDerived(k) {
+			continue
+		}
+		vv := make([]string, len(v))
+		for i, x := range v {
+			vv[i] = rep.Replace(x)
+		}
+		r2.ctx[k] = vv
+	}
+	for _, k := range derivedKeys {
+		if v, ok := cand.ctx[k]; ok {
+			r2.ctx[k] = v
+		}
+	}
+	r2.Resource = rep.Replace(r.Resource)
+	return r2
+}
+
+// decideAlike reports whether every policy of the universe decides r and r2
+// alike.
+func (u *universe) decideAlike(r, r2 *EvalRequest) bool {
+	for _, p := range u.pols {
+		if p.Decide(r, u.owner).Decision != p.Decide(r2, u.owner).Decision {
+			return false
+		}
+	}
+	return len(u.pols) > 0
+}
+
+// pointExact is point without renaming.
+func (u *universe) pointExact(r *EvalRequest) (sym.Point, bool) {
+	p := make(sym.Point, u.s.Vars())
+	resolverOf := func(st *Statement, req *EvalRequest) cond.Resolver {
+		if u.varsOf[st] {
+			return req
+		}
+		return nil
+	}
+	varRead := map[string]bool{}
+	for _, st := range u.stmts {
+		if !u.varsOf[st] {
+			continue
+		}
+		for _, c := range st.Conditions {
+			for _, k := range varKeysOf(c.Values) {
+				varRead[k] = true
+			}
+		}
+		for _, k := range varKeysOf(st.Resources) {
+			varRead[k] = true
+		}
+	}
+	callerVec := func(req *EvalRequest) string {
+		var b strings.Builder
+		for _, st := range u.stmts {
+			pm := st.principalMatch(req)
+			fmt.Fprintf(&b, "%d", pm)
+			if pm == pmAccount && u.owner != "" && req.Caller.Account == u.owner {
+				b.WriteByte('o')
+			}
+			for ci := range st.Conditions {
+				c := &st.Conditions[ci]
+				if u.byKey[c.KeyLower] == nil {
+					v, ok := req.ctx[c.KeyLower]
+					fmt.Fprintf(&b, "%t", c.Op.Eval(c.Values, v, ok, resolverOf(st, req)))
+				}
+			}
+		}
+		// Variables that read a derived key: only the same values are
+		// certainly alike.
+		for _, k := range derivedKeys {
+			if varRead[k] {
+				b.WriteString(strings.Join(req.ctx[k], ","))
+				b.WriteByte('|')
+			}
+		}
+		return b.String()
+	}
+	want := callerVec(r)
+	found := false
+	for ci := range u.base {
+		probe := &EvalRequest{Caller: u.base[ci].Caller, ctx: u.base[ci].ctx}
+		if callerVec(probe) == want {
+			p[u.caller], found = ci, true
+			break
+		}
+	}
+	if !found {
+		return nil, false
+	}
+	actionVec := func(a string) string {
+		var b strings.Builder
+		bk, ob := resourceKinds(a)
+		fmt.Fprintf(&b, "%t%t", bk, ob)
+		for _, st := range u.stmts {
+			fmt.Fprintf(&b, "%t", st.actionMatches(a))
+		}
+		return b.String()
+	}
+	want = actionVec(r.Action)
+	found = false
+	for ai, a := range u.sp.actions {
+		if actionVec(a) == want {
+			p[u.action], found = ai, true
+			break
+		}
+	}
+	if !found {
+		return nil, false
+	}
+	resVec := func(res string) string {
+		var b strings.Builder
+		_, obj := splitS3(res)
+		fmt.Fprintf(&b, "%t", obj)
+		for _, st := range u.stmts {
+			fmt.Fprintf(&b, "%t", st.resourceMatches(res, resolverOf(st, r)))
+		}
+		return b.String()
+	}
+	want = resVec(r.Resource)
+	found = false
+	for ri, res := range u.resources {
+		if res == r.Resource || resVec(res) == want {
+			p[u.resource], found = ri, true
+			break
+		}
+	}
+	if !found {
+		return nil, false
+	}
+	for _, d := range u.keys {
+		v, ok := r.ctx[d.key]
+		region := func(x string) (int, bool) {
+			for i, w := range d.vals {
+				if w == x {
+					return i, true
+				}
+			}
+			// The same outcome under every condition on the key, in every
+			// case of the variables they read.
+			vec := d.vector(x)
+			for i, w := range d.vals {
+				if d.vector(w) == vec {
+					return i, true
+				}
+			}
+			return 0, false
+		}
+		if !d.multi {
+			if !ok {
+				p[d.v] = 0
+				continue
+			}
+			if len(v) != 1 {
+				return nil, false
+			}
+			i, ok := region(v[0])
+			if !ok {
+				return nil, false
+			}
+			p[d.v] = i + 1
+			continue
+		}
+		if !ok {
+			continue
+		}
+		p[d.present] = 1
+		if len(v) >= 2 {
+			p[d.many] = 1
+		}
+		for _, x := range v {
+			i, ok := region(x)
+			if !ok {
+				return nil, false
+			}
+			p[d.bits[i]] = 1
+		}
+	}
+	return p, true
+}
