@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/fixpolicy/fixpolicy/rewrite/cond"
 	"github.com/fixpolicy/fixpolicy/rewrite/s3actions"
@@ -290,6 +291,26 @@ func literalCallers(f Facts, stmts []*Statement) []callerCand {
 // that the statements' patterns reach, the literal actions, and (unless
 // catalogueOnly) instances of each wildcard that the catalogue does not
 // know.
+// catalogueMatches says which of the catalogue's actions the action pattern
+// p matches, remembered per pattern: the gate asks it for every patched
+// statement, and "s3:*" is in most of them.
+func catalogueMatches(p string, cat []s3actions.Action) []bool {
+	if m, ok := actionMatchMemo.Load(p); ok {
+		return m.([]bool)
+	}
+	m := make([]bool, len(cat))
+	for i, a := range cat {
+		m[i] = cond.MatchAction(p, a.Qualified())
+	}
+	actionMatchMemo.Store(p, m)
+	return m
+}
+
+// actionMatchMemo maps an action pattern to catalogueMatches' answer. The
+// catalogue is fixed at build time, so answers never go stale; there are as
+// many entries as distinct patterns the process has read.
+var actionMatchMemo sync.Map
+
 func deltaActions(stmts []*Statement, catalogueOnly bool) []string {
 	var pats []string
 	notAction := false
@@ -305,17 +326,16 @@ func deltaActions(stmts []*Statement, catalogueOnly bool) []string {
 			out = append(out, a)
 		}
 	}
-	for _, a := range s3actions.All() {
-		q := a.Qualified()
-		if notAction {
-			add(q)
-			continue
+	cat := s3actions.All()
+	hit := make([]bool, len(cat))
+	for _, p := range pats {
+		for i, m := range catalogueMatches(p, cat) {
+			hit[i] = hit[i] || m
 		}
-		for _, p := range pats {
-			if cond.MatchAction(p, q) {
-				add(q)
-				break
-			}
+	}
+	for i, a := range cat {
+		if notAction || hit[i] {
+			add(a.Qualified())
 		}
 	}
 	for _, p := range pats {

@@ -52,8 +52,9 @@ type keyDom struct {
 	vals   []string // one representative per region
 	second []string // multi: another value of the same region, "" if none is known
 	kcs    []cond.KeyCond
-	comp   []*cond.Compiled // kcs compiled, for vector
-	plain  bool             // regions were deduplicated by the conditions' vector
+	comp   []*cond.Compiled    // kcs compiled, for vector
+	exact  func(string) string // vector by lookups, when exactWitnesses applies
+	plain  bool                // regions were deduplicated by the conditions' vector
 
 	v       sym.Var // single-valued: 0 absent, i+1 region i
 	present sym.Var // multi-valued
@@ -218,18 +219,18 @@ func (u *universe) validity() sym.Set {
 		}
 		present := s.Eq(k.present, 1)
 		many := s.Eq(k.many, 1)
-		var anyBit []sym.Set
+		// none and exactly one flag, built from the last flag up so that
+		// each step adds a node above the diagram so far.
 		none, one := s.True(), s.False()
 		var singleton []sym.Set
-		for i, b := range k.bits {
-			bit := s.Eq(b, 1)
-			anyBit = append(anyBit, bit)
-			none, one = s.And(none, s.Not(bit)), s.Or(s.And(one, s.Not(bit)), s.And(none, bit))
+		for i := len(k.bits) - 1; i >= 0; i-- {
+			bit := s.Eq(k.bits[i], 1)
+			none, one = s.And(s.Not(bit), none), s.Or(s.And(s.Not(bit), one), s.And(bit, none))
 			if k.second[i] == "" {
 				singleton = append(singleton, bit)
 			}
 		}
-		some := s.Or(anyBit...)
+		some := s.Not(none)
 		parts = append(parts,
 			// absent: no value
 			s.Or(present, s.And(none, s.Not(many))),

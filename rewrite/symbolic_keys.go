@@ -138,6 +138,7 @@ func (d *keyDom) computeRegions(choices map[string][]string, usedWithSet bool, v
 	if len(d.kcs) > 0 {
 		if exact, ok := exactWitnesses(d.kcs); ok && d.plain {
 			ws = exact // literal strings only: no automata to explore
+			d.exact = d.exactVectors()
 		} else {
 			ws = witnessesCached(d.kcs)
 		}
@@ -223,12 +224,25 @@ func uniqueKeyConds(kcs []cond.KeyCond) []cond.KeyCond {
 
 // vector is how every condition on the key evaluates the single value x.
 func (d *keyDom) vector(x string) string {
+	if d.exact != nil {
+		return d.exact(x)
+	}
+	return d.evalVector(x)
+}
+
+// compile compiles the key's conditions once.
+func (d *keyDom) compile() {
 	if len(d.comp) != len(d.kcs) {
 		d.comp = make([]*cond.Compiled, len(d.kcs))
 		for i, kc := range d.kcs {
 			d.comp[i] = kc.Op.Compile(kc.Values)
 		}
 	}
+}
+
+// evalVector is vector by evaluating every condition on x.
+func (d *keyDom) evalVector(x string) string {
+	d.compile()
 	b := make([]byte, len(d.kcs))
 	req := []string{x}
 	for i, kc := range d.kcs {
@@ -238,6 +252,71 @@ func (d *keyDom) vector(x string) string {
 		}
 	}
 	return string(b)
+}
+
+// exactVectors returns vector for keys whose conditions compare literals
+// and literal prefixes only (exactWitnesses applies): the conditions a value
+// equals or extends are found by looking the value and each of its
+// prefixes up, instead of evaluating every condition on it (a key with 160
+// values costs 160 comparisons per witness otherwise). A condition's
+// verdict on one present value depends only on whether the value matches
+// one of its patterns, so both verdicts are read off the evaluator, on a
+// value that matches and on one that does not.
+func (d *keyDom) exactVectors() func(string) string {
+	d.compile()
+	whole, prefix := map[string][]int{}, map[string][]int{}
+	hit, miss := make([]byte, len(d.kcs)), make([]byte, len(d.kcs))
+	verdict := func(i int, x string) byte {
+		if d.comp[i].Eval([]string{x}, true, nil) {
+			return '1'
+		}
+		return '0'
+	}
+	for i, kc := range d.kcs {
+		like := kc.Op.Base == "StringLike" || kc.Op.Base == "StringNotLike"
+		for j, v := range kc.Values {
+			if stem, ok := strings.CutSuffix(v, "*"); ok && like {
+				prefix[stem] = append(prefix[stem], i)
+				v = stem
+			} else {
+				whole[v] = append(whole[v], i)
+			}
+			if j == 0 {
+				hit[i] = verdict(i, v)
+			}
+		}
+	}
+	matched := func(x string) []bool {
+		m := make([]bool, len(d.kcs))
+		for _, i := range whole[x] {
+			m[i] = true
+		}
+		for l := 0; l <= len(x); l++ {
+			for _, i := range prefix[x[:l]] {
+				m[i] = true
+			}
+		}
+		return m
+	}
+	for i := range d.kcs {
+		if slices.Contains(prefix[""], i) {
+			continue // "*": every value matches, miss is never read
+		}
+		x := "\x00fixpolicy-none"
+		for matched(x)[i] {
+			x += "\x00"
+		}
+		miss[i] = verdict(i, x)
+	}
+	return func(x string) string {
+		b := slices.Clone(miss)
+		for i, m := range matched(x) {
+			if m {
+				b[i] = hit[i]
+			}
+		}
+		return string(b)
+	}
 }
 
 // secondValue finds another value in x's region, or "".

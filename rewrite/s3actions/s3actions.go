@@ -114,6 +114,10 @@ type catalogue struct {
 	extra   []entry        // parallel to actions
 	lower   []string       // lower-case names, parallel to actions
 	byLower map[string]int // lower-case name -> index in actions
+	// byName maps each name as the catalogue spells it, bare and with
+	// the "s3:" prefix, to its index: the common exact-case lookups
+	// skip lower-casing.
+	byName map[string]int
 }
 
 type entry struct {
@@ -144,7 +148,7 @@ func parse(data []byte) (*catalogue, error) {
 	if err := json.Unmarshal(data, &f); err != nil {
 		return nil, err
 	}
-	c := &catalogue{src: f.Source, byLower: make(map[string]int, len(f.Actions))}
+	c := &catalogue{src: f.Source, byLower: make(map[string]int, len(f.Actions)), byName: make(map[string]int, 2*len(f.Actions))}
 	for _, fa := range f.Actions {
 		a := Action{
 			Name:        fa.Name,
@@ -158,6 +162,8 @@ func parse(data []byte) (*catalogue, error) {
 			return nil, fmt.Errorf("duplicate action %q", a.Name)
 		}
 		c.byLower[k] = len(c.actions)
+		c.byName[a.Name] = len(c.actions)
+		c.byName[Prefix+a.Name] = len(c.actions)
 		c.actions = append(c.actions, a)
 		c.lower = append(c.lower, k)
 		c.extra = append(c.extra, entry{levels: fa.AccessLevels, resources: fa.Resources})
@@ -187,10 +193,13 @@ func Names() []string {
 // case: "s3:getobject", "GetObject" and "S3:GETOBJECT" all find GetObject.
 // Wildcards are not expanded; use [Expand] for those.
 func Lookup(name string) (Action, bool) {
+	c := load()
+	if i, ok := c.byName[name]; ok {
+		return c.actions[i], true
+	}
 	if len(name) >= len(Prefix) && strings.EqualFold(name[:len(Prefix)], Prefix) {
 		name = name[len(Prefix):]
 	}
-	c := load()
 	i, ok := c.byLower[strings.ToLower(name)]
 	if !ok {
 		return Action{}, false

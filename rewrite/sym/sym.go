@@ -18,11 +18,13 @@
 package sym
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math/big"
 	"math/bits"
+	"slices"
 )
 
 // Var is a variable of a Space, as returned by Builder.Enum.
@@ -182,7 +184,15 @@ func (s *Space) And(sets ...Set) Set { return s.fold(opAnd, trueNode, sets) }
 // Or unites sets.
 func (s *Space) Or(sets ...Set) Set { return s.fold(opOr, falseNode, sets) }
 
+// fold combines sets with a commutative op, the deepest first: a set whose
+// variables all lie above the result so far combines with it in time
+// proportional to its own size, so conjoining n constraints on successive
+// variables costs O(n), where the given order could cost O(n²).
 func (s *Space) fold(op, unit int32, sets []Set) Set {
+	if len(sets) > 2 {
+		sets = slices.Clone(sets)
+		slices.SortStableFunc(sets, func(a, b Set) int { return cmp.Compare(s.k.level(b.n), s.k.level(a.n)) })
+	}
 	r := unit
 	for _, x := range sets {
 		if s.err != nil {
