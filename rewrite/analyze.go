@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/fixpolicy/fixpolicy/rewrite/sym"
+	"github.com/fixpolicy/fixpolicy/rewrite/internal/sym"
 )
 
 // Block is the analysis of one Deny statement that stands in AWS Backup's way.

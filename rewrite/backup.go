@@ -6,8 +6,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/fixpolicy/fixpolicy/rewrite/cond"
-	"github.com/fixpolicy/fixpolicy/rewrite/s3actions"
+	"github.com/fixpolicy/fixpolicy/rewrite/internal/cond"
+	"github.com/fixpolicy/fixpolicy/rewrite/internal/s3actions"
 )
 
 // DefaultRoleName is the role AWS Backup uses unless a plan names another.

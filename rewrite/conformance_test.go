@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fixpolicy/fixpolicy/rewrite/cond"
+	"github.com/fixpolicy/fixpolicy/rewrite/internal/cond"
 )
 
 // Whole-policy conformance table for Policy.Decide, the evaluator behind

@@ -6,7 +6,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/fixpolicy/fixpolicy/rewrite/sym"
+	"github.com/fixpolicy/fixpolicy/rewrite/internal/sym"
 )
 
 // DeltaOptions tune Delta.

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/fixpolicy/fixpolicy/rewrite/cond"
-	"github.com/fixpolicy/fixpolicy/rewrite/s3actions"
+	"github.com/fixpolicy/fixpolicy/rewrite/internal/cond"
+	"github.com/fixpolicy/fixpolicy/rewrite/internal/s3actions"
 )
 
 // deltaSpace enumerates the classes of requests the statements tell apart.

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fixpolicy/fixpolicy/rewrite/s3actions"
+	"github.com/fixpolicy/fixpolicy/rewrite/internal/s3actions"
 )
 
 // Property tests of Delta over generated bucket policies (issue 5):

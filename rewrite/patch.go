@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/fixpolicy/fixpolicy/rewrite/cond"
+	"github.com/fixpolicy/fixpolicy/rewrite/internal/cond"
 	"github.com/fixpolicy/fixpolicy/rewrite/jsonast"
-	"github.com/fixpolicy/fixpolicy/rewrite/s3actions"
+	"github.com/fixpolicy/fixpolicy/rewrite/internal/s3actions"
 )
 
 // ExemptBy selects how Patch A exempts the backup role.

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/fixpolicy/fixpolicy/rewrite/sym"
+	"github.com/fixpolicy/fixpolicy/rewrite/internal/sym"
 )
 
 // Delta computes the set of requests whose decision differs between a and

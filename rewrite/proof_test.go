@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fixpolicy/fixpolicy/rewrite/cond"
+	"github.com/fixpolicy/fixpolicy/rewrite/internal/cond"
 )
 
 // deny wraps one Deny statement's JSON fields in a policy.

@@ -1825,12 +1825,13 @@ func scheduledSeed(seeds []soundSeed, i int) soundSeed {
 // request many times); later ones are counted as "undiagnosed".
 const maxDiagnosed = 64
 
-// soundRun checks pairs 0..n-1 (pair i: seed i mod seeds, mutations from
-// rand seed i) with up to perPair requests each, on a pool of workers.
+// soundRun checks at least n pairs (pair i: seed i mod seeds, mutations
+// from rand seed i; pairs that do not parse are skipped and do not count)
+// with up to perPair requests each, on a pool of workers.
 func soundRun(t *testing.T, n, perPair int) {
 	start := time.Now()
 	seeds := soundSeeds(t)
-	var next atomic.Int64
+	var next, checked atomic.Int64
 	var mu sync.Mutex
 	var total soundStats
 	var failures []soundFailure
@@ -1843,17 +1844,15 @@ func soundRun(t *testing.T, n, perPair int) {
 			var st soundStats
 			var mine []soundFailure
 			skips := 0
-			for {
+			for checked.Load() < int64(n) {
 				i := next.Add(1) - 1
-				if i >= int64(n) {
-					break
-				}
 				r := newRand(uint64(i) + 0x50d)
 				pr, ok := makePair(r, scheduledSeed(seeds, int(i)))
 				if !ok {
 					skips++
 					continue
 				}
+				checked.Add(1)
 				reqs := boundaryRequests(r, perPair, pr.a, pr.b)
 				checkSoundPair(pr, reqs, &st, func(f soundFailure) { mine = append(mine, f) })
 			}

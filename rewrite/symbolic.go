@@ -6,8 +6,8 @@ import (
 	"math"
 	"strings"
 
-	"github.com/fixpolicy/fixpolicy/rewrite/cond"
-	"github.com/fixpolicy/fixpolicy/rewrite/sym"
+	"github.com/fixpolicy/fixpolicy/rewrite/internal/cond"
+	"github.com/fixpolicy/fixpolicy/rewrite/internal/sym"
 )
 
 // A universe is the symbolic form of a space for a set of statements: one

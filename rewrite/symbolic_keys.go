@@ -5,7 +5,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/fixpolicy/fixpolicy/rewrite/cond"
+	"github.com/fixpolicy/fixpolicy/rewrite/internal/cond"
 )
 
 // collectKeys finds the free keys and their regions. Keys that policy

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/fixpolicy/fixpolicy/rewrite/cond"
-	"github.com/fixpolicy/fixpolicy/rewrite/sym"
+	"github.com/fixpolicy/fixpolicy/rewrite/internal/cond"
+	"github.com/fixpolicy/fixpolicy/rewrite/internal/sym"
 )
 
 // request is the concrete request a point stands for.

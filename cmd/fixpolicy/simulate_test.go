@@ -158,7 +158,7 @@ var simRequests = []struct {
 	{`{"principal":"anonymous","action":"s3:ListBucket","resource":"` + simBucket + `"}`, "deny", []int{0}},
 	{`{"principal":"` + simAlice + `","action":"s3:GetObject","resource":"arn:aws:s3:::other-bucket/k"}`, "none", []int{}},
 	{`{"principal":"` + simAlice + `","action":"s3:GetObject","resource":"` + simBucket + `/k","context":{"aws:SourceVpce":["` + simVpce + `"]}}`, "none", []int{}},
-	{`{"principal":"` + simAlice + `","action":"s3:GetObject","resource":"` + simBucket + `/k","context":{"aws:SourceVpce":["` + simVpce + `","vpce-2"]}}`, "none", []int{}}, // two values: a plain operator is false (rewrite/cond doc.go)
+	{`{"principal":"` + simAlice + `","action":"s3:GetObject","resource":"` + simBucket + `/k","context":{"aws:SourceVpce":["` + simVpce + `","vpce-2"]}}`, "none", []int{}}, // two values: a plain operator is false (rewrite/internal/cond doc.go)
 }
 
 func TestSimulateJSONLinesInOrder(t *testing.T) {

