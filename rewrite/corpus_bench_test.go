@@ -3,6 +3,8 @@ package rewrite
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -147,5 +149,50 @@ func BenchmarkDiffCorpus(b *testing.B) {
 			}
 			b.ReportMetric(float64(len(sinkDelta.Changes)), "classes")
 		})
+	}
+}
+
+// realisticPolicy is the 20 KB, 60-statement policy of a data lake with 13
+// blocking statements (fixtures/realistic-20kb), the yardstick of issue
+// "one pass": a whole-process `fixpolicy --dry-run -o json` of it should
+// take no longer than `jq .` pretty-printing it.
+func realisticPolicy(tb testing.TB) []byte {
+	tb.Helper()
+	src, err := os.ReadFile("../fixtures/realistic-20kb/policy.json")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return src
+}
+
+// BenchmarkFixRealistic is Fix with its proof on the realistic policy;
+// BenchmarkIndentRealistic, beside it, pretty-prints the same bytes with
+// encoding/json (what `jq .` does, in process).
+func BenchmarkFixRealistic(b *testing.B) {
+	src := realisticPolicy(b)
+	opt := corpusOptions(context.Background())
+	opt.Facts.Bucket = "" // the policy's own, acme-data-lake-prod
+	for b.Loop() {
+		res, err := Fix(src, opt)
+		if err != nil || res.Status != StatusNeedsChange {
+			b.Fatalf("Fix: %v", err)
+		}
+	}
+}
+
+func BenchmarkIndentRealistic(b *testing.B) {
+	src := realisticPolicy(b)
+	var out bytes.Buffer
+	for b.Loop() {
+		out.Reset()
+		var v any
+		if err := json.Unmarshal(src, &v); err != nil {
+			b.Fatal(err)
+		}
+		enc := json.NewEncoder(&out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(v); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

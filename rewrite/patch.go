@@ -5,8 +5,8 @@ import (
 	"strings"
 
 	"github.com/fixpolicy/fixpolicy/rewrite/internal/cond"
-	"github.com/fixpolicy/fixpolicy/rewrite/jsonast"
 	"github.com/fixpolicy/fixpolicy/rewrite/internal/s3actions"
+	"github.com/fixpolicy/fixpolicy/rewrite/jsonast"
 )
 
 // ExemptBy selects how Patch A exempts the backup role.

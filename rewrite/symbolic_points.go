@@ -2,6 +2,8 @@ package rewrite
 
 import (
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
 
 	"github.com/fixpolicy/fixpolicy/rewrite/internal/cond"
@@ -48,24 +50,99 @@ func (u *universe) request(p sym.Point) *EvalRequest {
 // region. It reports false when the universe has no such point (the request
 // lies outside the space).
 func (u *universe) point(r *EvalRequest) (sym.Point, bool) {
-	if p, ok := u.pointExact(r); ok {
-		return p, true
-	}
-	// Policy variables read derived values (aws:userid, aws:username...)
-	// that the universe fixes per caller: a request of a caller whose
-	// values no policy names is in the class of the same request made by a
-	// caller of the universe, with its values renamed throughout, when both
-	// policies decide the two alike.
-	for ci := range u.base {
-		r2 := renameCaller(r, u.base[ci])
-		if r2 == nil || !u.decideAlike(r, r2) {
+	// Policy variables that read a key no policy fixes (a principal tag,
+	// say) compare its value with other values; the universe gives such a
+	// key one value per region, so a request whose value no policy names
+	// is in the class of the same request with that value renamed,
+	// throughout, to a representative, when both policies decide the two
+	// alike.
+	for _, r1 := range append([]*EvalRequest{r}, u.valueRenames(r)...) {
+		if r1 != r && !u.decideAlike(r, r1) {
 			continue
 		}
-		if p, ok := u.pointExact(r2); ok && p[u.caller] == ci {
+		// The point's own request must be decided as r is: regions of
+		// keys that variables compare were computed for the
+		// representatives' values, not r's.
+		if p, ok := u.pointExact(r1); ok && u.decideAlike(r, u.request(p)) {
 			return p, true
+		}
+		// Policy variables read derived values (aws:userid,
+		// aws:username...) that the universe fixes per caller: a request
+		// of a caller whose values no policy names is in the class of the
+		// same request made by a caller of the universe, with its values
+		// renamed throughout, when both policies decide the two alike.
+		for ci := range u.base {
+			r2 := renameCaller(r1, u.base[ci])
+			if r2 == nil || !u.decideAlike(r, r2) {
+				continue
+			}
+			if p, ok := u.pointExact(r2); ok && p[u.caller] == ci && u.decideAlike(r, u.request(p)) {
+				return p, true
+			}
 		}
 	}
 	return nil, false
+}
+
+// maxRenames bounds the renamed requests valueRenames tries.
+const maxRenames = 256
+
+// valueRenames are r with the value of each key that policy variables read
+// (and that is not derived from the caller) renamed to each of the key's
+// representatives, wherever the value appears in r.
+func (u *universe) valueRenames(r *EvalRequest) []*EvalRequest {
+	var keys []string
+	for k := range u.varReadKeys() {
+		if d := u.byKey[k]; d != nil && !isDerived(k) && !d.multi {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	cands := []*EvalRequest{r}
+	var out []*EvalRequest
+	for _, k := range keys {
+		var next []*EvalRequest
+		for _, c := range cands {
+			v := c.ctx[k]
+			if len(v) != 1 || v[0] == "" || slices.Contains(u.byKey[k].vals, v[0]) {
+				next = append(next, c)
+				continue
+			}
+			for _, w := range u.byKey[k].vals {
+				if len(next) < maxRenames {
+					next = append(next, renameValue(c, k, v[0], w))
+				}
+			}
+		}
+		cands = next
+	}
+	for _, c := range cands {
+		if c != r {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// renameValue is r with key's value old renamed to new, in every other
+// context value and the resource too (case-folded as well, for the
+// IgnoreCase operators).
+func renameValue(r *EvalRequest, key, old, new string) *EvalRequest {
+	rep := strings.NewReplacer(old, new, strings.ToLower(old), strings.ToLower(new), strings.ToUpper(old), strings.ToUpper(new))
+	r2 := &EvalRequest{Caller: r.Caller, Action: r.Action, Resource: rep.Replace(r.Resource), ctx: map[string][]string{}}
+	for k, v := range r.ctx {
+		if isDerived(k) {
+			r2.ctx[k] = v
+			continue
+		}
+		vv := make([]string, len(v))
+		for i, x := range v {
+			vv[i] = rep.Replace(x)
+		}
+		r2.ctx[k] = vv
+	}
+	r2.ctx[key] = []string{new}
+	return r2
 }
 
 // renameCaller is r made by cand's caller: the derived keys take cand's
@@ -112,15 +189,8 @@ func (u *universe) decideAlike(r, r2 *EvalRequest) bool {
 	return len(u.pols) > 0
 }
 
-// pointExact is point without renaming.
-func (u *universe) pointExact(r *EvalRequest) (sym.Point, bool) {
-	p := make(sym.Point, u.s.Vars())
-	resolverOf := func(st *Statement, req *EvalRequest) cond.Resolver {
-		if u.varsOf[st] {
-			return req
-		}
-		return nil
-	}
+// varReadKeys are the keys that the policy variables of the statements read.
+func (u *universe) varReadKeys() map[string]bool {
 	varRead := map[string]bool{}
 	for _, st := range u.stmts {
 		if !u.varsOf[st] {
@@ -135,6 +205,19 @@ func (u *universe) pointExact(r *EvalRequest) (sym.Point, bool) {
 			varRead[k] = true
 		}
 	}
+	return varRead
+}
+
+// pointExact is point without renaming.
+func (u *universe) pointExact(r *EvalRequest) (sym.Point, bool) {
+	p := make(sym.Point, u.s.Vars())
+	resolverOf := func(st *Statement, req *EvalRequest) cond.Resolver {
+		if u.varsOf[st] {
+			return req
+		}
+		return nil
+	}
+	varRead := u.varReadKeys()
 	callerVec := func(req *EvalRequest) string {
 		var b strings.Builder
 		for _, st := range u.stmts {
