@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/urfave/cli/v2"
-
 	"github.com/fixpolicy/fixpolicy/awsapi"
 	"github.com/fixpolicy/fixpolicy/awsapi/awstest"
 	"github.com/fixpolicy/fixpolicy/rewrite"
@@ -24,6 +22,7 @@ type liveFaultCase struct {
 	fs   *awstest.FaultServer
 	role awstest.Role
 	dir  string
+	h    harness // the CLI, with clients pointed at fs
 
 	mu       sync.Mutex
 	unbacked []string // PutBucketPolicy requests made without a backup of the live policy
@@ -34,11 +33,10 @@ func liveFaultSetup(t *testing.T, edit func(*awsapi.Options)) *liveFaultCase {
 	fs := awstest.NewFaultServer(t)
 	awstest.TestEnv(t)
 	fc := &liveFaultCase{fs: fs, role: fs.AddBackupRole(), dir: filepath.Join(t.TempDir(), "backups")}
-	old := newClients
-	newClients = func(ctx context.Context, c *cli.Context) (*awsapi.Clients, error) {
+	fc.h.aws = func(ctx context.Context, flags awsapi.Options) (*awsapi.Clients, error) {
 		o := fs.Options()
-		if r := c.String("region"); r != "" {
-			o.Region = r
+		if flags.Region != "" {
+			o.Region = flags.Region
 		}
 		o.CallTimeout = 2 * time.Second
 		if edit != nil {
@@ -46,7 +44,6 @@ func liveFaultSetup(t *testing.T, edit func(*awsapi.Options)) *liveFaultCase {
 		}
 		return awsapi.New(ctx, o)
 	}
-	t.Cleanup(func() { newClients = old })
 	// Before every write, a backup of the policy then in place must exist.
 	for n := 1; n <= 50; n++ {
 		fs.OnRequest("s3:PutBucketPolicy", n, func() {
@@ -103,7 +100,7 @@ type liveJSONReport struct {
 
 func (fc *liveFaultCase) run(t *testing.T, args ...string) (map[string]liveJSONReport, string, int) {
 	t.Helper()
-	out, stderr, code := runCLI(t, "", append(args, "--backup-dir", fc.dir, "-o", "json")...)
+	out, stderr, code := fc.h.run(t, "", append(args, "--backup-dir", fc.dir, "-o", "json")...)
 	reps := map[string]liveJSONReport{}
 	sc := bufio.NewScanner(strings.NewReader(out))
 	sc.Buffer(nil, 1<<20)
@@ -308,7 +305,7 @@ func TestFaultUserErrors(t *testing.T) {
 	}{
 		{"access denied GetBucketPolicy", func(fc *liveFaultCase) {
 			fc.fs.Fail("s3:GetBucketPolicy", awstest.Fault{Status: 403, Code: "AccessDenied", Message: "Access Denied"})
-		}, nil, []string{"s3:GetBucketPolicy", "arn:aws:s3:::b1"}},
+		}, nil, []string{"s3:GetBucketPolicy", "arn:aws:s3:::bk1"}},
 		{"access denied PutBucketPolicy", func(fc *liveFaultCase) {
 			fc.fs.Fail("s3:PutBucketPolicy", awstest.Fault{Status: 403, Code: "AccessDenied", Message: "Access Denied"})
 		}, nil, []string{"s3:PutBucketPolicy", "keeps its original policy"}},
@@ -331,14 +328,14 @@ func TestFaultUserErrors(t *testing.T) {
 			if tc.env != nil {
 				tc.env(t)
 			}
-			orig := fc.bucket(t, "b1", "", "seed000-vpce-only")
+			orig := fc.bucket(t, "bk1", "", "seed000-vpce-only")
 			if tc.setup != nil {
 				tc.setup(fc)
 			}
-			reps, stderr, code := fc.run(t, "--bucket", "b1", "--yes")
-			r, ok := reps["b1"]
+			reps, stderr, code := fc.run(t, "--bucket", "bk1", "--yes")
+			r, ok := reps["bk1"]
 			if tc.want == nil {
-				if code != exitOK || !fc.settled(t, r, "b1", orig) {
+				if code != exitOK || !fc.settled(t, r, "bk1", orig) {
 					t.Errorf("exit %d: %s %+v", code, stderr, r)
 				}
 				return
@@ -352,7 +349,7 @@ func TestFaultUserErrors(t *testing.T) {
 					t.Errorf("the error lacks %q: %q", w, msg)
 				}
 			}
-			if got, _ := fc.fs.Policy("b1"); got != orig {
+			if got, _ := fc.fs.Policy("bk1"); got != orig {
 				t.Errorf("the policy was changed")
 			}
 			if ok && r.Status != statusError {
@@ -435,7 +432,7 @@ func TestFleetAllBuckets(t *testing.T) {
 		t.Errorf("%d GetCallerIdentity calls for 2 runs", n)
 	}
 	// The text output ends with the summary table.
-	out, _, _ := runCLI(t, "", "--all-buckets", "--dry-run", "--backup-dir", fc.dir)
+	out, _, _ := fc.h.run(t, "", "--all-buckets", "--dry-run", "--backup-dir", fc.dir)
 	i := strings.Index(out, "Summary (24 buckets):")
 	if i < 0 {
 		t.Fatalf("no summary:\n%s", out)
@@ -455,7 +452,7 @@ func TestFleetErrorsListing(t *testing.T) {
 	if code != exitError || !strings.Contains(stderr, "s3:ListAllMyBuckets") && !strings.Contains(stderr, "s3:ListBuckets") {
 		t.Errorf("exit %d: %q", code, stderr)
 	}
-	if _, stderr, code := fc.run(t, "--all-buckets", "--bucket", "x"); code != exitError || !strings.Contains(stderr, "exclusive") {
+	if _, stderr, code := fc.run(t, "--all-buckets", "--bucket", "xyz"); code != exitError || !strings.Contains(stderr, "exclusive") {
 		t.Errorf("exit %d: %q", code, stderr)
 	}
 }
