@@ -46,4 +46,3 @@ func TestJournal(t *testing.T) {
 		t.Errorf("empty journal: %q", got)
 	}
 }
-
