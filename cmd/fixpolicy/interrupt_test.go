@@ -417,6 +417,7 @@ func TestInterruptLiveBinary(t *testing.T) {
 }
 
 func TestFmtDuration(t *testing.T) {
+	t.Parallel()
 	for d, want := range map[time.Duration]string{
 		60 * time.Second: "60s", time.Nanosecond: "1ns", 300 * time.Millisecond: "300ms",
 		1500 * time.Millisecond: "1.5s", 2 * time.Hour: "2h", 90 * time.Minute: "1h30m",
