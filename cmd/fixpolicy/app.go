@@ -10,6 +10,9 @@ import (
 
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
+
+	"github.com/fixpolicy/fixpolicy/awsapi"
+	"github.com/fixpolicy/fixpolicy/awsapi/apply"
 )
 
 // Exit codes (README, "Usage").
@@ -56,7 +59,47 @@ type stdio struct {
 	signalCode func() int
 	// journal records the writes of the run, for the interrupt message; run
 	// sets it.
-	journal *journal
+	journal *apply.Journal
+	// aws builds the run's AWS clients from the AWS flags; nil means
+	// awsapi.New. Commands call it (through a session) only when they need
+	// AWS, so --help and offline runs need no credentials. Tests give one
+	// pointed at a fake.
+	aws clientFactory
+}
+
+// clientFactory builds AWS clients (cli/cli's Factory, for AWS).
+type clientFactory func(ctx context.Context, o awsapi.Options) (*awsapi.Clients, error)
+
+// awsOptions are the AWS flags, which every command accepts.
+func awsOptions(c *cli.Context) awsapi.Options {
+	return awsapi.Options{Profile: c.String("profile"), Region: c.String("region"), EndpointURL: c.String("endpoint-url")}
+}
+
+// checkRegion validates --region (or AWS_REGION) before anything is read.
+func checkRegion(c *cli.Context) error {
+	if r := c.String("region"); r != "" {
+		if err := awsapi.CheckRegion(r); err != nil {
+			return fail("--region %q is %v", r, err)
+		}
+	}
+	return nil
+}
+
+// checkBuckets validates bucket names before anything is read.
+func checkBuckets(names ...string) error {
+	for _, b := range names {
+		if err := awsapi.CheckBucketName(b); err != nil {
+			return fail("--bucket %q is not a bucket name: %v", b, err)
+		}
+	}
+	return nil
+}
+
+// validBucketName is doctor's own, looser check (it rejects URLs, ARNs and
+// paths only); the other commands use checkBuckets. Doctor's tests name
+// their buckets "b", so it moves to checkBuckets with them.
+func validBucketName(b string) bool {
+	return b != "" && !strings.ContainsAny(b, "/: ")
 }
 
 // exitErr carries an exit code; msg (if any) is printed to stderr.
@@ -85,7 +128,10 @@ func run(ctx context.Context, args []string, std stdio) int {
 		std.errTTY = isTerminal(std.err)
 	}
 	if std.journal == nil {
-		std.journal = &journal{}
+		std.journal = &apply.Journal{}
+	}
+	if std.aws == nil {
+		std.aws = awsapi.New
 	}
 	errW := std.err
 	g := &gate{}
@@ -100,7 +146,7 @@ func run(ctx context.Context, args []string, std stdio) int {
 	case <-ctx.Done():
 	}
 	g.close()
-	fmt.Fprintf(errW, "fixpolicy: %s\n", std.journal.interrupted())
+	fmt.Fprintf(errW, "fixpolicy: %s\n", std.journal.Interrupted())
 	if std.signalCode != nil {
 		return std.signalCode()
 	}

@@ -23,6 +23,7 @@ func TestFlagsAfterArguments(t *testing.T) {
 }
 
 func TestReorderArgs(t *testing.T) {
+	t.Parallel()
 	app := newApp(stdio{})
 	cases := []struct{ in, want string }{
 		{"fixpolicy diff a b -o json", "fixpolicy diff -o json -- a b"},

@@ -152,7 +152,7 @@ func doctorAction(c *cli.Context, std stdio) error {
 	}
 
 	ctx := c.Context
-	cl, err := newClients(ctx, c)
+	cl, err := std.aws(ctx, awsOptions(c))
 	if err != nil {
 		return fail("%v", err)
 	}

@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/urfave/cli/v2"
 
 	"github.com/fixpolicy/fixpolicy/awsapi"
 	"github.com/fixpolicy/fixpolicy/awsapi/awstest"
@@ -20,9 +19,9 @@ import (
 
 // doctorRun runs "fixpolicy doctor ARGS -o json" and returns the reports
 // (one per bucket), stderr and the exit code.
-func doctorRun(t *testing.T, args ...string) ([]doctorReport, string, int) {
+func doctorRun(t *testing.T, aws clientFactory, args ...string) ([]doctorReport, string, int) {
 	t.Helper()
-	out, errOut, code := runCLI(t, "", append(append([]string{"doctor"}, args...), "-o", "json")...)
+	out, errOut, code := harness{aws: aws}.run(t, "", append(append([]string{"doctor"}, args...), "-o", "json")...)
 	var reps []doctorReport
 	dec := json.NewDecoder(strings.NewReader(out))
 	for dec.More() {
@@ -185,7 +184,7 @@ func TestDoctorMoto(t *testing.T) {
 	t.Setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true") // inherited by moto_server
 	ep := awstest.StartMoto(t)
 	awstest.MotoEnv(t, ep)
-	doctorLoopback(t)
+	aws := doctorLoopback(t)
 	d := doctorMoto{m: awstest.Moto{Endpoint: ep}, ep: ep}
 
 	both := []string{s3BackupPolicy, s3RestorePolicy}
@@ -204,7 +203,7 @@ func TestDoctorMoto(t *testing.T) {
 
 	t.Run("healthy", func(t *testing.T) {
 		b := d.healthyBucket(t, "doctor-healthy")
-		reps, errOut, code := doctorRun(t, "--bucket", b, "--role-name", "doctor-good")
+		reps, errOut, code := doctorRun(t, aws, "--bucket", b, "--role-name", "doctor-good")
 		if code != exitOK || len(reps) != 1 {
 			t.Fatalf("exit %d, want 0; stderr %s; %+v", code, errOut, reps)
 		}
@@ -218,7 +217,7 @@ func TestDoctorMoto(t *testing.T) {
 		b := d.healthyBucket(t, "doctor-healthy-policy")
 		d.m.PutBucketPolicy(t, b, fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Sid":"TLSOnly","Effect":"Deny","Principal":"*","Action":"s3:*",
 "Resource":["arn:aws:s3:::%[1]s","arn:aws:s3:::%[1]s/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`, b))
-		reps, errOut, code := doctorRun(t, "--bucket", b, "--role-name", "doctor-good")
+		reps, errOut, code := doctorRun(t, aws, "--bucket", b, "--role-name", "doctor-good")
 		if code != exitOK {
 			t.Fatalf("exit %d, want 0; stderr %s; %+v", code, errOut, reps)
 		}
@@ -228,7 +227,7 @@ func TestDoctorMoto(t *testing.T) {
 	t.Run("policy exempting the role but not the console's reads", func(t *testing.T) {
 		b := d.healthyBucket(t, "doctor-exempting-policy")
 		d.m.PutBucketPolicy(t, b, vpceOnly(b, fmt.Sprintf(`"StringNotLike": {"aws:userid": "%s:*"}`, goodID)))
-		reps, _, code := doctorRun(t, "--bucket", b, "--role-name", "doctor-good")
+		reps, _, code := doctorRun(t, aws, "--bucket", b, "--role-name", "doctor-good")
 		if code != exitChanges {
 			t.Fatalf("exit %d, want 2", code)
 		}
@@ -242,7 +241,7 @@ func TestDoctorMoto(t *testing.T) {
 		b := "doctor-unversioned"
 		d.m.CreateBucket(t, b, "")
 		d.setOwnership(t, b, s3types.ObjectOwnershipBucketOwnerEnforced)
-		reps, _, code := doctorRun(t, "--bucket", b, "--role-name", "doctor-good")
+		reps, _, code := doctorRun(t, aws, "--bucket", b, "--role-name", "doctor-good")
 		if code != exitChanges {
 			t.Fatalf("exit %d, want 2", code)
 		}
@@ -259,7 +258,7 @@ func TestDoctorMoto(t *testing.T) {
 	t.Run("versioning suspended", func(t *testing.T) {
 		b := d.healthyBucket(t, "doctor-suspended")
 		d.m.SetVersioning(t, b, "Suspended")
-		reps, _, code := doctorRun(t, "--bucket", b, "--role-name", "doctor-good")
+		reps, _, code := doctorRun(t, aws, "--bucket", b, "--role-name", "doctor-good")
 		if code != exitChanges {
 			t.Fatalf("exit %d, want 2", code)
 		}
@@ -272,7 +271,7 @@ func TestDoctorMoto(t *testing.T) {
 			"doctor-backup-only": {"AWSBackupServiceRolePolicyForS3Restore"},
 			"doctor-no-policies": {"AWSBackupServiceRolePolicyForS3Backup", "AWSBackupServiceRolePolicyForS3Restore"},
 		} {
-			reps, _, code := doctorRun(t, "--bucket", b, "--role-name", role)
+			reps, _, code := doctorRun(t, aws, "--bucket", b, "--role-name", role)
 			if code != exitChanges {
 				t.Fatalf("%s: exit %d, want 2", role, code)
 			}
@@ -292,7 +291,7 @@ func TestDoctorMoto(t *testing.T) {
 
 	t.Run("role missing", func(t *testing.T) {
 		b := d.healthyBucket(t, "doctor-role-missing")
-		reps, _, code := doctorRun(t, "--bucket", b, "--role-name", "doctor-no-such-role")
+		reps, _, code := doctorRun(t, aws, "--bucket", b, "--role-name", "doctor-no-such-role")
 		if code != exitChanges {
 			t.Fatalf("exit %d, want 2", code)
 		}
@@ -308,7 +307,7 @@ func TestDoctorMoto(t *testing.T) {
 		b := d.healthyBucket(t, "doctor-blocking")
 		pol := vpceOnly(b, "")
 		d.m.PutBucketPolicy(t, b, pol)
-		reps, _, code := doctorRun(t, "--bucket", b, "--role-name", "doctor-good")
+		reps, _, code := doctorRun(t, aws, "--bucket", b, "--role-name", "doctor-good")
 		if code != exitChanges {
 			t.Fatalf("exit %d, want 2", code)
 		}
@@ -325,7 +324,7 @@ func TestDoctorMoto(t *testing.T) {
 	t.Run("stale RoleId (re-created role)", func(t *testing.T) {
 		b := d.healthyBucket(t, "doctor-stale")
 		d.m.PutBucketPolicy(t, b, vpceOnly(b, fmt.Sprintf(`"StringNotLike": {"aws:userid": "%s:*"}`, oldID)))
-		reps, _, code := doctorRun(t, "--bucket", b, "--role-name", "doctor-recreated")
+		reps, _, code := doctorRun(t, aws, "--bucket", b, "--role-name", "doctor-recreated")
 		if code != exitChanges {
 			t.Fatalf("exit %d, want 2", code)
 		}
@@ -342,7 +341,7 @@ func TestDoctorMoto(t *testing.T) {
 	t.Run("ownership ObjectWriter (seed 004)", func(t *testing.T) {
 		b := d.healthyBucket(t, "doctor-objectwriter")
 		d.setOwnership(t, b, s3types.ObjectOwnershipObjectWriter)
-		reps, _, code := doctorRun(t, "--bucket", b, "--role-name", "doctor-good")
+		reps, _, code := doctorRun(t, aws, "--bucket", b, "--role-name", "doctor-good")
 		if code != exitChanges {
 			t.Fatalf("exit %d, want 2", code)
 		}
@@ -355,7 +354,7 @@ func TestDoctorMoto(t *testing.T) {
 
 	t.Run("missing bucket", func(t *testing.T) {
 		good := d.healthyBucket(t, "doctor-present")
-		reps, errOut, code := doctorRun(t, "--bucket", good, "--bucket", "doctor-no-such-bucket", "--role-name", "doctor-good")
+		reps, errOut, code := doctorRun(t, aws, "--bucket", good, "--bucket", "doctor-no-such-bucket", "--role-name", "doctor-good")
 		if code != exitError {
 			t.Fatalf("exit %d, want 1", code)
 		}
@@ -371,7 +370,7 @@ func TestDoctorMoto(t *testing.T) {
 		b := "doctor-text"
 		d.m.CreateBucket(t, b, "")
 		d.m.PutBucketPolicy(t, b, vpceOnly(b, ""))
-		out, _, code := runCLI(t, "", "doctor", "--bucket", b, "--role-name", "doctor-backup-only")
+		out, _, code := harness{aws: aws}.run(t, "", "doctor", "--bucket", b, "--role-name", "doctor-backup-only")
 		t.Logf("fixpolicy doctor --bucket %s --role-name doctor-backup-only\n%s", b, out)
 		if code != exitChanges {
 			t.Fatalf("exit %d, want 2\n%s", code, out)
@@ -386,43 +385,34 @@ func TestDoctorMoto(t *testing.T) {
 
 // doctorLoopback makes the CLI build its clients from its flags and the
 // environment, but with an HTTP client that reaches only 127.0.0.1.
-func doctorLoopback(t *testing.T) {
+func doctorLoopback(t *testing.T) clientFactory {
 	t.Helper()
-	old := newClients
-	hc := awstest.LoopbackHTTPClient(t)
-	newClients = func(ctx context.Context, c *cli.Context) (*awsapi.Clients, error) {
-		return awsapi.New(ctx, awsapi.Options{
-			Profile: c.String("profile"), Region: c.String("region"), EndpointURL: c.String("endpoint-url"), HTTPClient: hc,
-		})
-	}
-	t.Cleanup(func() { newClients = old })
+	return liveClients(t, nil)
 }
 
 // ---- FaultServer ----
 
 // doctorFault returns a FaultServer with a healthy bucket and backup role,
 // and points the CLI at it.
-func doctorFault(t *testing.T) (*awstest.FaultServer, awstest.Role) {
+func doctorFault(t *testing.T) (*awstest.FaultServer, awstest.Role, clientFactory) {
 	t.Helper()
 	fs := awstest.NewFaultServer(t)
-	faultClients(t, fs)
+	aws := faultClients(t, fs)
 	fs.CreateBucket("b", "")
 	fs.UpdateBucket("b", func(b *awstest.Bucket) { b.Versioning, b.ObjectOwnership = "Enabled", "BucketOwnerEnforced" })
 	role := fs.AddBackupRole()
 	fs.AttachRolePolicy(role.Name, s3BackupPolicy)
 	fs.AttachRolePolicy(role.Name, s3RestorePolicy)
-	return fs, role
+	return fs, role, aws
 }
 
 // faultClients points the CLI at fs, with new clients for each run (the
 // clients remember the caller's identity).
-func faultClients(t *testing.T, fs *awstest.FaultServer) {
+func faultClients(t *testing.T, fs *awstest.FaultServer) clientFactory {
 	t.Helper()
 	awstest.TestEnv(t)
 	opts := fs.Options()
-	old := newClients
-	newClients = func(ctx context.Context, _ *cli.Context) (*awsapi.Clients, error) { return awsapi.New(ctx, opts) }
-	t.Cleanup(func() { newClients = old })
+	return func(ctx context.Context, _ awsapi.Options) (*awsapi.Clients, error) { return awsapi.New(ctx, opts) }
 }
 
 // assertNoWrites checks that doctor made only reads.
@@ -442,8 +432,8 @@ func assertNoWrites(t *testing.T, fs *awstest.FaultServer) {
 }
 
 func TestDoctorFaultHealthy(t *testing.T) {
-	fs, _ := doctorFault(t)
-	reps, errOut, code := doctorRun(t, "--bucket", "b")
+	fs, _, aws := doctorFault(t)
+	reps, errOut, code := doctorRun(t, aws, "--bucket", "b")
 	if code != exitOK {
 		t.Fatalf("exit %d, want 0: %s %+v", code, errOut, reps)
 	}
@@ -452,7 +442,7 @@ func TestDoctorFaultHealthy(t *testing.T) {
 }
 
 func TestDoctorFaultAccessDenied(t *testing.T) {
-	fs, _ := doctorFault(t)
+	fs, _, aws := doctorFault(t)
 	fs.SetPolicy("b", vpceOnly("b", ""))
 	for _, op := range []string{"s3:GetBucketVersioning", "s3:GetBucketPolicy", "s3:GetBucketOwnershipControls", "s3:GetBucketEncryption", "iam:ListAttachedRolePolicies"} {
 		code := "AccessDenied"
@@ -461,7 +451,7 @@ func TestDoctorFaultAccessDenied(t *testing.T) {
 		}
 		fs.Fail(op, awstest.Fault{Status: http.StatusForbidden, Code: code})
 	}
-	reps, errOut, code := doctorRun(t, "--bucket", "b")
+	reps, errOut, code := doctorRun(t, aws, "--bucket", "b")
 	if code != exitOK {
 		t.Fatalf("could-not-check alone must exit 0, got %d: %s", code, errOut)
 	}
@@ -481,8 +471,8 @@ func TestDoctorFaultAccessDenied(t *testing.T) {
 }
 
 func TestDoctorFaultMissingBucket(t *testing.T) {
-	fs, _ := doctorFault(t)
-	reps, errOut, code := doctorRun(t, "--bucket", "nope")
+	fs, _, aws := doctorFault(t)
+	reps, errOut, code := doctorRun(t, aws, "--bucket", "nope")
 	if code != exitError || len(reps) != 1 || !strings.Contains(reps[0].Error, `bucket "nope" does not exist`) {
 		t.Fatalf("exit %d, stderr %s, %+v", code, errOut, reps)
 	}
@@ -491,9 +481,9 @@ func TestDoctorFaultMissingBucket(t *testing.T) {
 
 func TestDoctorFaultNoCredentials(t *testing.T) {
 	fs := awstest.NewFaultServer(t)
-	faultClients(t, fs)
+	aws := faultClients(t, fs)
 	fs.Fail("sts:GetCallerIdentity", awstest.Fault{Status: http.StatusForbidden, Code: "ExpiredToken"})
-	_, errOut, code := doctorRun(t, "--bucket", "b")
+	_, errOut, code := doctorRun(t, aws, "--bucket", "b")
 	if code != exitError || !strings.Contains(errOut, "expired") {
 		t.Fatalf("exit %d, stderr %s", code, errOut)
 	}
@@ -522,10 +512,10 @@ func TestDoctorFaultKMS(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			fs, _ := doctorFault(t)
+			fs, _, aws := doctorFault(t)
 			fs.UpdateBucket("b", func(b *awstest.Bucket) { b.SSEAlgorithm, b.KMSKeyID = "aws:kms", kmsKeyARN })
 			fs.SetKeyPolicy(kmsKeyARN, tc.policy)
-			reps, errOut, code := doctorRun(t, "--bucket", "b")
+			reps, errOut, code := doctorRun(t, aws, "--bucket", "b")
 			want := exitOK
 			if tc.want == checkFail {
 				want = exitChanges
@@ -543,10 +533,10 @@ func TestDoctorFaultKMS(t *testing.T) {
 		})
 	}
 	t.Run("GetKeyPolicy denied", func(t *testing.T) {
-		fs, _ := doctorFault(t)
+		fs, _, aws := doctorFault(t)
 		fs.UpdateBucket("b", func(b *awstest.Bucket) { b.SSEAlgorithm, b.KMSKeyID = "aws:kms", kmsKeyARN })
 		fs.Fail("kms:GetKeyPolicy", awstest.Fault{Status: http.StatusBadRequest, Code: "AccessDeniedException"})
-		reps, _, code := doctorRun(t, "--bucket", "b")
+		reps, _, code := doctorRun(t, aws, "--bucket", "b")
 		if code != exitOK {
 			t.Fatalf("exit %d, want 0", code)
 		}
@@ -556,10 +546,10 @@ func TestDoctorFaultKMS(t *testing.T) {
 		}
 	})
 	t.Run("SSE-S3 and the AWS managed key", func(t *testing.T) {
-		fs, _ := doctorFault(t)
+		fs, _, aws := doctorFault(t)
 		for _, algo := range []string{"AES256", "aws:kms"} {
 			fs.UpdateBucket("b", func(b *awstest.Bucket) { b.SSEAlgorithm, b.KMSKeyID = algo, "" })
-			reps, _, _ := doctorRun(t, "--bucket", "b")
+			reps, _, _ := doctorRun(t, aws, "--bucket", "b")
 			if c := findCheck(t, reps[0], "kms-key"); c.Status != checkPass {
 				t.Errorf("%s: %+v", algo, c)
 			}
@@ -571,11 +561,11 @@ func TestDoctorFaultKMS(t *testing.T) {
 }
 
 func TestDoctorFaultCallerLockout(t *testing.T) {
-	fs, role := doctorFault(t)
+	fs, role, aws := doctorFault(t)
 	// Seed 000: only through the VPC endpoint. The caller (a user, outside
 	// the endpoint) would be denied s3:PutBucketPolicy after the patch too.
 	fs.SetPolicy("b", vpceOnly("b", ""))
-	reps, _, code := doctorRun(t, "--bucket", "b")
+	reps, _, code := doctorRun(t, aws, "--bucket", "b")
 	if code != exitChanges { // bucket-policy fails
 		t.Fatalf("exit %d, want 2", code)
 	}
@@ -591,7 +581,7 @@ func TestDoctorFaultCallerLockout(t *testing.T) {
 	fs.AddRole("Admin", "/ops/", "")
 	fs.SetCaller(awstest.Caller{Account: awstest.DefaultAccount, Arn: "arn:aws:sts::123456789012:assumed-role/Admin/alice", UserID: "AROAFAKEADMIN0000001:alice"})
 	fs.SetPolicy("b", vpceOnly("b", fmt.Sprintf(`"StringNotLike": {"aws:userid": "%s:*"}, "ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/ops/Admin"}`, role.RoleID)))
-	reps, _, _ = doctorRun(t, "--bucket", "b")
+	reps, _, _ = doctorRun(t, aws, "--bucket", "b")
 	if c := findCheck(t, reps[0], "caller-access"); c.Status != checkPass {
 		t.Errorf("caller-access for an exempted session: %+v", c)
 	}
@@ -599,7 +589,7 @@ func TestDoctorFaultCallerLockout(t *testing.T) {
 	// The account root is never locked out.
 	fs.SetCaller(awstest.Caller{Account: awstest.DefaultAccount, Arn: "arn:aws:iam::123456789012:root", UserID: "123456789012"})
 	fs.SetPolicy("b", vpceOnly("b", ""))
-	reps, _, _ = doctorRun(t, "--bucket", "b")
+	reps, _, _ = doctorRun(t, aws, "--bucket", "b")
 	if c := findCheck(t, reps[0], "caller-access"); c.Status != checkPass {
 		t.Errorf("caller-access for root: %+v", c)
 	}
@@ -607,10 +597,10 @@ func TestDoctorFaultCallerLockout(t *testing.T) {
 }
 
 func TestDoctorFaultStaleRoleIDInPrincipal(t *testing.T) {
-	fs, role := doctorFault(t)
+	fs, role, aws := doctorFault(t)
 	fs.SetPolicy("b", `{"Version":"2012-10-17","Statement":[{"Sid":"Old","Effect":"Allow","Principal":{"AWS":"AROAOLDDELETEDROLE0001"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"},
 {"Sid":"Cur","Effect":"Deny","Principal":"*","Action":"s3:DeleteBucket","Resource":"arn:aws:s3:::b","Condition":{"StringNotLike":{"aws:userid":["`+role.RoleID+`:*"]}}}]}`)
-	reps, _, code := doctorRun(t, "--bucket", "b")
+	reps, _, code := doctorRun(t, aws, "--bucket", "b")
 	if code != exitChanges {
 		t.Fatalf("exit %d, want 2", code)
 	}
@@ -622,12 +612,10 @@ func TestDoctorFaultStaleRoleIDInPrincipal(t *testing.T) {
 }
 
 func TestDoctorUsage(t *testing.T) {
-	old := newClients
-	t.Cleanup(func() { newClients = old })
-	newClients = func(context.Context, *cli.Context) (*awsapi.Clients, error) {
+	h := harness{aws: func(context.Context, awsapi.Options) (*awsapi.Clients, error) {
 		t.Errorf("a usage error built AWS clients")
 		return nil, fmt.Errorf("no")
-	}
+	}}
 	for _, args := range [][]string{
 		{"doctor"},
 		{"doctor", "--bucket", "s3://x"},
@@ -635,11 +623,11 @@ func TestDoctorUsage(t *testing.T) {
 		{"doctor", "--bucket", "x", "--account-id", "12"},
 		{"doctor", "--bucket", "x", "--role-id", "AIDAXXXXXXXXXXXXXXXX"},
 	} {
-		if _, errOut, code := runCLI(t, "", args...); code != exitError || errOut == "" {
+		if _, errOut, code := h.run(t, "", args...); code != exitError || errOut == "" {
 			t.Errorf("%v: exit %d, stderr %q", args, code, errOut)
 		}
 	}
-	out, _, code := runCLI(t, "", "doctor", "--help")
+	out, _, code := h.run(t, "", "doctor", "--help")
 	if code != exitOK || !strings.Contains(out, "could-not-check") || !strings.Contains(out, "Exit codes") {
 		t.Errorf("help (exit %d):\n%s", code, out)
 	}

@@ -101,6 +101,12 @@ func fixAction(c *cli.Context, std stdio) error {
 	}
 	files := c.StringSlice("policy-file")
 	buckets := c.StringSlice("bucket")
+	if err := checkBuckets(buckets...); err != nil {
+		return err
+	}
+	if err := checkRegion(c); err != nil {
+		return err
+	}
 	switch {
 	case len(files) > 0:
 		return fixFiles(c, std, o, files, buckets)
@@ -149,7 +155,7 @@ func fixFiles(c *cli.Context, std stdio, o *fixOpts, patterns, buckets []string)
 			return fail("--write cannot rewrite standard input; give a file path")
 		}
 	}
-	s := &session{c: c}
+	s := newSession(c, std)
 	facts, err := resolveFactsWith(s, o)
 	if err != nil {
 		return err
@@ -223,11 +229,11 @@ func fixFile(ctx context.Context, std stdio, s *session, path string, opt rewrit
 	case "check":
 		r.code = exitChanges
 	case "write":
-		err := std.journal.local(func() error {
+		err := std.journal.Local(func() error {
 			if err := writeFileAtomic(path, res.After); err != nil {
 				return err
 			}
-			std.journal.wroteFile(path)
+			std.journal.WroteFile(path)
 			return nil
 		})
 		if err != nil {

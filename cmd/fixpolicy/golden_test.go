@@ -11,8 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/urfave/cli/v2"
-
 	"github.com/fixpolicy/fixpolicy/awsapi"
 )
 
@@ -20,15 +18,38 @@ var update = flag.Bool("update", false, "rewrite the golden files under fixtures
 
 const defaultArgs = "--role-id AROAEXAMPLEROLEID0001 --account-id 012345678901"
 
-// runCLI runs fixpolicy in-process and returns stdout, stderr and the exit code.
-func runCLI(t testing.TB, stdin string, args ...string) (string, string, int) {
+// harness runs fixpolicy in-process, as main would, with the AWS client
+// factory and terminal it is given. It shares nothing between runs, so
+// tests using it may run in parallel.
+type harness struct {
+	aws   clientFactory // nil: awsapi.New, as in main
+	inTTY bool          // standard input is a terminal
+}
+
+// run runs fixpolicy with args and returns stdout, stderr and the exit code.
+func (h harness) run(t testing.TB, stdin string, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code := run(context.Background(), append([]string{"fixpolicy"}, args...), stdio{
-		in: strings.NewReader(stdin), out: &out, err: &errb,
+		in: strings.NewReader(stdin), out: &out, err: &errb, inTTY: h.inTTY, aws: h.aws,
 		getenv: func(string) string { return "" },
 	})
 	return out.String(), errb.String(), code
+}
+
+// runCLI runs fixpolicy in-process with the default AWS client factory.
+func runCLI(t testing.TB, stdin string, args ...string) (string, string, int) {
+	t.Helper()
+	return harness{}.run(t, stdin, args...)
+}
+
+// offline is a client factory that fails the test: a run that must make no
+// AWS call builds no client.
+func offline(t testing.TB) clientFactory {
+	return func(context.Context, awsapi.Options) (*awsapi.Clients, error) {
+		t.Errorf("an offline run tried to build AWS clients")
+		return nil, errors.New("offline")
+	}
 }
 
 func fixtureDirs(t testing.TB) []string {
@@ -73,24 +94,19 @@ func checkGolden(t *testing.T, path string, got []byte) {
 func TestGoldenFixtures(t *testing.T) {
 	// --role-id and --account-id make every fixture run offline: any AWS
 	// client being built is a failure.
-	old := newClients
-	defer func() { newClients = old }()
-	newClients = func(context.Context, *cli.Context) (*awsapi.Clients, error) {
-		t.Errorf("an offline run tried to build AWS clients")
-		return nil, errors.New("offline")
-	}
+	h := harness{aws: offline(t)}
 	for _, dir := range fixtureDirs(t) {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			t.Chdir(dir)
 			args := fixtureArgs(t, dir)
-			out, stderr, code := runCLI(t, "", append([]string{"--policy-file", "policy.json", "--dry-run"}, args...)...)
+			out, stderr, code := h.run(t, "", append([]string{"--policy-file", "policy.json", "--dry-run"}, args...)...)
 			if code != exitOK && code != exitRefused {
 				t.Fatalf("exit %d, stderr: %s", code, stderr)
 			}
 			checkGolden(t, "want.txt", []byte(fmt.Sprintf("%s[exit %d]\n", out, code)))
 
 			// --check agrees with the dry run.
-			_, _, ccode := runCLI(t, "", append([]string{"--policy-file", "policy.json", "--check"}, args...)...)
+			_, _, ccode := h.run(t, "", append([]string{"--policy-file", "policy.json", "--check"}, args...)...)
 			src, _ := os.ReadFile("policy.json")
 
 			// --write on a copy gives the patched policy.
@@ -98,7 +114,7 @@ func TestGoldenFixtures(t *testing.T) {
 			if err := os.WriteFile(tmp, src, 0o640); err != nil {
 				t.Fatal(err)
 			}
-			_, stderr, wcode := runCLI(t, "", append([]string{"--policy-file", tmp, "--write"}, args...)...)
+			_, stderr, wcode := h.run(t, "", append([]string{"--policy-file", tmp, "--write"}, args...)...)
 			if wcode != exitOK && wcode != exitRefused {
 				t.Fatalf("--write: exit %d: %s", wcode, stderr)
 			}
@@ -119,7 +135,7 @@ func TestGoldenFixtures(t *testing.T) {
 				t.Errorf("--check exit %d, want 0 (compliant)", ccode)
 			}
 			// Idempotent: the patched policy needs nothing more.
-			_, _, again := runCLI(t, "", append([]string{"--policy-file", tmp, "--check"}, args...)...)
+			_, _, again := h.run(t, "", append([]string{"--policy-file", tmp, "--check"}, args...)...)
 			if code != exitRefused && again != exitOK {
 				t.Errorf("--check on the patched policy exits %d, want 0", again)
 			}

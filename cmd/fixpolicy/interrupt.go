@@ -3,12 +3,9 @@ package main
 // Interrupts and --timeout.
 //
 // Ctrl-C or SIGTERM ends a run at once (run does not wait for the command),
-// so every write the run makes goes through the journal: the interrupt
-// closes it, no write starts after that, and the one-line message says what
-// had been written. Local writes (a --write rename, a backup file) are made
-// under the journal's lock, so they are whole or absent; a PutBucketPolicy
-// cannot be, and one in flight is reported as such with how to check and
-// undo it.
+// so every write the run makes goes through the run's apply.Journal: the
+// interrupt closes it, no write starts after that, and the one-line message
+// says what had been written.
 //
 // --timeout bounds each target's analysis and proof, never a write: a
 // target that gives up is reported as an error and nothing is written to it.
@@ -20,16 +17,11 @@ import (
 	"io"
 	"runtime/debug"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 )
 
 const defaultTimeout = 60 * time.Second
-
-// errInterrupted is the error of a write refused because the run was
-// interrupted.
-var errInterrupted = errors.New("interrupted")
 
 // gate drops every write after close, so that output the command is still
 // producing does not follow the interrupt message. close does not wait for a
@@ -57,113 +49,6 @@ func (w *gatedWriter) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	return w.w.Write(p)
-}
-
-// writeState is how far one write got.
-type writeState int
-
-const (
-	wsSaved     writeState = iota // the original is saved; the target is unchanged
-	wsSent                        // PutBucketPolicy sent: the outcome is unknown
-	wsWritten                     // written
-	wsUnchanged                   // the write failed and the target is known to be unchanged
-)
-
-// A write is one target the run writes to.
-type write struct {
-	target string // "s3://bucket" or a file path
-	bucket string // for buckets
-	backup string // where the original is saved ("" for none)
-	what   string // "patched", "restored"
-	state  writeState
-}
-
-// journal records the run's writes. After close (the interrupt), no write
-// may start.
-type journal struct {
-	mu     sync.Mutex
-	closed bool
-	writes []*write
-}
-
-// local runs fn, a local file write, unless the run was interrupted; the
-// interrupt waits for it, so the file is whole or absent.
-func (j *journal) local(fn func() error) error {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.closed {
-		return errInterrupted
-	}
-	return fn()
-}
-
-// wroteFile records a file rewritten in place (--write), under the lock:
-// call it from local's fn.
-func (j *journal) wroteFile(path string) {
-	j.writes = append(j.writes, &write{target: path, what: "rewritten", state: wsWritten})
-}
-
-// saved records (from local's fn) that a bucket's policy was saved to backup
-// before a write to it.
-func (j *journal) saved(bucket, backup, what string) *write {
-	w := &write{target: "s3://" + bucket, bucket: bucket, backup: backup, what: what, state: wsSaved}
-	j.writes = append(j.writes, w)
-	return w
-}
-
-// send marks w as sent just before PutBucketPolicy, unless the run was
-// interrupted (then the write must not be made).
-func (j *journal) send(w *write) error {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.closed {
-		return errInterrupted
-	}
-	w.state = wsSent
-	return nil
-}
-
-// settle records the known outcome of a sent write.
-func (j *journal) settle(w *write, s writeState) {
-	j.mu.Lock()
-	w.state = s
-	j.mu.Unlock()
-}
-
-// interrupted closes the journal and says, in one line, what the run wrote.
-func (j *journal) interrupted() string {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	j.closed = true
-	var parts []string
-	for _, w := range j.writes {
-		switch w.state {
-		case wsSaved:
-			if w.backup == "" {
-				continue
-			}
-			parts = append(parts, fmt.Sprintf("%s was not changed (its policy was saved to %s first)", w.target, w.backup))
-		case wsSent:
-			if w.backup == "" {
-				parts = append(parts, fmt.Sprintf("the write to %s was in flight, so it has either no policy or the %s one: check with aws s3api get-bucket-policy --bucket %s",
-					w.target, w.what, w.bucket))
-				continue
-			}
-			parts = append(parts, fmt.Sprintf("the write to %s was in flight, so it has either its old policy or the %s one: "+
-				"check with fixpolicy --bucket %s --dry-run; the old policy is saved in %s (put it back with: fixpolicy rollback --bucket %s --from %s)",
-				w.target, w.what, w.bucket, w.backup, w.bucket, w.backup))
-		case wsWritten:
-			if w.backup == "" {
-				parts = append(parts, w.target+" was "+w.what)
-			} else {
-				parts = append(parts, fmt.Sprintf("%s was %s (its old policy is saved in %s)", w.target, w.what, w.backup))
-			}
-		}
-	}
-	if len(parts) == 0 {
-		return "interrupted; nothing was written"
-	}
-	return "interrupted; " + strings.Join(parts, "; ") + "; nothing else was written"
 }
 
 // withTimeout is ctx bounded by --timeout (0: no limit).

@@ -416,48 +416,8 @@ func TestInterruptLiveBinary(t *testing.T) {
 	}
 }
 
-// TestJournal: what the interrupt message says in each state, and that no
-// write starts after it.
-func TestJournal(t *testing.T) {
-	j := &journal{}
-	var a, b, c, d *write
-	if err := j.local(func() error {
-		a = j.saved("a", "bk/a.json", "patched")
-		b = j.saved("b", "bk/b.json", "patched")
-		c = j.saved("c", "bk/c.json", "patched")
-		d = j.saved("d", "bk/d.json", "patched")
-		j.wroteFile("p.json")
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	for _, w := range []*write{b, c, d} {
-		if err := j.send(w); err != nil {
-			t.Fatal(err)
-		}
-	}
-	j.settle(c, wsWritten)
-	j.settle(d, wsUnchanged)
-	got := j.interrupted()
-	want := "interrupted; s3://a was not changed (its policy was saved to bk/a.json first); " +
-		"the write to s3://b was in flight, so it has either its old policy or the patched one: check with fixpolicy --bucket b --dry-run; " +
-		"the old policy is saved in bk/b.json (put it back with: fixpolicy rollback --bucket b --from bk/b.json); " +
-		"s3://c was patched (its old policy is saved in bk/c.json); p.json was rewritten; nothing else was written"
-	if got != want {
-		t.Errorf("got  %q\nwant %q", got, want)
-	}
-	if err := j.local(func() error { t.Error("a local write ran after the interrupt"); return nil }); !errors.Is(err, errInterrupted) {
-		t.Errorf("local after the interrupt: %v", err)
-	}
-	if err := j.send(a); !errors.Is(err, errInterrupted) {
-		t.Errorf("send after the interrupt: %v", err)
-	}
-	if got := (&journal{}).interrupted(); got != "interrupted; nothing was written" {
-		t.Errorf("empty journal: %q", got)
-	}
-}
-
 func TestFmtDuration(t *testing.T) {
+	t.Parallel()
 	for d, want := range map[time.Duration]string{
 		60 * time.Second: "60s", time.Nanosecond: "1ns", 300 * time.Millisecond: "300ms",
 		1500 * time.Millisecond: "1.5s", 2 * time.Hour: "2h", 90 * time.Minute: "1h30m",

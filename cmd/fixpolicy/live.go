@@ -4,11 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -16,22 +13,15 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/fixpolicy/fixpolicy/awsapi"
+	"github.com/fixpolicy/fixpolicy/awsapi/apply"
 	"github.com/fixpolicy/fixpolicy/rewrite"
 	"github.com/fixpolicy/fixpolicy/rewrite/udiff"
 )
 
-// newClients is replaced in tests.
-var newClients = func(ctx context.Context, c *cli.Context) (*awsapi.Clients, error) {
-	return awsapi.New(ctx, awsapi.Options{
-		Profile:     c.String("profile"),
-		Region:      c.String("region"),
-		EndpointURL: c.String("endpoint-url"),
-	})
-}
-
 // session holds the AWS clients and the look-ups made once per run.
 type session struct {
 	c       *cli.Context
+	aws     clientFactory
 	once    sync.Once
 	clients *awsapi.Clients
 	err     error
@@ -43,8 +33,12 @@ type session struct {
 	orgErr  error
 }
 
+func newSession(c *cli.Context, std stdio) *session {
+	return &session{c: c, aws: std.aws}
+}
+
 func (s *session) get() (*awsapi.Clients, error) {
-	s.once.Do(func() { s.clients, s.err = newClients(s.c.Context, s.c) })
+	s.once.Do(func() { s.clients, s.err = s.aws(s.c.Context, awsOptions(s.c)) })
 	return s.clients, s.err
 }
 
@@ -158,16 +152,11 @@ func fixBuckets(c *cli.Context, std stdio, o *fixOpts, buckets []string) error {
 	if all && len(buckets) > 0 {
 		return fail("--all-buckets and --bucket are exclusive: pick one")
 	}
-	for _, b := range buckets {
-		if !validBucketName(b) {
-			return fail("--bucket %q is not a bucket name (give the name only, e.g. my-bucket, not s3://my-bucket or an ARN)", b)
-		}
-	}
 	conc := c.Int("concurrency")
 	if conc < 1 {
 		return fail("--concurrency must be at least 1 (got %d)", conc)
 	}
-	s := &session{c: c}
+	s := newSession(c, std)
 	cl, err := s.get()
 	if err != nil {
 		return fail("%v", err)
@@ -296,11 +285,6 @@ func fixBuckets(c *cli.Context, std stdio, o *fixOpts, buckets []string) error {
 	return exitWith(code)
 }
 
-// validBucketName rejects what is clearly not a bucket name (URLs, ARNs, paths).
-func validBucketName(b string) bool {
-	return b != "" && !strings.ContainsAny(b, "/: ")
-}
-
 // confirmAndApply shows the report, asks [y/N] on the terminal and applies.
 func confirmAndApply(ctx context.Context, std stdio, in *bufio.Reader, pr *printer, out outcome, facts rewrite.Facts, backupDir string) {
 	r := out.r
@@ -389,155 +373,26 @@ func analyseTarget(ctx context.Context, s *session, cl *awsapi.Clients, t target
 	return outcome{r: r, res: res, cl: cl}
 }
 
-// applyBucket saves the original, re-reads, writes and verifies, recording
-// each step in the report and each write in the journal. On any failure the
-// bucket is either untouched or (when a write's outcome is unknown) its
-// state is read back and reported. Once the run is interrupted, it writes
-// nothing more.
-func applyBucket(ctx context.Context, j *journal, cl *awsapi.Clients, r *report, res *rewrite.Result, facts rewrite.Facts, backupDir string) {
-	bucket := r.Bucket
-	step := func(format string, args ...any) { r.Steps = append(r.Steps, fmt.Sprintf(format, args...)) }
-	failStep := func(format string, args ...any) {
-		r.Status, r.code, r.Error = statusError, exitError, oneLine(fmt.Sprintf(format, args...))
-		step("error: %s", r.Error)
-	}
-	var path string
-	var w *write
-	err := j.local(func() error {
-		var err error
-		if path, err = saveBackup(backupDir, bucket, res.Before); err == nil {
-			w = j.saved(bucket, path, "patched")
-		}
-		return err
-	})
-	if errors.Is(err, errInterrupted) {
-		failStep("interrupted before writing, so nothing was written")
-		return
-	}
-	if err != nil {
-		failStep("cannot save the original policy before writing, so nothing was written: %v", unwrapPathError(err))
-		return
-	}
-	r.Backup = path
-	step("saved the original policy to %s", path)
-	cur, exists, err := cl.GetBucketPolicy(ctx, bucket)
-	if err != nil {
-		failStep("re-reading the policy before writing failed, so nothing was written: %v", err)
-		return
-	}
-	if !exists || !bytes.Equal(cur, res.Before) {
-		failStep("the policy of s3://%s changed since it was analysed (someone else edited it), so nothing was written: run fixpolicy again", bucket)
-		return
-	}
-	step("re-read the live policy: unchanged since the analysis")
-	if err := j.send(w); err != nil {
-		failStep("interrupted before writing, so nothing was written (the original policy is saved in %s)", path)
-		return
-	}
-	if err := cl.PutBucketPolicy(ctx, bucket, res.After, facts.AccountID); err != nil {
-		// The write may or may not have happened (a timeout or a reset
-		// connection after S3 stored it): read the policy back to tell.
-		back, exists, rerr := cl.GetBucketPolicy(ctx, bucket)
-		switch {
-		case rerr == nil && exists && bytes.Equal(back, res.Before):
-			j.settle(w, wsUnchanged)
-			failStep("writing the patched policy failed, so the bucket keeps its original policy (also saved in %s): %v", path, err)
-		case rerr == nil && exists && sameMeaning(back, res.After) == nil:
-			j.settle(w, wsWritten)
-			step("the write reported an error (%v), but the policy read back is the patched one", oneLine(err.Error()))
-			step("read it back: it means what was written")
-			r.Status = statusPatched
-		case rerr == nil:
-			failStep("writing the patched policy failed (%v) and the bucket's policy is now neither the original nor the patch; the original is saved in %s (restore it with: fixpolicy rollback --bucket %s --from %s)", err, path, bucket, path)
-		default:
-			failStep("writing the patched policy failed (%v) and the policy could not be read back to check (%v); the original is saved in %s (restore it with: fixpolicy rollback --bucket %s --from %s)", err, rerr, path, bucket, path)
-		}
-		return
-	}
-	j.settle(w, wsWritten)
-	step("wrote the patched policy with s3:PutBucketPolicy (expected bucket owner %s)", facts.AccountID)
-	verifyWrite(ctx, cl, r, res.After, path, step, failStep)
-	if r.Status != statusError {
-		r.Status = statusPatched
-	}
+// applyBucket writes the patch with apply.Patch (backup, re-read, write,
+// verify) and records its steps and outcome in the report.
+func applyBucket(ctx context.Context, j *apply.Journal, cl apply.PolicyAPI, r *report, res *rewrite.Result, facts rewrite.Facts, backupDir string) {
+	record(r, apply.Patch(ctx, j, cl, apply.Change{
+		Bucket: r.Bucket, Current: res.Before, New: res.After, Owner: facts.AccountID, BackupDir: backupDir,
+	}))
 }
 
-// verifyWrite reads the policy back and checks that it means what was written.
-func verifyWrite(ctx context.Context, cl *awsapi.Clients, r *report, want []byte, backup string, step, failStep func(string, ...any)) {
-	back, exists, err := cl.GetBucketPolicy(ctx, r.Bucket)
-	switch {
-	case err != nil:
-		failStep("the policy was written but could not be read back to verify it (%v); check the bucket, the previous policy is in %s", err, backup)
-	case !exists:
-		failStep("the policy was written but S3 now reports no policy on the bucket; the previous policy is in %s", backup)
-	default:
-		if err := sameMeaning(back, want); err != nil {
-			failStep("the policy read back from S3 differs from what was written (%v); the previous policy is in %s", err, backup)
-			return
-		}
-		step("read it back: it means what was written")
+// record copies a write's outcome into the report: its steps, its backup,
+// and patched or the error.
+func record(r *report, o apply.Outcome) {
+	r.Steps = append(r.Steps, o.Steps...)
+	if o.Backup != "" {
+		r.Backup = o.Backup
 	}
-}
-
-// sameMeaning checks that the policy S3 returns is the one written. S3 may
-// re-format it, so compare the documents, not the bytes.
-func sameMeaning(got, want []byte) error {
-	if bytes.Equal(got, want) {
-		return nil
+	if !o.OK() {
+		r.Status, r.code, r.Error = statusError, exitError, o.Err
+		return
 	}
-	g, err := rewrite.Parse(got)
-	if err != nil {
-		return fmt.Errorf("it does not parse: %v", err)
-	}
-	w, err := rewrite.Parse(want)
-	if err != nil {
-		return err
-	}
-	if !rewrite.Equivalent(g, w) {
-		return fmt.Errorf("its statements differ")
-	}
-	return nil
-}
-
-// saveBackup writes the original policy to dir, mode 0600, in a file named
-// after the bucket and the time, and syncs it to disk.
-func saveBackup(dir, bucket string, policy []byte) (string, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", err
-	}
-	stamp := time.Now().UTC().Format("20060102T150405.000000000Z")
-	var f *os.File
-	var path string
-	for n := 0; ; n++ {
-		name := fmt.Sprintf("%s-%s.json", bucket, stamp)
-		if n > 0 {
-			name = fmt.Sprintf("%s-%s-%d.json", bucket, stamp, n)
-		}
-		path = filepath.Join(dir, name)
-		var err error
-		f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, os.ErrExist) || n > 100 {
-			return "", err
-		}
-	}
-	if _, err := f.Write(policy); err != nil {
-		f.Close()
-		os.Remove(path)
-		return "", err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		os.Remove(path)
-		return "", err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(path)
-		return "", err
-	}
-	return path, nil
+	r.Status = statusPatched
 }
 
 // unifiedDiff renders a diff between two policy texts.

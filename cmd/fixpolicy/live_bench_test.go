@@ -55,7 +55,7 @@ func liveSeedFleet(tb testing.TB, m awstest.Moto, n int) {
 func BenchmarkFleetMoto(b *testing.B) {
 	ep := awstest.SharedMoto(b)
 	awstest.MotoEnv(b, ep)
-	liveUseClients(b, nil)
+	aws := liveClients(b, nil)
 	m := awstest.Moto{Endpoint: ep}
 	n := liveFleetSize()
 	liveSeedFleet(b, m, n)
@@ -64,7 +64,7 @@ func BenchmarkFleetMoto(b *testing.B) {
 			start := time.Now()
 			for b.Loop() {
 				code := run(b.Context(), []string{"fixpolicy", "--all-buckets", "--check", "-o", "json", "--endpoint-url", ep, "--concurrency", strconv.Itoa(conc)},
-					stdio{in: strings.NewReader(""), out: io.Discard, err: io.Discard, getenv: func(string) string { return "" }})
+					stdio{in: strings.NewReader(""), out: io.Discard, err: io.Discard, aws: aws, getenv: func(string) string { return "" }})
 				if code != exitChanges {
 					b.Fatalf("exit %d, want 2", code)
 				}
@@ -82,18 +82,18 @@ func TestFleetMoto(t *testing.T) {
 	}
 	ep := awstest.SharedMoto(t)
 	awstest.MotoEnv(t, ep)
-	liveUseClients(t, nil)
+	h := harness{aws: liveClients(t, nil)}
 	m := awstest.Moto{Endpoint: ep}
 	n := 60
 	liveSeedFleet(t, m, n)
 	dir := t.TempDir()
 	args := []string{"--all-buckets", "--endpoint-url", ep, "--backup-dir", dir}
-	out, stderr, code := runCLI(t, "", append(args, "--check")...)
+	out, stderr, code := h.run(t, "", append(args, "--check")...)
 	if code != exitChanges || !strings.Contains(out, fmt.Sprintf("Summary (%d buckets)", n)) {
 		t.Fatalf("--check: exit %d\n%s", code, stderr)
 	}
 	start := time.Now()
-	out, stderr, code = runCLI(t, "", append(args, "--yes")...)
+	out, stderr, code = h.run(t, "", append(args, "--yes")...)
 	if code != exitOK {
 		t.Fatalf("--yes: exit %d\n%s\n%s", code, out, stderr)
 	}
@@ -105,7 +105,7 @@ func TestFleetMoto(t *testing.T) {
 	if len(entries) != 2*n/3 {
 		t.Errorf("%d liveBackups, want %d", len(entries), 2*n/3)
 	}
-	if _, stderr, code := runCLI(t, "", append(args, "--check")...); code != exitOK {
+	if _, stderr, code := h.run(t, "", append(args, "--check")...); code != exitOK {
 		t.Errorf("--check after --yes: exit %d: %s", code, stderr)
 	}
 }

@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/urfave/cli/v2"
-
 	"github.com/fixpolicy/fixpolicy/awsapi"
 	"github.com/fixpolicy/fixpolicy/awsapi/awstest"
 	"github.com/fixpolicy/fixpolicy/rewrite"
@@ -24,6 +22,7 @@ type liveFaultCase struct {
 	fs   *awstest.FaultServer
 	role awstest.Role
 	dir  string
+	h    harness // the CLI, with clients pointed at fs
 
 	mu       sync.Mutex
 	unbacked []string // PutBucketPolicy requests made without a backup of the live policy
@@ -34,11 +33,10 @@ func liveFaultSetup(t *testing.T, edit func(*awsapi.Options)) *liveFaultCase {
 	fs := awstest.NewFaultServer(t)
 	awstest.TestEnv(t)
 	fc := &liveFaultCase{fs: fs, role: fs.AddBackupRole(), dir: filepath.Join(t.TempDir(), "backups")}
-	old := newClients
-	newClients = func(ctx context.Context, c *cli.Context) (*awsapi.Clients, error) {
+	fc.h.aws = func(ctx context.Context, flags awsapi.Options) (*awsapi.Clients, error) {
 		o := fs.Options()
-		if r := c.String("region"); r != "" {
-			o.Region = r
+		if flags.Region != "" {
+			o.Region = flags.Region
 		}
 		o.CallTimeout = 2 * time.Second
 		if edit != nil {
@@ -46,7 +44,6 @@ func liveFaultSetup(t *testing.T, edit func(*awsapi.Options)) *liveFaultCase {
 		}
 		return awsapi.New(ctx, o)
 	}
-	t.Cleanup(func() { newClients = old })
 	// Before every write, a backup of the policy then in place must exist.
 	for n := 1; n <= 50; n++ {
 		fs.OnRequest("s3:PutBucketPolicy", n, func() {
@@ -103,7 +100,7 @@ type liveJSONReport struct {
 
 func (fc *liveFaultCase) run(t *testing.T, args ...string) (map[string]liveJSONReport, string, int) {
 	t.Helper()
-	out, stderr, code := runCLI(t, "", append(args, "--backup-dir", fc.dir, "-o", "json")...)
+	out, stderr, code := fc.h.run(t, "", append(args, "--backup-dir", fc.dir, "-o", "json")...)
 	reps := map[string]liveJSONReport{}
 	sc := bufio.NewScanner(strings.NewReader(out))
 	sc.Buffer(nil, 1<<20)
@@ -150,7 +147,6 @@ func TestFaultThrottlingThenSuccess(t *testing.T) {
 	orig := fc.bucket(t, "throttled", "", "seed000-vpce-only")
 	fc.fs.Fail("iam:GetRole", awstest.Fault{Status: 400, Code: "Throttling", Message: "Rate exceeded", Times: 1})
 	fc.fs.Fail("s3:GetBucketPolicy", awstest.Fault{Status: 503, Code: "SlowDown", Times: 2})
-	fc.fs.Fail("s3:PutBucketPolicy", awstest.Fault{Status: 503, Code: "SlowDown", Times: 2})
 	reps, stderr, code := fc.run(t, "--bucket", "throttled", "--yes")
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
@@ -158,17 +154,7 @@ func TestFaultThrottlingThenSuccess(t *testing.T) {
 	if !fc.settled(t, reps["throttled"], "throttled", orig) {
 		t.Errorf("not patched: %+v", reps["throttled"])
 	}
-	if n := fc.fs.Count("s3:PutBucketPolicy"); n != 3 {
-		t.Errorf("%d PutBucketPolicy requests, want 3 (2 throttled)", n)
-	}
-	for _, req := range fc.fs.Requests("s3:PutBucketPolicy") {
-		if req.Header.Get("X-Amz-Expected-Bucket-Owner") != awstest.DefaultAccount {
-			t.Errorf("PutBucketPolicy without ExpectedBucketOwner")
-		}
-		if req.Header.Get("X-Amz-Confirm-Remove-Self-Bucket-Access") != "" {
-			t.Errorf("PutBucketPolicy with ConfirmRemoveSelfBucketAccess")
-		}
-	}
+	// Throttled writes: awsapi/apply's TestPatchThrottled.
 }
 
 func TestFaultThrottledPersistently(t *testing.T) {
@@ -188,29 +174,6 @@ func TestFaultThrottledPersistently(t *testing.T) {
 	}
 }
 
-func TestFaultPersistent500OnWrite(t *testing.T) {
-	fc := liveFaultSetup(t, nil)
-	orig := fc.bucket(t, "broken", "", "seed001-office-ip")
-	fc.fs.Fail("s3:PutBucketPolicy", awstest.Fault{Status: 500, Code: "InternalError", Message: "We encountered an internal error."})
-	reps, _, code := fc.run(t, "--bucket", "broken", "--yes")
-	if code != exitError {
-		t.Errorf("exit %d, want 1", code)
-	}
-	r := reps["broken"]
-	if fc.settled(t, r, "broken", orig) {
-		t.Fatal("patched despite the 500s")
-	}
-	if !strings.Contains(r.Error, "keeps its original policy") || !strings.Contains(r.Error, "server error") {
-		t.Errorf("error: %q", r.Error)
-	}
-	if r.Backup == "" {
-		t.Errorf("no backup reported")
-	}
-	if n := fc.fs.Count("s3:PutBucketPolicy"); n != 3 {
-		t.Errorf("%d PutBucketPolicy requests, want 3 (retried)", n)
-	}
-}
-
 func TestFaultConnectionResets(t *testing.T) {
 	t.Run("read reset once", func(t *testing.T) {
 		fc := liveFaultSetup(t, nil)
@@ -219,35 +182,6 @@ func TestFaultConnectionResets(t *testing.T) {
 		reps, stderr, code := fc.run(t, "--bucket", "reset-read", "--yes")
 		if code != exitOK || !fc.settled(t, reps["reset-read"], "reset-read", orig) {
 			t.Errorf("exit %d: %s %+v", code, stderr, reps["reset-read"])
-		}
-	})
-	t.Run("write always reset", func(t *testing.T) {
-		fc := liveFaultSetup(t, nil)
-		orig := fc.bucket(t, "reset-write", "", "seed000-vpce-only")
-		fc.fs.Fail("s3:PutBucketPolicy", awstest.Fault{Reset: true})
-		reps, _, code := fc.run(t, "--bucket", "reset-write", "--yes")
-		if code != exitError || fc.settled(t, reps["reset-write"], "reset-write", orig) {
-			t.Errorf("exit %d: %+v", code, reps["reset-write"])
-		}
-		if !strings.Contains(reps["reset-write"].Error, "connection") {
-			t.Errorf("error: %q", reps["reset-write"].Error)
-		}
-	})
-	t.Run("write stored then reset", func(t *testing.T) {
-		// S3 stored the policy but the connection dropped before the reply:
-		// fixpolicy reads it back and reports the bucket patched.
-		fc := liveFaultSetup(t, nil)
-		orig := fc.bucket(t, "reset-after", "", "seed000-vpce-only")
-		want := fc.patched(t, "reset-after", orig)
-		fc.fs.OnRequest("s3:PutBucketPolicy", 1, func() { fc.fs.SetPolicy("reset-after", string(want)) })
-		fc.fs.Fail("s3:PutBucketPolicy", awstest.Fault{Reset: true})
-		reps, stderr, code := fc.run(t, "--bucket", "reset-after", "--yes")
-		r := reps["reset-after"]
-		if code != exitOK || !fc.settled(t, r, "reset-after", orig) {
-			t.Fatalf("exit %d: %s %+v", code, stderr, r)
-		}
-		if !strings.Contains(strings.Join(r.Steps, "\n"), "the policy read back is the patched one") {
-			t.Errorf("steps: %q", r.Steps)
 		}
 	})
 }
@@ -268,35 +202,6 @@ func TestFaultSlowReplies(t *testing.T) {
 			t.Errorf("exit %d: %+v", code, r)
 		}
 	})
-	t.Run("write", func(t *testing.T) {
-		fc := liveFaultSetup(t, short)
-		orig := fc.bucket(t, "slow-write", "", "seed000-vpce-only")
-		fc.fs.Fail("s3:PutBucketPolicy", awstest.Fault{Delay: 10 * time.Second})
-		reps, _, code := fc.run(t, "--bucket", "slow-write", "--yes")
-		r := reps["slow-write"]
-		if code != exitError || fc.settled(t, r, "slow-write", orig) || !strings.Contains(r.Error, "timed out") {
-			t.Errorf("exit %d: %+v", code, r)
-		}
-	})
-}
-
-func TestFaultPolicyChangedBeforeWrite(t *testing.T) {
-	fc := liveFaultSetup(t, nil)
-	orig := fc.bucket(t, "raced", "", "seed000-vpce-only")
-	other := strings.Replace(orig, "vpce-12345678901234567", "vpce-99999999999999999", 1)
-	// The 2nd GetBucketPolicy is the re-read just before the write.
-	fc.fs.OnRequest("s3:GetBucketPolicy", 2, func() { fc.fs.SetPolicy("raced", other) })
-	reps, _, code := fc.run(t, "--bucket", "raced", "--yes")
-	r := reps["raced"]
-	if code != exitError || r.Status != statusError || !strings.Contains(r.Error, "changed since it was analysed") {
-		t.Errorf("exit %d: %+v", code, r)
-	}
-	if got, _ := fc.fs.Policy("raced"); got != other {
-		t.Errorf("the other edit was overwritten")
-	}
-	if n := fc.fs.Count("s3:PutBucketPolicy"); n != 0 {
-		t.Errorf("%d writes", n)
-	}
 }
 
 func TestFaultUserErrors(t *testing.T) {
@@ -308,10 +213,7 @@ func TestFaultUserErrors(t *testing.T) {
 	}{
 		{"access denied GetBucketPolicy", func(fc *liveFaultCase) {
 			fc.fs.Fail("s3:GetBucketPolicy", awstest.Fault{Status: 403, Code: "AccessDenied", Message: "Access Denied"})
-		}, nil, []string{"s3:GetBucketPolicy", "arn:aws:s3:::b1"}},
-		{"access denied PutBucketPolicy", func(fc *liveFaultCase) {
-			fc.fs.Fail("s3:PutBucketPolicy", awstest.Fault{Status: 403, Code: "AccessDenied", Message: "Access Denied"})
-		}, nil, []string{"s3:PutBucketPolicy", "keeps its original policy"}},
+		}, nil, []string{"s3:GetBucketPolicy", "arn:aws:s3:::bk1"}},
 		{"access denied GetRole", func(fc *liveFaultCase) {
 			fc.fs.Fail("iam:GetRole", awstest.Fault{Status: 403, Code: "AccessDenied", Message: "not authorized"})
 		}, nil, []string{"iam:GetRole", "--role-id"}},
@@ -322,23 +224,20 @@ func TestFaultUserErrors(t *testing.T) {
 			fc.fs.Fail("iam:GetRole", awstest.Fault{Status: 403, Code: "ExpiredToken", Message: "The security token included in the request is expired"})
 		}, nil, []string{"expired"}},
 		{"no credentials", nil, func(t *testing.T) { awstest.IsolatedEnv(t) }, []string{"no AWS credentials found"}},
-		{"malformed policy", func(fc *liveFaultCase) {
-			fc.fs.Fail("s3:PutBucketPolicy", awstest.Fault{Status: 400, Code: "MalformedPolicy", Message: "Policy has invalid resource"})
-		}, nil, []string{"malformed", "Policy has invalid resource"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fc := liveFaultSetup(t, nil)
 			if tc.env != nil {
 				tc.env(t)
 			}
-			orig := fc.bucket(t, "b1", "", "seed000-vpce-only")
+			orig := fc.bucket(t, "bk1", "", "seed000-vpce-only")
 			if tc.setup != nil {
 				tc.setup(fc)
 			}
-			reps, stderr, code := fc.run(t, "--bucket", "b1", "--yes")
-			r, ok := reps["b1"]
+			reps, stderr, code := fc.run(t, "--bucket", "bk1", "--yes")
+			r, ok := reps["bk1"]
 			if tc.want == nil {
-				if code != exitOK || !fc.settled(t, r, "b1", orig) {
+				if code != exitOK || !fc.settled(t, r, "bk1", orig) {
 					t.Errorf("exit %d: %s %+v", code, stderr, r)
 				}
 				return
@@ -352,7 +251,7 @@ func TestFaultUserErrors(t *testing.T) {
 					t.Errorf("the error lacks %q: %q", w, msg)
 				}
 			}
-			if got, _ := fc.fs.Policy("b1"); got != orig {
+			if got, _ := fc.fs.Policy("bk1"); got != orig {
 				t.Errorf("the policy was changed")
 			}
 			if ok && r.Status != statusError {
@@ -435,7 +334,7 @@ func TestFleetAllBuckets(t *testing.T) {
 		t.Errorf("%d GetCallerIdentity calls for 2 runs", n)
 	}
 	// The text output ends with the summary table.
-	out, _, _ := runCLI(t, "", "--all-buckets", "--dry-run", "--backup-dir", fc.dir)
+	out, _, _ := fc.h.run(t, "", "--all-buckets", "--dry-run", "--backup-dir", fc.dir)
 	i := strings.Index(out, "Summary (24 buckets):")
 	if i < 0 {
 		t.Fatalf("no summary:\n%s", out)
@@ -455,7 +354,7 @@ func TestFleetErrorsListing(t *testing.T) {
 	if code != exitError || !strings.Contains(stderr, "s3:ListAllMyBuckets") && !strings.Contains(stderr, "s3:ListBuckets") {
 		t.Errorf("exit %d: %q", code, stderr)
 	}
-	if _, stderr, code := fc.run(t, "--all-buckets", "--bucket", "x"); code != exitError || !strings.Contains(stderr, "exclusive") {
+	if _, stderr, code := fc.run(t, "--all-buckets", "--bucket", "xyz"); code != exitError || !strings.Contains(stderr, "exclusive") {
 		t.Errorf("exit %d: %q", code, stderr)
 	}
 }

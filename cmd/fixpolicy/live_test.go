@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -12,7 +11,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/urfave/cli/v2"
 
 	"github.com/fixpolicy/fixpolicy/awsapi"
 	"github.com/fixpolicy/fixpolicy/awsapi/awstest"
@@ -26,25 +24,18 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// liveUseClients makes the CLI build its clients from the flags as usual, but
-// with a loopback-only HTTP client and edits applied to the options.
-func liveUseClients(t testing.TB, edit func(*awsapi.Options)) {
+// liveClients builds the CLI's clients from the flags as usual, but with a
+// loopback-only HTTP client and edits applied to the options.
+func liveClients(t testing.TB, edit func(*awsapi.Options)) clientFactory {
 	t.Helper()
-	old := newClients
 	hc := awstest.LoopbackHTTPClient(t)
-	newClients = func(ctx context.Context, c *cli.Context) (*awsapi.Clients, error) {
-		o := awsapi.Options{
-			Profile:     c.String("profile"),
-			Region:      c.String("region"),
-			EndpointURL: c.String("endpoint-url"),
-			HTTPClient:  hc,
-		}
+	return func(ctx context.Context, o awsapi.Options) (*awsapi.Clients, error) {
+		o.HTTPClient = hc
 		if edit != nil {
 			edit(&o)
 		}
 		return awsapi.New(ctx, o)
 	}
-	t.Cleanup(func() { newClients = old })
 }
 
 var liveBucketSeq atomic.Int64
@@ -75,22 +66,23 @@ type liveMotoCase struct {
 	roleID    string
 	backupDir string
 	args      []string // --endpoint-url ... --backup-dir ...
+	h         harness
 }
 
 func liveMotoSetup(t *testing.T) *liveMotoCase {
 	t.Helper()
 	ep := awstest.SharedMoto(t)
 	awstest.MotoEnv(t, ep)
-	liveUseClients(t, nil)
 	m := awstest.Moto{Endpoint: ep}
 	roleID, _ := m.CreateBackupRole(t)
 	dir := filepath.Join(t.TempDir(), "backups")
-	return &liveMotoCase{m: m, roleID: roleID, backupDir: dir, args: []string{"--endpoint-url", ep, "--backup-dir", dir}}
+	return &liveMotoCase{m: m, roleID: roleID, backupDir: dir, args: []string{"--endpoint-url", ep, "--backup-dir", dir},
+		h: harness{aws: liveClients(t, nil)}}
 }
 
 func (mc *liveMotoCase) run(t *testing.T, stdin string, args ...string) (string, string, int) {
 	t.Helper()
-	return runCLI(t, stdin, append(args, mc.args...)...)
+	return mc.h.run(t, stdin, append(args, mc.args...)...)
 }
 
 // livePolicy reads the bucket's policy straight from moto.
@@ -343,15 +335,10 @@ func TestLiveManyBucketsOneFailing(t *testing.T) {
 	}
 }
 
-// liveRunTTY runs the CLI as if standard input were a terminal.
-func liveRunTTY(t *testing.T, stdin string, args ...string) (string, string, int) {
+// runTTY runs the CLI as if standard input were a terminal.
+func (mc *liveMotoCase) runTTY(t *testing.T, stdin string, args ...string) (string, string, int) {
 	t.Helper()
-	var out, errb bytes.Buffer
-	code := run(context.Background(), append([]string{"fixpolicy"}, args...), stdio{
-		in: strings.NewReader(stdin), out: &out, err: &errb, inTTY: true,
-		getenv: func(string) string { return "" },
-	})
-	return out.String(), errb.String(), code
+	return harness{aws: mc.h.aws, inTTY: true}.run(t, stdin, args...)
 }
 
 func TestLivePrompt(t *testing.T) {
@@ -378,9 +365,9 @@ func TestLivePrompt(t *testing.T) {
 			var out, stderr string
 			var code int
 			if tc.tty {
-				out, stderr, code = liveRunTTY(t, tc.stdin, args...)
+				out, stderr, code = mc.runTTY(t, tc.stdin, args...)
 			} else {
-				out, stderr, code = runCLI(t, tc.stdin, args...)
+				out, stderr, code = mc.h.run(t, tc.stdin, args...)
 			}
 			if code != tc.code {
 				t.Errorf("exit %d, want %d\n%s\n%s", code, tc.code, out, stderr)
@@ -446,10 +433,10 @@ func TestRollbackValidation(t *testing.T) {
 		t.Errorf("rollback without --yes: exit %d, %q", code, stderr)
 	}
 	// On a terminal, "n" writes nothing, "y" restores.
-	if _, _, code := liveRunTTY(t, "n\n", append([]string{"rollback", "--bucket", b, "--from", from}, mc.args...)...); code != exitError || mc.livePolicy(t, b) != orig {
+	if _, _, code := mc.runTTY(t, "n\n", append([]string{"rollback", "--bucket", b, "--from", from}, mc.args...)...); code != exitError || mc.livePolicy(t, b) != orig {
 		t.Errorf("rollback answered n: exit %d", code)
 	}
-	if out, stderr, code := liveRunTTY(t, "y\n", append([]string{"rollback", "--bucket", b, "--from", from}, mc.args...)...); code != exitOK || mc.livePolicy(t, b) != other {
+	if out, stderr, code := mc.runTTY(t, "y\n", append([]string{"rollback", "--bucket", b, "--from", from}, mc.args...)...); code != exitOK || mc.livePolicy(t, b) != other {
 		t.Errorf("rollback answered y: exit %d\n%s\n%s", code, out, stderr)
 	}
 }

@@ -158,14 +158,15 @@ func TestOrgLookupLive(t *testing.T) {
 		}
 		return fc
 	}
+	var fc *liveFaultCase // the case of the running subtest
 	run := func(t *testing.T, args ...string) (map[string]orgJSONReport, string, int) {
-		out, stderr, code := runCLI(t, "", append(args, "--dry-run", "-o", "json")...)
+		out, stderr, code := fc.h.run(t, "", append(args, "--dry-run", "-o", "json")...)
 		return parseOrgReports(t, out), stderr, code
 	}
 	const op = "organizations:DescribeOrganization"
 
 	t.Run("found", func(t *testing.T) {
-		fc := setup(t, "org-a", "org-b")
+		fc = setup(t, "org-a", "org-b")
 		fc.fs.SetOrganization("o-a1b2c3d4e5")
 		reps, stderr, code := run(t, "--bucket", "org-a", "--bucket", "org-b")
 		if code != exitOK {
@@ -182,7 +183,7 @@ func TestOrgLookupLive(t *testing.T) {
 	})
 	// Needs rewrite to fill Result.OrgAssumed.
 	t.Run("denied", func(t *testing.T) {
-		fc := setup(t, "org-denied")
+		fc = setup(t, "org-denied")
 		fc.fs.SetOrganization("o-a1b2c3d4e5")
 		fc.fs.Fail(op, awstest.Fault{Status: http.StatusBadRequest, Code: "AccessDeniedException", Message: "You don't have permissions to access this resource."})
 		reps, stderr, code := run(t, "--bucket", "org-denied")
@@ -194,7 +195,7 @@ func TestOrgLookupLive(t *testing.T) {
 	})
 	// Needs rewrite to fill Result.OrgAssumed.
 	t.Run("no-organization", func(t *testing.T) {
-		fc := setup(t, "org-none")
+		fc = setup(t, "org-none")
 		fc.fs.SetOrganization("")
 		reps, stderr, code := run(t, "--bucket", "org-none")
 		r := reps["s3://org-none"]
@@ -205,7 +206,7 @@ func TestOrgLookupLive(t *testing.T) {
 		}
 	})
 	t.Run("failing", func(t *testing.T) {
-		fc := setup(t, "org-fail")
+		fc = setup(t, "org-fail")
 		fc.fs.Fail(op, awstest.Fault{Status: http.StatusInternalServerError, Code: "ServiceException", Message: "internal error"})
 		reps, _, code := run(t, "--bucket", "org-fail")
 		r := reps["s3://org-fail"]
@@ -214,7 +215,7 @@ func TestOrgLookupLive(t *testing.T) {
 		}
 	})
 	t.Run("given", func(t *testing.T) {
-		fc := setup(t, "org-given")
+		fc = setup(t, "org-given")
 		reps, stderr, code := run(t, "--bucket", "org-given", "--org-id", "o-a1b2c3d4e5")
 		if r := reps["s3://org-given"]; code != exitOK || r.OrgAssumed != "" {
 			t.Errorf("exit %d, %+v (stderr %q)", code, r, stderr)
@@ -224,7 +225,7 @@ func TestOrgLookupLive(t *testing.T) {
 		}
 	})
 	t.Run("not-needed", func(t *testing.T) {
-		fc := liveFaultSetup(t, nil)
+		fc = liveFaultSetup(t, nil)
 		fc.bucket(t, "no-org", "", "seed000-vpce-only")
 		if _, stderr, code := run(t, "--bucket", "no-org"); code != exitOK {
 			t.Errorf("exit %d: %s", code, stderr)

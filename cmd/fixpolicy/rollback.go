@@ -2,9 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
-	"context"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -12,6 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/fixpolicy/fixpolicy/awsapi"
+	"github.com/fixpolicy/fixpolicy/awsapi/apply"
 	"github.com/fixpolicy/fixpolicy/rewrite"
 )
 
@@ -48,10 +46,14 @@ func rollbackAction(c *cli.Context, std stdio) error {
 	switch {
 	case bucket == "":
 		return fail("rollback needs --bucket NAME (the bucket whose policy to restore)")
-	case !validBucketName(bucket):
-		return fail("--bucket %q is not a bucket name (give the name only, e.g. my-bucket, not s3://my-bucket or an ARN)", bucket)
 	case from == "":
 		return fail("rollback needs --from FILE (a policy saved in --backup-dir)")
+	}
+	if err := checkBuckets(bucket); err != nil {
+		return err
+	}
+	if err := checkRegion(c); err != nil {
+		return err
 	}
 	format := c.String("output")
 	if format != "text" && format != "json" {
@@ -77,7 +79,7 @@ func rollbackAction(c *cli.Context, std stdio) error {
 		return fail("--from %s is the policy of another bucket (its resources name %s, not %s)", from, strings.Join(list, ", "), bucket)
 	}
 
-	s := &session{c: c}
+	s := newSession(c, std)
 	cl, err := s.get()
 	if err != nil {
 		return fail("%v", err)
@@ -96,7 +98,7 @@ func rollbackAction(c *cli.Context, std stdio) error {
 		PolicyBefore: compactJSON(cur), PolicyAfter: compactJSON(saved)}
 	color := colorOn(format, std, c.Bool("no-color"))
 	pr := &printer{w: std.out, errW: std.err, format: format, color: color, getenv: std.getenv}
-	if exists && sameMeaning(cur, saved) == nil {
+	if exists && apply.SameMeaning(cur, saved) == nil {
 		r.Status = statusCompliant
 		r.Explanations = []string{fmt.Sprintf("The bucket's policy already is the one saved in %s; nothing to restore.", from)}
 		pr.print(r)
@@ -155,80 +157,10 @@ func rollbackAction(c *cli.Context, std stdio) error {
 		}
 		account = id.Account
 	}
-	restoreBucket(ctx, std.journal, cl, r, cur, exists, saved, account, c.String("backup-dir"))
+	record(r, apply.Restore(ctx, std.journal, cl, apply.Change{
+		Bucket: bucket, Current: cur, NoPolicy: !exists, New: saved, Owner: account, BackupDir: c.String("backup-dir"),
+	}))
 	return exitWith(r.code)
-}
-
-// restoreBucket saves the current policy, re-reads it, puts the saved one and
-// verifies it, recording the write in the journal.
-func restoreBucket(ctx context.Context, j *journal, cl *awsapi.Clients, r *report, cur []byte, existed bool, saved []byte, account, backupDir string) {
-	bucket := r.Bucket
-	step := func(format string, args ...any) { r.Steps = append(r.Steps, fmt.Sprintf(format, args...)) }
-	failStep := func(format string, args ...any) {
-		r.Status, r.code, r.Error = statusError, exitError, oneLine(fmt.Sprintf(format, args...))
-		step("error: %s", r.Error)
-	}
-	backup := "(none: the bucket had no policy)"
-	var w *write
-	err := j.local(func() error {
-		path := ""
-		if existed {
-			var err error
-			if path, err = saveBackup(backupDir, bucket, cur); err != nil {
-				return err
-			}
-		}
-		w = j.saved(bucket, path, "restored")
-		return nil
-	})
-	if errors.Is(err, errInterrupted) {
-		failStep("interrupted before restoring, so nothing was written")
-		return
-	}
-	if err != nil {
-		failStep("cannot save the current policy before restoring, so nothing was written: %v", unwrapPathError(err))
-		return
-	}
-	if existed {
-		r.Backup, backup = w.backup, w.backup
-		step("saved the current policy to %s", w.backup)
-	}
-	now, exists, err := cl.GetBucketPolicy(ctx, bucket)
-	if err != nil {
-		failStep("re-reading the policy before writing failed, so nothing was written: %v", err)
-		return
-	}
-	if exists != existed || !bytes.Equal(now, cur) {
-		failStep("the policy of s3://%s changed since the diff was made (someone else edited it), so nothing was written: run the rollback again", bucket)
-		return
-	}
-	step("re-read the live policy: unchanged since the diff")
-	if err := j.send(w); err != nil {
-		failStep("interrupted before restoring, so nothing was written")
-		return
-	}
-	if err := cl.PutBucketPolicy(ctx, bucket, saved, account); err != nil {
-		back, exists, rerr := cl.GetBucketPolicy(ctx, bucket)
-		switch {
-		case rerr == nil && exists && sameMeaning(back, saved) == nil:
-			j.settle(w, wsWritten)
-			step("the write reported an error (%v), but the policy read back is the restored one", oneLine(err.Error()))
-			step("read it back: it means what was written")
-			r.Status = statusPatched
-		case rerr == nil && exists == existed && bytes.Equal(back, cur):
-			j.settle(w, wsUnchanged)
-			failStep("restoring the saved policy failed, so the bucket keeps its current policy: %v", err)
-		default:
-			failStep("restoring the saved policy failed (%v) and the bucket's policy could not be confirmed; the policy it had is saved in %s", err, backup)
-		}
-		return
-	}
-	j.settle(w, wsWritten)
-	step("wrote the saved policy with s3:PutBucketPolicy (expected bucket owner %s)", account)
-	verifyWrite(ctx, cl, r, saved, backup, step, failStep)
-	if r.Status != statusError {
-		r.Status = statusPatched
-	}
 }
 
 // policyBuckets returns the bucket names the policy's resource ARNs name.

@@ -1,0 +1,52 @@
+package apply
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// SaveBackup writes a bucket's policy to dir (created with mode 0700 if
+// missing) in a new file named after the bucket and the time, mode 0600,
+// synced to disk, and returns its path. It never overwrites a file: names
+// that exist get a counter.
+func SaveBackup(dir, bucket string, policy []byte) (string, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	stamp := time.Now().UTC().Format("20060102T150405.000000000Z")
+	var f *os.File
+	var path string
+	for n := 0; ; n++ {
+		name := fmt.Sprintf("%s-%s.json", bucket, stamp)
+		if n > 0 {
+			name = fmt.Sprintf("%s-%s-%d.json", bucket, stamp, n)
+		}
+		path = filepath.Join(dir, name)
+		var err error
+		f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, os.ErrExist) || n > 100 {
+			return "", err
+		}
+	}
+	if _, err := f.Write(policy); err != nil {
+		f.Close()
+		os.Remove(path)
+		return "", err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		os.Remove(path)
+		return "", err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(path)
+		return "", err
+	}
+	return path, nil
+}

@@ -1,0 +1,48 @@
+package apply
+
+import (
+	"errors"
+	"testing"
+)
+
+// TestJournal: what the interrupt message says in each state, and that no
+// write starts after it.
+func TestJournal(t *testing.T) {
+	t.Parallel()
+	j := &Journal{}
+	var a, b, c, d *write
+	if err := j.Local(func() error {
+		a = j.saved("a", "bk/a.json", "patched")
+		b = j.saved("b", "bk/b.json", "patched")
+		c = j.saved("c", "bk/c.json", "patched")
+		d = j.saved("d", "bk/d.json", "patched")
+		j.WroteFile("p.json")
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []*write{b, c, d} {
+		if err := j.send(w); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j.settle(c, wsWritten)
+	j.settle(d, wsUnchanged)
+	got := j.Interrupted()
+	want := "interrupted; s3://a was not changed (its policy was saved to bk/a.json first); " +
+		"the write to s3://b was in flight, so it has either its old policy or the patched one: check with fixpolicy --bucket b --dry-run; " +
+		"the old policy is saved in bk/b.json (put it back with: fixpolicy rollback --bucket b --from bk/b.json); " +
+		"s3://c was patched (its old policy is saved in bk/c.json); p.json was rewritten; nothing else was written"
+	if got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+	if err := j.Local(func() error { t.Error("a local write ran after the interrupt"); return nil }); !errors.Is(err, ErrInterrupted) {
+		t.Errorf("local after the interrupt: %v", err)
+	}
+	if err := j.send(a); !errors.Is(err, ErrInterrupted) {
+		t.Errorf("send after the interrupt: %v", err)
+	}
+	if got := (&Journal{}).Interrupted(); got != "interrupted; nothing was written" {
+		t.Errorf("empty journal: %q", got)
+	}
+}

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+
+	"github.com/fixpolicy/fixpolicy/awsapi"
+)
+
+// fakeS3 is an in-process S3 of buckets and their policies, behind
+// awsapi.S3API; the embedded nil interface makes any other call panic.
+type fakeS3 struct {
+	awsapi.S3API
+	mu       sync.Mutex
+	policies map[string]string
+	puts     []*s3.PutBucketPolicyInput
+	putErr   error
+}
+
+func (f *fakeS3) GetBucketLocation(context.Context, *s3.GetBucketLocationInput, ...func(*s3.Options)) (*s3.GetBucketLocationOutput, error) {
+	return &s3.GetBucketLocationOutput{}, nil // us-east-1
+}
+
+func (f *fakeS3) GetBucketPolicy(_ context.Context, in *s3.GetBucketPolicyInput, _ ...func(*s3.Options)) (*s3.GetBucketPolicyOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p, ok := f.policies[aws.ToString(in.Bucket)]
+	if !ok {
+		return nil, &smithy.GenericAPIError{Code: "NoSuchBucketPolicy", Message: "The bucket policy does not exist"}
+	}
+	return &s3.GetBucketPolicyOutput{Policy: aws.String(p)}, nil
+}
+
+func (f *fakeS3) PutBucketPolicy(_ context.Context, in *s3.PutBucketPolicyInput, _ ...func(*s3.Options)) (*s3.PutBucketPolicyOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.puts = append(f.puts, in)
+	if f.putErr != nil {
+		return nil, f.putErr
+	}
+	f.policies[aws.ToString(in.Bucket)] = aws.ToString(in.Policy)
+	return &s3.PutBucketPolicyOutput{}, nil
+}
+
+func (f *fakeS3) policy(bucket string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.policies[bucket]
+}
+
+// fakeAWS returns a harness whose runs get clients over s3 (and no IAM or
+// STS: the tests pass --role-id and --account-id).
+func fakeAWS(s3 *fakeS3) harness {
+	return harness{aws: func(context.Context, awsapi.Options) (*awsapi.Clients, error) {
+		return &awsapi.Clients{S3: s3}, nil
+	}}
+}
+
+const wiringBucket = "data-bucket"
+
+func wiringSeed(t *testing.T) string {
+	t.Helper()
+	src, err := os.ReadFile("../../fixtures/seed000-vpce-only/policy.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.ReplaceAll(string(src), "mtzml-20231208", wiringBucket)
+}
+
+// TestApplyWiring: --yes on a live bucket runs the write transaction and
+// prints its outcome (steps, backup, status) in the report.
+func TestApplyWiring(t *testing.T) {
+	orig := wiringSeed(t)
+	for _, tc := range []struct {
+		name   string
+		putErr error
+		status string
+		code   int
+		steps  []string // prefixes of the steps
+	}{
+		{"written", nil, statusPatched, exitOK, []string{"saved the original policy to ", "re-read the live policy", "wrote the patched policy", "read it back"}},
+		{"denied", &smithy.GenericAPIError{Code: "AccessDenied", Message: "Access Denied"}, statusError, exitError,
+			[]string{"saved the original policy to ", "re-read the live policy", "error: writing the patched policy failed, so the bucket keeps its original policy"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := &fakeS3{policies: map[string]string{wiringBucket: orig}, putErr: tc.putErr}
+			dir := t.TempDir()
+			out, stderr, code := fakeAWS(fake).run(t, "", "--bucket", wiringBucket, "--yes", "-o", "json", "--backup-dir", dir,
+				"--role-id", "AROAEXAMPLEROLEID0001", "--account-id", "012345678901")
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d: %s", code, tc.code, stderr)
+			}
+			var r struct {
+				Status, Error string
+				Steps         []string
+				Backup        string `json:"backup_file"`
+			}
+			if err := json.Unmarshal([]byte(out), &r); err != nil {
+				t.Fatalf("%v: %q", err, out)
+			}
+			if r.Status != tc.status || len(r.Steps) != len(tc.steps) {
+				t.Fatalf("status %q, steps %q", r.Status, r.Steps)
+			}
+			for i, p := range tc.steps {
+				if !strings.HasPrefix(r.Steps[i], p) {
+					t.Errorf("step %d: %q, want %q...", i, r.Steps[i], p)
+				}
+			}
+			if b, err := os.ReadFile(r.Backup); err != nil || string(b) != orig || filepath.Dir(r.Backup) != dir {
+				t.Errorf("backup %q: %v", r.Backup, err)
+			}
+			if len(fake.puts) != 1 || aws.ToString(fake.puts[0].ExpectedBucketOwner) != "012345678901" {
+				t.Errorf("puts: %+v", fake.puts)
+			}
+			if (fake.policy(wiringBucket) == orig) != (tc.status == statusError) {
+				t.Errorf("the live policy does not match the status %q", tc.status)
+			}
+		})
+	}
+}
+
+// TestRollbackWiring: rollback --yes restores the saved policy and says so.
+func TestRollbackWiring(t *testing.T) {
+	orig := wiringSeed(t)
+	dir := t.TempDir()
+	from := filepath.Join(dir, "saved.json")
+	saved := strings.Replace(orig, "vpce-12345678901234567", "vpce-00000000000000000", 1)
+	if saved == orig {
+		t.Fatal("the seed changed")
+	}
+	os.WriteFile(from, []byte(saved), 0o600)
+	fake := &fakeS3{policies: map[string]string{wiringBucket: orig}}
+	out, stderr, code := fakeAWS(fake).run(t, "", "rollback", "--bucket", wiringBucket, "--from", from, "--yes",
+		"--account-id", "012345678901", "--backup-dir", filepath.Join(dir, "bk"), "-o", "json")
+	if code != exitOK || fake.policy(wiringBucket) != saved {
+		t.Fatalf("exit %d: %s\n%s", code, stderr, out)
+	}
+	if !strings.Contains(out, `"status":"patched"`) || !strings.Contains(out, "wrote the saved policy with s3:PutBucketPolicy (expected bucket owner 012345678901)") {
+		t.Errorf("report: %s", out)
+	}
+}
+
+// TestNamesCheckedAtParse: a bad bucket or region name is one line on
+// stderr, exit 1, before any AWS client is built.
+func TestNamesCheckedAtParse(t *testing.T) {
+	h := harness{aws: offline(t)}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--bucket", "s3://my-bucket", "--dry-run"}, `--bucket "s3://my-bucket" is not a bucket name: give the name only`},
+		{[]string{"--bucket", "ab", "--dry-run"}, `--bucket "ab" is not a bucket name: S3 bucket names are 3 to 63`},
+		{[]string{"--bucket", "-bucket", "--dry-run"}, `--bucket "-bucket" is not a bucket name`},
+		{[]string{"--bucket", "my-bucket", "--region", "Europe", "--dry-run"}, `--region "Europe" is not an AWS Region name`},
+		{[]string{"rollback", "--bucket", "arn:aws:s3:::b", "--from", "x.json"}, `--bucket "arn:aws:s3:::b" is not a bucket name`},
+		{[]string{"rollback", "--bucket", "my-bucket", "--from", "x.json", "--region", "us-east"}, `--region "us-east" is not an AWS Region name`},
+		{[]string{"--policy-file", "x.json", "--bucket", "a b c"}, `--bucket "a b c" is not a bucket name`},
+	} {
+		out, stderr, code := h.run(t, "", tc.args...)
+		if code != exitError || out != "" || !strings.HasPrefix(stderr, "fixpolicy: "+tc.want) || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q", tc.args, code, out, stderr)
+		}
+	}
+	// Legacy us-east-1 names (uppercase, underscores) are names.
+	fake := &fakeS3{policies: map[string]string{}}
+	if _, stderr, code := fakeAWS(fake).run(t, "", "--bucket", "Legacy_Bucket", "--dry-run", "--role-id", "AROAEXAMPLEROLEID0001", "--account-id", "012345678901"); code != exitOK {
+		t.Errorf("a legacy name: exit %d: %s", code, stderr)
+	}
+}
