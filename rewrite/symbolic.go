@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 
 	"github.com/fixpolicy/fixpolicy/rewrite/internal/cond"
 	"github.com/fixpolicy/fixpolicy/rewrite/internal/sym"
@@ -42,6 +43,10 @@ type universe struct {
 	varsOf    map[*Statement]bool
 	owner     string    // the bucket owner's account for Allow delegation, "" when unknown
 	pols      []*Policy // the policies compared, for point's renaming
+
+	// How the statements treat each caller and action, for point.
+	callerVecsOnce, actionVecsOnce sync.Once
+	callerVecs, actionVecs         []string
 }
 
 // keyDom is a free condition key's domain.

@@ -244,11 +244,16 @@ func (u *universe) pointExact(r *EvalRequest) (sym.Point, bool) {
 		}
 		return b.String()
 	}
+	u.callerVecsOnce.Do(func() {
+		u.callerVecs = make([]string, len(u.base))
+		for ci := range u.base {
+			u.callerVecs[ci] = callerVec(&EvalRequest{Caller: u.base[ci].Caller, ctx: u.base[ci].ctx})
+		}
+	})
 	want := callerVec(r)
 	found := false
 	for ci := range u.base {
-		probe := &EvalRequest{Caller: u.base[ci].Caller, ctx: u.base[ci].ctx}
-		if callerVec(probe) == want {
+		if u.callerVecs[ci] == want {
 			p[u.caller], found = ci, true
 			break
 		}
@@ -265,10 +270,16 @@ func (u *universe) pointExact(r *EvalRequest) (sym.Point, bool) {
 		}
 		return b.String()
 	}
+	u.actionVecsOnce.Do(func() {
+		u.actionVecs = make([]string, len(u.sp.actions))
+		for ai, a := range u.sp.actions {
+			u.actionVecs[ai] = actionVec(a)
+		}
+	})
 	want = actionVec(r.Action)
 	found = false
-	for ai, a := range u.sp.actions {
-		if actionVec(a) == want {
+	for ai, vec := range u.actionVecs {
+		if vec == want {
 			p[u.action], found = ai, true
 			break
 		}
