@@ -214,7 +214,8 @@ func (d doctorMoto) policy(t *testing.T, bucket string) string {
 // seeds' failure modes. moto runs with MOTO_IAM_LOAD_MANAGED_POLICIES=true so
 // that AWS's managed policies exist and can be attached by their real ARNs.
 // It uses a moto of its own: the shared one may have been started without
-// that variable.
+// that variable. It is one long function because its subtests share that
+// moto and the roles it sets up once (starting moto takes seconds).
 func TestMoto(t *testing.T) {
 	t.Setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true") // inherited by moto_server
 	ep := awstest.StartMoto(t)
