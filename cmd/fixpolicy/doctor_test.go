@@ -41,8 +41,9 @@ func parseDoctorArgs(t *testing.T, args ...string) (doctorOpts, error) {
 	return o, perr
 }
 
+// TestDoctorFlags is not parallel: every urfave/cli run writes to the
+// package-level cli.HelpFlag, which the race detector reports.
 func TestDoctorFlags(t *testing.T) {
-	t.Parallel()
 	for _, tc := range []struct {
 		args    []string
 		want    doctorOpts // Options.Fix aside
@@ -62,7 +63,6 @@ func TestDoctorFlags(t *testing.T) {
 		{[]string{"--bucket", ""}, doctorOpts{}, `--bucket "" is not a bucket name`},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
-			t.Parallel()
 			o, err := parseDoctorArgs(t, tc.args...)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
