@@ -95,13 +95,6 @@ func checkBuckets(names ...string) error {
 	return nil
 }
 
-// validBucketName is doctor's own, looser check (it rejects URLs, ARNs and
-// paths only); the other commands use checkBuckets. Doctor's tests name
-// their buckets "b", so it moves to checkBuckets with them.
-func validBucketName(b string) bool {
-	return b != "" && !strings.ContainsAny(b, "/: ")
-}
-
 // exitErr carries an exit code; msg (if any) is printed to stderr.
 type exitErr struct {
 	code int
