@@ -19,6 +19,7 @@ type SyntaxError struct {
 	Offset int    // byte offset of the error in the source
 	Line   int    // 1-based line of Offset
 	Col    int    // 1-based column of Offset, in characters (a tab counts 1)
+	Col16  int    // the same column in UTF-16 code units (see Pos)
 	Path   string // JSON Pointer of the enclosing value; "" for the root
 	Msg    string
 }
@@ -35,24 +36,52 @@ func (e *SyntaxError) Error() string {
 // LineCol returns the 1-based line and column of the byte offset in src.
 // Lines are separated by '\n'; columns count characters (UTF-8 sequences),
 // a tab counts as one and a leading byte order mark as none. Offsets out of
-// range are clamped.
+// range are clamped. Position gives the UTF-16 column as well.
 func LineCol(src []byte, offset int) (line, col int) {
-	return lineCol(string(src), offset)
+	p := position(string(src), offset)
+	return p.Line, p.Col
 }
 
-func lineCol(s string, offset int) (line, col int) {
-	if offset < 0 {
-		offset = 0
-	}
-	if offset > len(s) {
-		offset = len(s)
-	}
-	line = 1 + strings.Count(s[:offset], "\n")
+// Pos is a position in a source text.
+type Pos struct {
+	Offset int // byte offset, clamped to the source
+	Line   int // 1-based; lines are separated by '\n'
+	// Col is the 1-based column in characters (UTF-8 sequences; a tab and an
+	// invalid byte count as one, a leading byte order mark as none).
+	Col int
+	// Col16 is the same column in UTF-16 code units: characters outside the
+	// Basic Multilingual Plane count two. SARIF counts columns this way by
+	// default (SARIF 2.1.0, the run object's columnKind "utf16CodeUnits").
+	Col16 int
+}
+
+// Position returns the position of the byte offset in src (see Pos);
+// offsets out of range are clamped.
+func Position(src []byte, offset int) Pos { return position(string(src), offset) }
+
+// Span is the source text of a value: Start at its first byte, End just
+// past its last (End.Offset is exclusive, so End's column is one past the
+// value's last character).
+type Span struct {
+	Start, End Pos
+}
+
+// IsZero reports whether s is the zero Span (no source position known).
+func (s Span) IsZero() bool { return s == Span{} }
+
+func position(s string, offset int) Pos {
+	offset = max(0, min(offset, len(s)))
 	ls := strings.LastIndexByte(s[:offset], '\n') + 1
+	line := 1 + strings.Count(s[:offset], "\n")
 	if ls == 0 && strings.HasPrefix(s, bom) && offset >= len(bom) {
 		ls = len(bom)
 	}
-	return line, 1 + utf8.RuneCountInString(s[ls:offset])
+	col, col16 := 1, 1
+	for _, r := range s[ls:offset] {
+		col++
+		col16 += utf16.RuneLen(r)
+	}
+	return Pos{Offset: offset, Line: line, Col: col, Col16: col16}
 }
 
 // Parse parses one strict RFC 8259 JSON document. Whitespace around the
@@ -142,8 +171,8 @@ func (p *parser) errAt(off int, msg string) *SyntaxError {
 }
 
 func (p *parser) errPath(off int, msg string, path []pathSeg) *SyntaxError {
-	line, col := lineCol(p.s, off)
-	return &SyntaxError{Offset: off, Line: line, Col: col, Path: pointer(path), Msg: msg}
+	pos := position(p.s, off)
+	return &SyntaxError{Offset: off, Line: pos.Line, Col: pos.Col, Col16: pos.Col16, Path: pointer(path), Msg: msg}
 }
 
 func pointer(path []pathSeg) string {
@@ -175,7 +204,7 @@ func (p *parser) errEOF() *SyntaxError {
 		return p.errAt(len(p.s), "unexpected end of input")
 	}
 	o := p.open[len(p.open)-1]
-	line, col := lineCol(p.s, o.off)
+	at := position(p.s, o.off)
 	what := "array"
 	if o.kind == Object {
 		what = "object"
@@ -185,7 +214,7 @@ func (p *parser) errEOF() *SyntaxError {
 	if d := len(p.open) - 1; d < len(path) {
 		path = path[:d]
 	}
-	return p.errPath(len(p.s), fmt.Sprintf("unterminated %s opened at line %d, column %d", what, line, col), path)
+	return p.errPath(len(p.s), fmt.Sprintf("unterminated %s opened at line %d, column %d", what, at.Line, at.Col), path)
 }
 
 // errChar reports the unexpected character at off; ctx completes the
