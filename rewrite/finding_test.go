@@ -155,8 +155,8 @@ func TestFindings(t *testing.T) {
 // its message is unchanged.
 func TestParseErrorPosition(t *testing.T) {
 	for _, tc := range []struct {
-		src, msg                  string
-		code                      string
+		src, msg                 string
+		code                     string
 		line, col, col16, offset int
 	}{
 		{"{\"Id\": \"😀\",}", `invalid JSON: line 1, column 11: trailing comma before '}'`, CodeJSONSyntax, 1, 11, 12, 13},
