@@ -115,7 +115,7 @@ func rollbackAction(c *cli.Context, std stdio) error {
 	if !c.Bool("yes") {
 		if !std.inTTY {
 			r.Error = "not restored: there is no terminal to confirm on; pass --yes"
-			r.code = exitError
+			r.ExitCode = exitError
 			pr.print(r)
 			return fail("refusing to change the bucket policy without a terminal to confirm on: pass --yes to restore, or --dry-run to only look")
 		}
@@ -149,14 +149,14 @@ func rollbackAction(c *cli.Context, std stdio) error {
 	if account == "" {
 		id, err := cl.CallerIdentity(ctx)
 		if err != nil {
-			r.Status, r.code, r.Error = statusError, exitError, oneLine(err.Error())
+			r.Status, r.ExitCode, r.Error = statusError, exitError, oneLine(err.Error())
 			r.Steps = append(r.Steps, "error: "+r.Error)
 			return exitWith(exitError)
 		}
 		account = id.Account
 	}
 	restoreBucket(ctx, std.journal, cl, r, cur, exists, saved, account, c.String("backup-dir"))
-	return exitWith(r.code)
+	return exitWith(r.ExitCode)
 }
 
 // restoreBucket saves the current policy, re-reads it, puts the saved one and
@@ -165,7 +165,7 @@ func restoreBucket(ctx context.Context, j *journal, cl *awsapi.Clients, r *repor
 	bucket := r.Bucket
 	step := func(format string, args ...any) { r.Steps = append(r.Steps, fmt.Sprintf(format, args...)) }
 	failStep := func(format string, args ...any) {
-		r.Status, r.code, r.Error = statusError, exitError, oneLine(fmt.Sprintf(format, args...))
+		r.Status, r.ExitCode, r.Error = statusError, exitError, oneLine(fmt.Sprintf(format, args...))
 		step("error: %s", r.Error)
 	}
 	backup := "(none: the bucket had no policy)"
