@@ -24,9 +24,6 @@ type Printer struct {
 	all []*Report
 }
 
-// Reports are the reports printed so far.
-func (p *Printer) Reports() []*Report { return p.all }
-
 // Print prints one report (text and JSON) or keeps it for Finish.
 func (p *Printer) Print(r *Report) {
 	p.n++
