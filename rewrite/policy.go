@@ -285,14 +285,9 @@ func parseStatement(i int, n *jsonast.Value, vars bool) (*Statement, error) {
 			}
 			seen.action = true
 			s.NotAction = m.Key == "NotAction"
-			list, err := stringList(v, elem)
+			list, err := actionList(v, elem)
 			if err != nil {
 				return nil, err
-			}
-			for _, a := range list {
-				if err := checkAction(a); err != nil {
-					return nil, errAt(v, "bad_value", elem, "%s", err)
-				}
 			}
 			s.Actions = list
 		case "Resource", "NotResource":
@@ -301,14 +296,9 @@ func parseStatement(i int, n *jsonast.Value, vars bool) (*Statement, error) {
 			}
 			seen.resource = true
 			s.NotResource = m.Key == "NotResource"
-			list, err := stringList(v, elem)
+			list, err := resourceList(v, elem)
 			if err != nil {
 				return nil, err
-			}
-			for _, r := range list {
-				if r != "*" && !strings.HasPrefix(r, "arn:") {
-					return nil, errAt(v, "bad_value", elem, "%q is not an ARN (a bucket policy resource looks like arn:aws:s3:::bucket or arn:aws:s3:::bucket/*)", r)
-				}
 			}
 			s.Resources = list
 		case "Condition":
@@ -332,6 +322,34 @@ func parseStatement(i int, n *jsonast.Value, vars bool) (*Statement, error) {
 		return nil, errAt(n, "missing_element", where, "has no Resource or NotResource")
 	}
 	return s, nil
+}
+
+// actionList reads an Action or NotAction element.
+func actionList(v *jsonast.Value, elem string) ([]string, error) {
+	list, err := stringList(v, elem)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range list {
+		if err := checkAction(a); err != nil {
+			return nil, errAt(v, "bad_value", elem, "%s", err)
+		}
+	}
+	return list, nil
+}
+
+// resourceList reads a Resource or NotResource element.
+func resourceList(v *jsonast.Value, elem string) ([]string, error) {
+	list, err := stringList(v, elem)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range list {
+		if r != "*" && !strings.HasPrefix(r, "arn:") {
+			return nil, errAt(v, "bad_value", elem, "%q is not an ARN (a bucket policy resource looks like arn:aws:s3:::bucket or arn:aws:s3:::bucket/*)", r)
+		}
+	}
+	return list, nil
 }
 
 func checkAction(a string) error {

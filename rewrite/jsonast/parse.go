@@ -643,41 +643,13 @@ func (p *parser) object() (*Value, error) {
 			return nil, err
 		}
 		keyRaw := p.s[keyOff:p.pos]
-		// duplicate check
-		dup := false
-		if seen != nil {
-			_, dup = seen[key]
-		} else {
-			for _, m := range v.Members {
-				if m.Key == key {
-					dup = true
-					break
-				}
-			}
-		}
-		if dup {
+		if isDup(v.Members, key, &seen) {
 			return nil, p.errAt(keyOff, "duplicate key "+strconv.Quote(key))
 		}
-		if seen == nil && len(v.Members) >= 8 {
-			seen = make(map[string]struct{}, 16)
-			for _, m := range v.Members {
-				seen[m.Key] = struct{}{}
-			}
+		colon, err := p.colon()
+		if err != nil {
+			return nil, err
 		}
-		if seen != nil {
-			seen[key] = struct{}{}
-		}
-		colonStart := p.pos
-		p.skipWS()
-		if p.pos >= len(p.s) {
-			return nil, p.errEOF()
-		}
-		if p.s[p.pos] != ':' {
-			return nil, p.errAt(p.pos, "expected ':' after object key")
-		}
-		p.pos++
-		p.skipWS()
-		colon := p.s[colonStart:p.pos]
 		p.path = append(p.path, pathSeg{key: key, index: -1})
 		val, err := p.value()
 		if err != nil {
@@ -706,6 +678,52 @@ func (p *parser) object() (*Value, error) {
 		}
 		mn.post, leadStart = ws, next
 	}
+}
+
+// isDup reports whether key is among the object's members so far, and
+// records it; a set of the keys (*seen) replaces the linear scan once the
+// object has 8 members.
+func isDup(members []*Member, key string, seen *map[string]struct{}) bool {
+	dup := false
+	if *seen != nil {
+		_, dup = (*seen)[key]
+	} else {
+		for _, m := range members {
+			if m.Key == key {
+				dup = true
+				break
+			}
+		}
+	}
+	if dup {
+		return true
+	}
+	if *seen == nil && len(members) >= 8 {
+		*seen = make(map[string]struct{}, 16)
+		for _, m := range members {
+			(*seen)[m.Key] = struct{}{}
+		}
+	}
+	if *seen != nil {
+		(*seen)[key] = struct{}{}
+	}
+	return false
+}
+
+// colon reads the text between an object key and its value: whitespace,
+// ':' and whitespace.
+func (p *parser) colon() (string, error) {
+	colonStart := p.pos
+	p.skipWS()
+	if p.pos >= len(p.s) {
+		return "", p.errEOF()
+	}
+	if p.s[p.pos] != ':' {
+		return "", p.errAt(p.pos, "expected ':' after object key")
+	}
+	p.pos++
+	p.skipWS()
+	return p.s[colonStart:p.pos], nil
 }
 
 // afterChild reads what follows a container's child: a comma, after which
