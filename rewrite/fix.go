@@ -31,7 +31,9 @@ const (
 	KindRefused = "refused"
 )
 
-// Change is one statement the fix touched (or would touch), in words.
+// Change is one statement the fix touched (or would touch), in words: the
+// entries of -o json's "changes". Result.Findings gives the same entries as
+// data.
 type Change struct {
 	Statement   int    `json:"statement"` // 0-based index in the input policy
 	Sid         string `json:"sid,omitempty"`
@@ -53,7 +55,11 @@ type Result struct {
 	Before  []byte // the input, byte for byte
 	After   []byte // the patched policy; equal to Before when nothing changes
 	Changes []Change
-	// Paragraphs explain each blocking statement and what the patch does.
+	// Findings are Changes as data, one for one and in the same order:
+	// Findings[i].Change == Changes[i].
+	Findings []Finding
+	// Paragraphs explain each blocking statement and what the patch does;
+	// a Finding's Paragraph indexes them.
 	Paragraphs []string
 	Status     string
 	Refusal    string // why the patch was refused (Status == refused)
@@ -101,14 +107,11 @@ func fixPolicy(p *Policy, src []byte, opt Options, an *Analysis) (*Result, error
 	}
 	f := an.Facts
 	res := &Result{Bucket: f.Bucket, Before: src, After: src, Status: StatusCompliant, OrgAssumed: an.OrgAssumed}
-	lineOf := func(s *Statement) int {
-		l, _ := jsonast.LineCol(src, s.Node.Offset)
-		return l
-	}
-	for _, b := range an.Blocks {
+	for i, b := range an.Blocks {
 		for _, id := range b.StaleRoleIDs {
-			res.Changes = append(res.Changes, Change{Statement: b.Stmt.Index, Sid: b.Stmt.Sid, Kind: KindStale, Line: lineOf(b.Stmt),
-				Explanation: fmt.Sprintf("%s exempts RoleId %s, which is not the backup role's current RoleId %s (the role was probably deleted and re-created); the old entry is kept, the current one is added", b.Stmt.Label(), id, f.RoleID)})
+			res.add(b.Stmt, Finding{Change: Change{Kind: KindStale,
+				Explanation: fmt.Sprintf("%s exempts RoleId %s, which is not the backup role's current RoleId %s (the role was probably deleted and re-created); the old entry is kept, the current one is added", b.Stmt.Label(), id, f.RoleID)},
+				Paragraph: i, RoleID: id})
 		}
 	}
 	if len(an.Blocks) == 0 {
@@ -117,71 +120,15 @@ func fixPolicy(p *Policy, src []byte, opt Options, an *Analysis) (*Result, error
 	}
 
 	q := p.Clone()
-	opName, key, value := f.exemption(opt.ExemptBy)
-	bs := f.backupSpace(p)
-	type pending struct {
-		after *jsonast.Value // insert after this statement node
-		node  *jsonast.Value
-	}
-	var inserts []pending
-	usedSids := map[string]bool{}
+	pt := &patcher{res: res, q: q, f: f, opt: opt, bs: f.backupSpace(p), usedSids: map[string]bool{}}
+	pt.opName, pt.key, pt.value = f.exemption(opt.ExemptBy)
 	for _, s := range q.Statements {
-		usedSids[s.Sid] = true
+		pt.usedSids[s.Sid] = true
 	}
-	for _, b := range an.Blocks {
-		s := b.Stmt
-		qs := q.Statements[s.Index]
-		orig := qs.Node.Clone()
-		var para strings.Builder
-		fmt.Fprintf(&para, "%s %s.", s.Label(), s.Describe())
-		if len(b.BackupActions) > 0 {
-			addCondition(qs.Node, opName, key, value)
-			fmt.Fprintf(&para, " It blocks AWS Backup: it denies the backup role %s, because %s.", backupActionsPhrase(b.BackupActions), b.WhyBackup(bs))
-			fmt.Fprintf(&para, " Fix: add %s {%q: %q} so that the backup role's sessions are exempt; nobody else is affected.", opName, key, value)
-			res.Changes = append(res.Changes, Change{Statement: s.Index, Sid: s.Sid, Kind: KindExempt, Line: lineOf(s),
-				Explanation: fmt.Sprintf("denies AWS Backup %s; added %s %s %s", joinList(b.BackupActions, 3), opName, key, value)})
-		}
-		if len(b.ConsoleActions) > 0 {
-			if len(b.ConsoleWith) == 0 {
-				fmt.Fprintf(&para, " It also denies %s to %s wherever they come from, so the AWS Backup console cannot assign the bucket to a backup plan.",
-					joinList(b.ConsoleActions, 2), b.ConsoleCaller)
-			} else {
-				var with []string
-				for _, w := range b.ConsoleWith {
-					with = append(with, w.Label())
-				}
-				fmt.Fprintf(&para, " Together with %s, it leaves %s no source from which to make %s (no request passes all of them), so the AWS Backup console cannot assign the bucket to a backup plan. Splitting this statement is the smallest change that lets the reads through (where several would do, the earliest is chosen); %s stays as it is.",
-					joinList(with, 3), b.ConsoleCaller, joinList(b.ConsoleActions, 2), joinList(with, 3))
-			}
-			if opt.NoSplit {
-				para.WriteString(" Not split (--no-split): the console reads stay denied.")
-			} else {
-				expanded, empty := carveActions(qs.Node, qs, b.ConsoleActions)
-				if empty {
-					// The statement covers only the console reads: narrow it
-					// in place rather than leave an empty action list.
-					addCondition(qs.Node, "StringNotEquals", "aws:PrincipalAccount", f.AccountID)
-					fmt.Fprintf(&para, " Fix: add StringNotEquals {\"aws:PrincipalAccount\": %q} so the account's principals may make these reads; other accounts stay denied as before.", f.AccountID)
-				} else {
-					base := s.Sid
-					if base == "" {
-						base = fmt.Sprintf("Statement%d", s.Index+1)
-					}
-					sid := uniqueSid(usedSids, base+"ConsoleRead")
-					n := splitConsole(orig, sid, b.ConsoleActions, f)
-					inserts = append(inserts, pending{after: qs.Node, node: n})
-					fmt.Fprintf(&para, " Fix: %s stops covering %s, and a new statement %q denies exactly those reads on the bucket under the same conditions, except to principals of account %s; nothing changes for anyone else.",
-						s.Label(), joinList(b.ConsoleActions, 2), sid, f.AccountID)
-					if len(expanded) > 0 {
-						fmt.Fprintf(&para, " (%s expanded against the S3 action catalogue to remove them.)", joinList(expanded, 3))
-					}
-				}
-				res.Changes = append(res.Changes, Change{Statement: s.Index, Sid: s.Sid, Kind: KindSplit, Line: lineOf(s),
-					Explanation: fmt.Sprintf("denies %s to principals of account %s; carved out into a statement that exempts the account", joinList(b.ConsoleActions, 2), f.AccountID)})
-			}
-		}
-		res.Paragraphs = append(res.Paragraphs, para.String())
+	for i, b := range an.Blocks {
+		res.Paragraphs = append(res.Paragraphs, pt.patch(i, b))
 	}
+	inserts := pt.inserts
 	if len(inserts) > 0 {
 		arr := statementArray(q)
 		for _, in := range inserts {
@@ -200,19 +147,101 @@ func fixPolicy(p *Policy, src []byte, opt Options, an *Analysis) (*Result, error
 	}
 	res.Status = StatusNeedsChange
 	if n := len(jsonast.Compact(q.Root)); n > MaxPolicySize {
-		res.Status, res.Refusal = StatusRefused, fmt.Sprintf("the patched policy would be %d bytes without whitespace, over S3's limit of %d bytes; shorten the policy first", n, MaxPolicySize)
-		res.Changes = append(res.Changes, Change{Statement: -1, Kind: KindRefused, Explanation: res.Refusal})
-		res.After = src
+		res.refuse(p, fmt.Sprintf("the patched policy would be %d bytes without whitespace, over S3's limit of %d bytes; shorten the policy first", n, MaxPolicySize))
 		return res, nil
 	}
 	proof, err := verify(p, out, opt, an)
 	res.Proof = proof
 	if err != nil {
-		res.Status, res.Refusal = StatusRefused, "the patch failed its own proof, so it was not applied (this is a bug in fixpolicy; please report it): "+err.Error()
-		res.Changes = append(res.Changes, Change{Statement: -1, Kind: KindRefused, Explanation: res.Refusal})
-		res.After = src
+		res.refuse(p, "the patch failed its own proof, so it was not applied (this is a bug in fixpolicy; please report it): "+err.Error())
 	}
 	return res, nil
+}
+
+// patcher patches the blocking statements of a policy one by one (Patch A
+// and Patch B), recording their findings.
+type patcher struct {
+	res                *Result
+	q                  *Policy // the copy being patched
+	f                  Facts
+	opt                Options
+	opName, key, value string // the exemption condition
+	bs                 *space // AWS Backup's requests, for the reasons
+	usedSids           map[string]bool
+	inserts            []pending
+}
+
+// pending is a new statement to insert after a statement's node.
+type pending struct {
+	after *jsonast.Value
+	node  *jsonast.Value
+}
+
+// patch patches the statement of block i and returns its paragraph.
+func (pt *patcher) patch(i int, b *Block) string {
+	s := b.Stmt
+	qs := pt.q.Statements[s.Index]
+	orig := qs.Node.Clone()
+	var para strings.Builder
+	fmt.Fprintf(&para, "%s %s.", s.Label(), s.Describe())
+	if len(b.BackupActions) > 0 {
+		addCondition(qs.Node, pt.opName, pt.key, pt.value)
+		fmt.Fprintf(&para, " It blocks AWS Backup: it denies the backup role %s, because %s.", backupActionsPhrase(b.BackupActions), b.WhyBackup(pt.bs))
+		fmt.Fprintf(&para, " Fix: add %s {%q: %q} so that the backup role's sessions are exempt; nobody else is affected.", pt.opName, pt.key, pt.value)
+		pt.res.add(s, Finding{Change: Change{Kind: KindExempt,
+			Explanation: fmt.Sprintf("denies AWS Backup %s; added %s %s %s", joinList(b.BackupActions, 3), pt.opName, pt.key, pt.value)},
+			Paragraph: i, Actions: b.BackupActions, Reasons: reasons(b),
+			Patch: &Patch{Operator: pt.opName, Key: pt.key, Value: pt.value}})
+	}
+	if len(b.ConsoleActions) == 0 {
+		return para.String()
+	}
+	if len(b.ConsoleWith) == 0 {
+		fmt.Fprintf(&para, " It also denies %s to %s wherever they come from, so the AWS Backup console cannot assign the bucket to a backup plan.",
+			joinList(b.ConsoleActions, 2), b.ConsoleCaller)
+	} else {
+		var with []string
+		for _, w := range b.ConsoleWith {
+			with = append(with, w.Label())
+		}
+		fmt.Fprintf(&para, " Together with %s, it leaves %s no source from which to make %s (no request passes all of them), so the AWS Backup console cannot assign the bucket to a backup plan. Splitting this statement is the smallest change that lets the reads through (where several would do, the earliest is chosen); %s stays as it is.",
+			joinList(with, 3), b.ConsoleCaller, joinList(b.ConsoleActions, 2), joinList(with, 3))
+	}
+	if pt.opt.NoSplit {
+		para.WriteString(" Not split (--no-split): the console reads stay denied.")
+		return para.String()
+	}
+	acct := pt.f.AccountID
+	patch := &Patch{}
+	expanded, empty := carveActions(qs.Node, qs, b.ConsoleActions)
+	if empty {
+		// The statement covers only the console reads: narrow it in place
+		// rather than leave an empty action list.
+		addCondition(qs.Node, "StringNotEquals", "aws:PrincipalAccount", acct)
+		patch.Operator, patch.Key, patch.Value = "StringNotEquals", "aws:PrincipalAccount", acct
+		fmt.Fprintf(&para, " Fix: add StringNotEquals {\"aws:PrincipalAccount\": %q} so the account's principals may make these reads; other accounts stay denied as before.", acct)
+	} else {
+		base := s.Sid
+		if base == "" {
+			base = fmt.Sprintf("Statement%d", s.Index+1)
+		}
+		sid := uniqueSid(pt.usedSids, base+"ConsoleRead")
+		pt.inserts = append(pt.inserts, pending{after: qs.Node, node: splitConsole(orig, sid, b.ConsoleActions, pt.f)})
+		patch.SplitSid, patch.Carved, patch.Expanded = sid, b.ConsoleActions, expanded
+		fmt.Fprintf(&para, " Fix: %s stops covering %s, and a new statement %q denies exactly those reads on the bucket under the same conditions, except to principals of account %s; nothing changes for anyone else.",
+			s.Label(), joinList(b.ConsoleActions, 2), sid, acct)
+		if len(expanded) > 0 {
+			fmt.Fprintf(&para, " (%s expanded against the S3 action catalogue to remove them.)", joinList(expanded, 3))
+		}
+	}
+	var with []int
+	for _, w := range b.ConsoleWith {
+		with = append(with, w.Index)
+	}
+	pt.res.add(s, Finding{Change: Change{Kind: KindSplit,
+		Explanation: fmt.Sprintf("denies %s to principals of account %s; carved out into a statement that exempts the account", joinList(b.ConsoleActions, 2), acct)},
+		Paragraph: i, Actions: b.ConsoleActions, With: with, Patch: patch})
+	return para.String()
 }
 
 func backupActionsPhrase(acts []string) string {

@@ -1,6 +1,7 @@
 package rewrite
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -96,35 +97,52 @@ func (p *Policy) Clone() *Policy {
 	return q
 }
 
-// Parse reads a bucket policy. Invalid input is refused with an error that
-// names the statement and element at fault.
+// Parse reads a bucket policy. Invalid input is refused with an *Error
+// that names the statement and element at fault and where it is.
 func Parse(src []byte) (*Policy, error) {
 	root, err := jsonast.Parse(src)
 	if err != nil {
-		return nil, &Error{Code: "json_syntax", Msg: "invalid JSON: " + err.Error()}
+		e := &Error{Code: CodeJSONSyntax, Msg: "invalid JSON: " + err.Error(), Offset: -1}
+		var se *jsonast.SyntaxError
+		if errors.As(err, &se) {
+			e.Offset, e.Line, e.Column, e.Column16 = se.Offset, se.Line, se.Col, se.Col16
+		}
+		return nil, e
 	}
 	p, err := FromTree(root)
 	if err != nil {
 		if pe, ok := err.(*Error); ok && pe.Offset >= 0 {
-			pe.Line, _ = jsonast.LineCol(src, pe.Offset)
+			pos := jsonast.Position(src, pe.Offset)
+			pe.Line, pe.Column, pe.Column16 = pos.Line, pos.Col, pos.Col16
 		}
 		return nil, err
 	}
 	return p, nil
 }
 
-// Error is a problem with a policy document.
+// CodeJSONSyntax is the Error code of a document that is not JSON.
+const CodeJSONSyntax = "json_syntax"
+
+// Error is a problem with a policy document. Its position is data, so that
+// reports can locate it without reading the message (errors.As).
 type Error struct {
 	Code   string // stable: "json_syntax", "bad_element", "bad_value", "missing_element", ...
 	Where  string // e.g. `statement 2 (Sid "X"), Condition`
 	Msg    string
 	Offset int // byte offset, -1 if unknown
 	Line   int // 1-based, 0 if unknown
+	// Column is the 1-based column of Offset in characters, Column16 in
+	// UTF-16 code units (jsonast.Pos); 0 if unknown. The message names the
+	// column only for invalid JSON (CodeJSONSyntax); other errors name the
+	// line.
+	Column, Column16 int
 }
 
+// Error is the message: "line L: WHERE: MSG" for an invalid element, or
+// "invalid JSON: line L, column C ...: MSG".
 func (e *Error) Error() string {
 	var b strings.Builder
-	if e.Line > 0 {
+	if e.Line > 0 && e.Code != CodeJSONSyntax {
 		fmt.Fprintf(&b, "line %d: ", e.Line)
 	}
 	if e.Where != "" {
@@ -267,14 +285,9 @@ func parseStatement(i int, n *jsonast.Value, vars bool) (*Statement, error) {
 			}
 			seen.action = true
 			s.NotAction = m.Key == "NotAction"
-			list, err := stringList(v, elem)
+			list, err := actionList(v, elem)
 			if err != nil {
 				return nil, err
-			}
-			for _, a := range list {
-				if err := checkAction(a); err != nil {
-					return nil, errAt(v, "bad_value", elem, "%s", err)
-				}
 			}
 			s.Actions = list
 		case "Resource", "NotResource":
@@ -283,14 +296,9 @@ func parseStatement(i int, n *jsonast.Value, vars bool) (*Statement, error) {
 			}
 			seen.resource = true
 			s.NotResource = m.Key == "NotResource"
-			list, err := stringList(v, elem)
+			list, err := resourceList(v, elem)
 			if err != nil {
 				return nil, err
-			}
-			for _, r := range list {
-				if r != "*" && !strings.HasPrefix(r, "arn:") {
-					return nil, errAt(v, "bad_value", elem, "%q is not an ARN (a bucket policy resource looks like arn:aws:s3:::bucket or arn:aws:s3:::bucket/*)", r)
-				}
 			}
 			s.Resources = list
 		case "Condition":
@@ -314,6 +322,34 @@ func parseStatement(i int, n *jsonast.Value, vars bool) (*Statement, error) {
 		return nil, errAt(n, "missing_element", where, "has no Resource or NotResource")
 	}
 	return s, nil
+}
+
+// actionList reads an Action or NotAction element.
+func actionList(v *jsonast.Value, elem string) ([]string, error) {
+	list, err := stringList(v, elem)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range list {
+		if err := checkAction(a); err != nil {
+			return nil, errAt(v, "bad_value", elem, "%s", err)
+		}
+	}
+	return list, nil
+}
+
+// resourceList reads a Resource or NotResource element.
+func resourceList(v *jsonast.Value, elem string) ([]string, error) {
+	list, err := stringList(v, elem)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range list {
+		if r != "*" && !strings.HasPrefix(r, "arn:") {
+			return nil, errAt(v, "bad_value", elem, "%q is not an ARN (a bucket policy resource looks like arn:aws:s3:::bucket or arn:aws:s3:::bucket/*)", r)
+		}
+	}
+	return list, nil
 }
 
 func checkAction(a string) error {

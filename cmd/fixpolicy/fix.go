@@ -176,7 +176,7 @@ func fixFiles(c *cli.Context, std stdio, o *fixOpts, patterns, buckets []string)
 		}
 		r := fixFile(c.Context, std, s, f, opt, o)
 		pr.print(r)
-		code = worst(code, r.code)
+		code = worst(code, r.ExitCode)
 	}
 	if err := pr.finish(); err != nil {
 		return fail("%v", err)
@@ -192,7 +192,7 @@ func fixFile(ctx context.Context, std stdio, s *session, path string, opt rewrit
 	src, err := readPolicySource(std, path)
 	if err != nil {
 		r := errorReport(name, err)
-		r.file = path
+		r.File = path
 		return r
 	}
 	// With AWS at hand (the run looked up the role or the account), ask
@@ -202,7 +202,7 @@ func fixFile(ctx context.Context, std stdio, s *session, path string, opt rewrit
 		id, why, none, err := s.org()
 		if err != nil {
 			r := errorReport(name, orgLookupError(err))
-			r.file, r.source = path, src
+			r.File = path
 			return r
 		}
 		opt.Facts.OrgID, opt.Facts.NoOrg, orgWhy = id, none, why
@@ -216,18 +216,18 @@ func fixFile(ctx context.Context, std stdio, s *session, path string, opt rewrit
 			err = timeoutError(o.timeout, name)
 		}
 		r := errorReport(name, err)
-		r.file, r.source, r.selfNamed = path, src, gaveUp
+		r.File, r.SelfNamed = path, gaveUp
 		return r
 	}
 	r := fromResult(name, res, name)
-	r.file = path
-	r.noteOrg(res.OrgAssumed, orgWhy)
+	r.File = path
+	r.NoteOrg(res.OrgAssumed, orgWhy)
 	if r.Status != statusNeedsChange {
 		return r
 	}
 	switch o.mode {
 	case "check":
-		r.code = exitChanges
+		r.ExitCode = exitChanges
 	case "write":
 		err := std.journal.Local(func() error {
 			if err := writeFileAtomic(path, res.After); err != nil {
@@ -237,7 +237,7 @@ func fixFile(ctx context.Context, std stdio, s *session, path string, opt rewrit
 			return nil
 		})
 		if err != nil {
-			r.Status, r.Error, r.code = statusError, fmt.Sprintf("cannot write %s: %v", path, unwrapPathError(err)), exitError
+			r.Status, r.Error, r.ExitCode = statusError, fmt.Sprintf("cannot write %s: %v", path, unwrapPathError(err)), exitError
 			return r
 		}
 		r.Status = statusPatched

@@ -252,20 +252,20 @@ func fixBuckets(c *cli.Context, std stdio, o *fixOpts, buckets []string) error {
 			if r.Status == statusNeedsChange {
 				switch {
 				case o.mode == "check":
-					r.code = exitChanges
+					r.ExitCode = exitChanges
 				case noConfirm:
-					r.code, r.Error = exitError, "not applied: there is no terminal to confirm on; pass --yes to apply"
+					r.ExitCode, r.Error = exitError, "not applied: there is no terminal to confirm on; pass --yes to apply"
 					r.Steps = append(r.Steps, "not applied: no terminal to confirm on (pass --yes to apply)")
 				case prompt:
 					confirmAndApply(ctx, std, in, pr, out, facts, backupDir)
-					code = worst(code, r.code)
+					code = worst(code, r.ExitCode)
 					continue
 				}
 			}
 			prog.clear()
 			pr.print(r)
 			prog.draw()
-			code = worst(code, r.code)
+			code = worst(code, r.ExitCode)
 		}
 	}
 	prog.done()
@@ -296,7 +296,7 @@ func confirmAndApply(ctx context.Context, std stdio, in *bufio.Reader, pr *print
 	fmt.Fprintf(std.err, "Apply this change to s3://%s? [y/N] ", r.Bucket)
 	answer, _ := in.ReadString('\n')
 	if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
-		r.code, r.Error = exitError, "not applied: the change was not confirmed"
+		r.ExitCode, r.Error = exitError, "not applied: the change was not confirmed"
 		r.Steps = append(r.Steps, "not applied: the change was not confirmed")
 	} else {
 		applyBucket(ctx, std.journal, out.cl, r, out.res, facts, backupDir)
@@ -321,7 +321,7 @@ func analyseTarget(ctx context.Context, s *session, cl *awsapi.Clients, t target
 			err = timeoutError(timeout, name)
 		}
 		r := errorReport(name, err)
-		r.Bucket, r.selfNamed = bucket, gaveUp
+		r.Bucket, r.SelfNamed = bucket, gaveUp
 		return outcome{r: r, cl: cl}
 	}
 	if t.region != "" {
@@ -363,13 +363,13 @@ func analyseTarget(ctx context.Context, s *session, cl *awsapi.Clients, t target
 	res, err := fixBounded(ctx, src, opt)
 	if err != nil {
 		if ctx.Err() == nil {
-			err = fmt.Errorf("the bucket's policy: %v", err)
+			err = fmt.Errorf("the bucket's policy: %w", err)
 		}
 		return bad(err)
 	}
 	r := fromResult(name, res, bucket+".policy.json")
 	r.Bucket = bucket
-	r.noteOrg(res.OrgAssumed, orgWhy)
+	r.NoteOrg(res.OrgAssumed, orgWhy)
 	return outcome{r: r, res: res, cl: cl}
 }
 
@@ -389,7 +389,7 @@ func record(r *report, o apply.Outcome) {
 		r.Backup = o.Backup
 	}
 	if !o.OK() {
-		r.Status, r.code, r.Error = statusError, exitError, o.Err
+		r.Status, r.ExitCode, r.Error = statusError, exitError, o.Err
 		return
 	}
 	r.Status = statusPatched

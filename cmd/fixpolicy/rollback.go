@@ -117,7 +117,7 @@ func rollbackAction(c *cli.Context, std stdio) error {
 	if !c.Bool("yes") {
 		if !std.inTTY {
 			r.Error = "not restored: there is no terminal to confirm on; pass --yes"
-			r.code = exitError
+			r.ExitCode = exitError
 			pr.print(r)
 			return fail("refusing to change the bucket policy without a terminal to confirm on: pass --yes to restore, or --dry-run to only look")
 		}
@@ -151,7 +151,7 @@ func rollbackAction(c *cli.Context, std stdio) error {
 	if account == "" {
 		id, err := cl.CallerIdentity(ctx)
 		if err != nil {
-			r.Status, r.code, r.Error = statusError, exitError, oneLine(err.Error())
+			r.Status, r.ExitCode, r.Error = statusError, exitError, oneLine(err.Error())
 			r.Steps = append(r.Steps, "error: "+r.Error)
 			return exitWith(exitError)
 		}
@@ -160,7 +160,7 @@ func rollbackAction(c *cli.Context, std stdio) error {
 	record(r, apply.Restore(ctx, std.journal, cl, apply.Change{
 		Bucket: bucket, Current: cur, NoPolicy: !exists, New: saved, Owner: account, BackupDir: c.String("backup-dir"),
 	}))
-	return exitWith(r.code)
+	return exitWith(r.ExitCode)
 }
 
 // policyBuckets returns the bucket names the policy's resource ARNs name.

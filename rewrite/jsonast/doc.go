@@ -2,8 +2,10 @@
 // rewrites of JSON documents (AWS S3 bucket policies in particular).
 //
 // Parse builds a mutable tree of *Value that remembers key order, number
-// literals as written, the original source text of every value and the
-// whitespace layout of every container. Callers mutate the tree directly
+// literals as written, the original source text of every value (Source,
+// and where it lies: Span, with lines and columns in characters and in
+// UTF-16 code units, as Position computes them) and the whitespace layout
+// of every container. Callers mutate the tree directly
 // (change Str, append to or remove from Members/Elems, replace a Member's
 // Value, rename a Member's Key, build values with New*) and call Render.
 //

@@ -150,3 +150,77 @@ func TestValidAccepted(t *testing.T) {
 		}
 	}
 }
+
+// TestPosition: Position counts columns in characters and in UTF-16 code
+// units (a character outside the Basic Multilingual Plane is two), skips a
+// leading byte order mark, and clamps offsets.
+func TestPosition(t *testing.T) {
+	src := []byte("\uFEFFa😀b\n\tcé😀d")
+	tests := []struct {
+		off  int
+		want Pos
+	}{
+		{0, Pos{0, 1, 1, 1}},
+		{3, Pos{3, 1, 1, 1}},   // after the byte order mark
+		{4, Pos{4, 1, 2, 2}},   // before 😀
+		{8, Pos{8, 1, 3, 4}},   // after 😀: one character, two code units
+		{10, Pos{10, 2, 1, 1}}, // next line
+		{12, Pos{12, 2, 3, 3}},
+		{14, Pos{14, 2, 4, 4}},
+		{18, Pos{18, 2, 5, 6}},
+		{99, Pos{19, 2, 6, 7}},
+		{-1, Pos{0, 1, 1, 1}},
+	}
+	for _, tc := range tests {
+		if got := Position(src, tc.off); got != tc.want {
+			t.Errorf("Position(%d) = %+v, want %+v", tc.off, got, tc.want)
+		}
+		if l, c := LineCol(src, tc.off); l != tc.want.Line || c != tc.want.Col {
+			t.Errorf("LineCol(%d) = %d:%d, want %d:%d", tc.off, l, c, tc.want.Line, tc.want.Col)
+		}
+	}
+	// A syntax error's position is Position's.
+	_, err := Parse([]byte("{\"😀\": 1,}"))
+	var se *SyntaxError
+	if !errors.As(err, &se) || se.Offset != 10 || se.Line != 1 || se.Col != 8 || se.Col16 != 9 {
+		t.Errorf("error %#v, want the comma at line 1, column 8 (9 in UTF-16)", err)
+	}
+}
+
+// TestSpan: every parsed value knows where its text lies, from its first
+// byte to just past its last; new values have no span, clones share it.
+func TestSpan(t *testing.T) {
+	src := "\n  {\"a\": [1, \"😀\"],\n   \"b\": {\"c\": null}}  \n"
+	v := mustParse(t, src)
+	text := func(v *Value) string {
+		sp, ok := v.Span()
+		if !ok {
+			t.Fatalf("no span for %+v", v)
+		}
+		got := src[sp.Start.Offset:sp.End.Offset]
+		if raw, _ := v.Source(); raw != got {
+			t.Errorf("span covers %q, source is %q", got, raw)
+		}
+		return got
+	}
+	a := v.Get("a").Value
+	for _, x := range []*Value{v, a, a.Elems[0], a.Elems[1], v.Get("b").Value, v.Get("b").Value.Get("c").Value} {
+		text(x)
+	}
+	sp, _ := v.Span()
+	if want := (Span{Start: Pos{3, 2, 3, 3}, End: Pos{42, 3, 21, 21}}); sp != want {
+		t.Errorf("root span %+v, want %+v", sp, want)
+	}
+	if sp, _ := a.Elems[1].Span(); sp.End.Col != 16 || sp.End.Col16 != 17 {
+		t.Errorf("end of \"😀\": %+v", sp.End)
+	}
+	if _, ok := NewObject().Span(); ok {
+		t.Error("a new value has a span")
+	}
+	if sp, ok := v.Clone().Span(); !ok || sp != (Span{Start: Pos{3, 2, 3, 3}, End: Pos{42, 3, 21, 21}}) {
+		t.Errorf("clone's span %+v", sp)
+	}
+	if !(Span{}).IsZero() || sp.IsZero() {
+		t.Error("IsZero")
+	}
+}

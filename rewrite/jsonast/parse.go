@@ -4,56 +4,12 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf16"
-	"unicode/utf8"
 )
 
 // MaxDepth is the maximum nesting depth of arrays and objects Parse accepts.
 const MaxDepth = 100
 
 const bom = "\uFEFF"
-
-// SyntaxError describes why Parse rejected its input.
-type SyntaxError struct {
-	Offset int    // byte offset of the error in the source
-	Line   int    // 1-based line of Offset
-	Col    int    // 1-based column of Offset, in characters (a tab counts 1)
-	Path   string // JSON Pointer of the enclosing value; "" for the root
-	Msg    string
-}
-
-// Error returns "line L, column C: MSG", with " (at PATH)" after the column
-// when the path is not the root.
-func (e *SyntaxError) Error() string {
-	if e.Path != "" {
-		return fmt.Sprintf("line %d, column %d (at %s): %s", e.Line, e.Col, e.Path, e.Msg)
-	}
-	return fmt.Sprintf("line %d, column %d: %s", e.Line, e.Col, e.Msg)
-}
-
-// LineCol returns the 1-based line and column of the byte offset in src.
-// Lines are separated by '\n'; columns count characters (UTF-8 sequences),
-// a tab counts as one and a leading byte order mark as none. Offsets out of
-// range are clamped.
-func LineCol(src []byte, offset int) (line, col int) {
-	return lineCol(string(src), offset)
-}
-
-func lineCol(s string, offset int) (line, col int) {
-	if offset < 0 {
-		offset = 0
-	}
-	if offset > len(s) {
-		offset = len(s)
-	}
-	line = 1 + strings.Count(s[:offset], "\n")
-	ls := strings.LastIndexByte(s[:offset], '\n') + 1
-	if ls == 0 && strings.HasPrefix(s, bom) && offset >= len(bom) {
-		ls = len(bom)
-	}
-	return line, 1 + utf8.RuneCountInString(s[ls:offset])
-}
 
 // Parse parses one strict RFC 8259 JSON document. Whitespace around the
 // value is allowed, as is a leading UTF-8 byte order mark; both are kept and
@@ -135,88 +91,6 @@ func (p *parser) newValue(k Kind, start int) (*Value, *node) {
 	a.n.start = start
 	a.n.indent = p.lineIndent()
 	return &a.v, &a.n
-}
-
-func (p *parser) errAt(off int, msg string) *SyntaxError {
-	return p.errPath(off, msg, p.path)
-}
-
-func (p *parser) errPath(off int, msg string, path []pathSeg) *SyntaxError {
-	line, col := lineCol(p.s, off)
-	return &SyntaxError{Offset: off, Line: line, Col: col, Path: pointer(path), Msg: msg}
-}
-
-func pointer(path []pathSeg) string {
-	if len(path) == 0 {
-		return ""
-	}
-	var b strings.Builder
-	for _, s := range path {
-		b.WriteByte('/')
-		if s.index >= 0 {
-			b.WriteString(strconv.Itoa(s.index))
-		} else {
-			b.WriteString(escapePointer(s.key))
-		}
-	}
-	return b.String()
-}
-
-func escapePointer(s string) string {
-	if !strings.ContainsAny(s, "~/") {
-		return s
-	}
-	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
-}
-
-// errEOF reports the end of the input inside a value.
-func (p *parser) errEOF() *SyntaxError {
-	if len(p.open) == 0 {
-		return p.errAt(len(p.s), "unexpected end of input")
-	}
-	o := p.open[len(p.open)-1]
-	line, col := lineCol(p.s, o.off)
-	what := "array"
-	if o.kind == Object {
-		what = "object"
-	}
-	// the path of the unterminated container itself
-	path := p.path
-	if d := len(p.open) - 1; d < len(path) {
-		path = path[:d]
-	}
-	return p.errPath(len(p.s), fmt.Sprintf("unterminated %s opened at line %d, column %d", what, line, col), path)
-}
-
-// errChar reports the unexpected character at off; ctx completes the
-// sentence "invalid character 'x' ...".
-func (p *parser) errChar(off int, ctx string) *SyntaxError {
-	if off >= len(p.s) {
-		return p.errEOF()
-	}
-	r, size := utf8.DecodeRuneInString(p.s[off:])
-	if r == utf8.RuneError && size <= 1 {
-		return p.errAt(off, fmt.Sprintf("invalid UTF-8 byte 0x%02X", p.s[off]))
-	}
-	msg := "invalid character " + quoteChar(r) + " " + ctx
-	switch {
-	case r == '\'':
-		msg += " (JSON strings must use double quotes)"
-	case r == '/' && off+1 < len(p.s) && (p.s[off+1] == '/' || p.s[off+1] == '*'):
-		msg += " (comments are not allowed in JSON)"
-	}
-	return p.errAt(off, msg)
-}
-
-func quoteChar(r rune) string {
-	switch r {
-	case '\'':
-		return `'\''`
-	case '"':
-		return `'"'`
-	}
-	q := strconv.Quote(string(r))
-	return "'" + q[1:len(q)-1] + "'"
 }
 
 func (p *parser) skipWS() {
@@ -369,169 +243,6 @@ func (p *parser) number() (*Value, error) {
 	return v, nil
 }
 
-// str parses the string starting at p.pos (an opening quote) and returns
-// it decoded.
-func (p *parser) str() (string, error) {
-	s := p.s
-	start := p.pos
-	i := start + 1
-	ascii := true
-	for i < len(s) {
-		c := s[i]
-		switch {
-		case c == '"':
-			seg := s[start+1 : i]
-			if !ascii && !utf8.ValidString(seg) {
-				return "", p.badUTF8(start + 1)
-			}
-			p.pos = i + 1
-			return seg, nil
-		case c == '\\':
-			return p.strSlow(start, i)
-		case c < 0x20:
-			return "", p.errAt(i, fmt.Sprintf("invalid control character U+%04X in string (must be escaped)", c))
-		case c >= utf8.RuneSelf:
-			ascii = false
-		}
-		i++
-	}
-	return "", p.errAt(start, "unterminated string")
-}
-
-// badUTF8 reports the first invalid UTF-8 sequence at or after off.
-func (p *parser) badUTF8(off int) *SyntaxError {
-	s := p.s
-	for off < len(s) {
-		r, size := utf8.DecodeRuneInString(s[off:])
-		if r == utf8.RuneError && size == 1 {
-			return p.errAt(off, fmt.Sprintf("invalid UTF-8 byte 0x%02X in string", s[off]))
-		}
-		off += size
-	}
-	return p.errAt(off, "invalid UTF-8 in string")
-}
-
-func hexVal(c byte) rune {
-	switch {
-	case c >= '0' && c <= '9':
-		return rune(c - '0')
-	case c >= 'a' && c <= 'f':
-		return rune(c - 'a' + 10)
-	case c >= 'A' && c <= 'F':
-		return rune(c - 'A' + 10)
-	}
-	return -1
-}
-
-// hex4 decodes the four hex digits of a \u escape whose backslash is at bs.
-func (p *parser) hex4(bs int) (rune, error) {
-	s := p.s
-	var r rune
-	for j := bs + 2; j < bs+6; j++ {
-		if j >= len(s) {
-			return 0, p.errAt(p.curString, "unterminated string")
-		}
-		h := hexVal(s[j])
-		if h < 0 {
-			end := j + 1
-			if s[j] >= utf8.RuneSelf {
-				_, size := utf8.DecodeRuneInString(s[j:])
-				end = j + size
-			}
-			return 0, p.errAt(bs, "invalid escape "+showEscape(s[bs:end])+" in string")
-		}
-		r = r<<4 | h
-	}
-	return r, nil
-}
-
-// showEscape quotes a bad escape sequence for a message: as written when
-// printable (`"\q"`), else Go-quoted.
-func showEscape(esc string) string {
-	for _, r := range esc {
-		if r == utf8.RuneError || !unicode.IsPrint(r) {
-			return strconv.Quote(esc)
-		}
-	}
-	return `"` + esc + `"`
-}
-
-func (p *parser) strSlow(start, i int) (string, error) {
-	s := p.s
-	p.curString = start
-	buf := make([]byte, 0, i-start+16)
-	buf = append(buf, s[start+1:i]...)
-	for i < len(s) {
-		c := s[i]
-		switch {
-		case c == '"':
-			if !utf8.Valid(buf) {
-				return "", p.badUTF8(start + 1)
-			}
-			p.pos = i + 1
-			return string(buf), nil
-		case c < 0x20:
-			return "", p.errAt(i, fmt.Sprintf("invalid control character U+%04X in string (must be escaped)", c))
-		case c != '\\':
-			buf = append(buf, c)
-			i++
-			continue
-		}
-		// escape
-		if i+1 >= len(s) {
-			return "", p.errAt(start, "unterminated string")
-		}
-		e := s[i+1]
-		switch e {
-		case '"', '\\', '/':
-			buf = append(buf, e)
-		case 'b':
-			buf = append(buf, '\b')
-		case 'f':
-			buf = append(buf, '\f')
-		case 'n':
-			buf = append(buf, '\n')
-		case 'r':
-			buf = append(buf, '\r')
-		case 't':
-			buf = append(buf, '\t')
-		case 'u':
-			r, err := p.hex4(i)
-			if err != nil {
-				return "", err
-			}
-			i += 6
-			if utf16.IsSurrogate(r) {
-				r2 := rune(-1)
-				if i+1 < len(s) && s[i] == '\\' && s[i+1] == 'u' {
-					lo, err := p.hex4(i)
-					if err != nil {
-						return "", err
-					}
-					r2 = lo
-				}
-				if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
-					r = d
-					i += 6
-				} else {
-					r = utf8.RuneError
-				}
-			}
-			buf = utf8.AppendRune(buf, r)
-			continue
-		default:
-			end := i + 2
-			if e >= utf8.RuneSelf {
-				_, size := utf8.DecodeRuneInString(s[i+1:])
-				end = i + 1 + size
-			}
-			return "", p.errAt(i, "invalid escape "+showEscape(s[i:end])+" in string")
-		}
-		i += 2
-	}
-	return "", p.errAt(start, "unterminated string")
-}
-
 func (p *parser) push(k Kind, off int) error {
 	if len(p.open) >= MaxDepth {
 		return p.errAt(off, fmt.Sprintf("exceeded maximum nesting depth of %d", MaxDepth))
@@ -614,41 +325,13 @@ func (p *parser) object() (*Value, error) {
 			return nil, err
 		}
 		keyRaw := p.s[keyOff:p.pos]
-		// duplicate check
-		dup := false
-		if seen != nil {
-			_, dup = seen[key]
-		} else {
-			for _, m := range v.Members {
-				if m.Key == key {
-					dup = true
-					break
-				}
-			}
-		}
-		if dup {
+		if isDup(v.Members, key, &seen) {
 			return nil, p.errAt(keyOff, "duplicate key "+strconv.Quote(key))
 		}
-		if seen == nil && len(v.Members) >= 8 {
-			seen = make(map[string]struct{}, 16)
-			for _, m := range v.Members {
-				seen[m.Key] = struct{}{}
-			}
+		colon, err := p.colon()
+		if err != nil {
+			return nil, err
 		}
-		if seen != nil {
-			seen[key] = struct{}{}
-		}
-		colonStart := p.pos
-		p.skipWS()
-		if p.pos >= len(p.s) {
-			return nil, p.errEOF()
-		}
-		if p.s[p.pos] != ':' {
-			return nil, p.errAt(p.pos, "expected ':' after object key")
-		}
-		p.pos++
-		p.skipWS()
-		colon := p.s[colonStart:p.pos]
 		p.path = append(p.path, pathSeg{key: key, index: -1})
 		val, err := p.value()
 		if err != nil {
@@ -677,6 +360,52 @@ func (p *parser) object() (*Value, error) {
 		}
 		mn.post, leadStart = ws, next
 	}
+}
+
+// isDup reports whether key is among the object's members so far, and
+// records it; a set of the keys (*seen) replaces the linear scan once the
+// object has 8 members.
+func isDup(members []*Member, key string, seen *map[string]struct{}) bool {
+	dup := false
+	if *seen != nil {
+		_, dup = (*seen)[key]
+	} else {
+		for _, m := range members {
+			if m.Key == key {
+				dup = true
+				break
+			}
+		}
+	}
+	if dup {
+		return true
+	}
+	if *seen == nil && len(members) >= 8 {
+		*seen = make(map[string]struct{}, 16)
+		for _, m := range members {
+			(*seen)[m.Key] = struct{}{}
+		}
+	}
+	if *seen != nil {
+		(*seen)[key] = struct{}{}
+	}
+	return false
+}
+
+// colon reads the text between an object key and its value: whitespace,
+// ':' and whitespace.
+func (p *parser) colon() (string, error) {
+	colonStart := p.pos
+	p.skipWS()
+	if p.pos >= len(p.s) {
+		return "", p.errEOF()
+	}
+	if p.s[p.pos] != ':' {
+		return "", p.errAt(p.pos, "expected ':' after object key")
+	}
+	p.pos++
+	p.skipWS()
+	return p.s[colonStart:p.pos], nil
 }
 
 // afterChild reads what follows a container's child: a comma, after which

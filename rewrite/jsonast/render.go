@@ -197,43 +197,24 @@ func (r *renderer) value(v *Value, inline bool) {
 
 // container renders the changed (or new, n == nil) array or object v.
 func (r *renderer) container(v *Value, n *node, inline bool) {
-	isObj := v.Kind == Object
+	l := newLayout(v, n)
 	open, closing := "[", "]"
-	if isObj {
+	if l.isObj {
 		open, closing = "{", "}"
-	}
-	var members []*Member
-	cnt := len(v.Elems)
-	if isObj {
-		members = v.Members
-		for _, m := range members {
-			if m == nil {
-				members = make([]*Member, 0, len(v.Members))
-				for _, m := range v.Members {
-					if m != nil {
-						members = append(members, m)
-					}
-				}
-				break
-			}
-		}
-		cnt = len(members)
 	}
 	to := r.curIndent()
 	from := to
-	nOrig := 0
 	if n != nil {
 		from = n.indent
-		nOrig = len(n.children)
 	}
 	r.write(open)
-	if cnt == 0 {
+	if l.cnt == 0 {
 		r.write(closing)
 		return
 	}
 
 	childInline := inline
-	if nOrig > 0 {
+	if l.nOrig > 0 {
 		childInline = !n.multi
 	}
 	st := &r.st
@@ -250,129 +231,18 @@ func (r *renderer) container(v *Value, n *node, inline bool) {
 		firstLead = closeWS + st.Indent
 		commaLead = firstLead
 	}
+	leads, derived := l.leads(firstLead, commaLead, st.CommaSpace)
+	colons := l.colons(st.Colon)
 
-	// origIdx[i]: index in n of output child i, or -1 if it does not come
-	// from this container.
-	origIdx := make([]int, cnt)
-	for i := range origIdx {
-		origIdx[i] = -1
-		if n == nil {
-			continue
-		}
-		if isObj {
-			if mn := members[i].mn; mn != nil && mn.parent == n {
-				origIdx[i] = mn.idx
-			}
-		} else if e := v.Elems[i]; e != nil && e.node != nil && e.node.parent == n {
-			origIdx[i] = e.node.idx
-		}
-	}
-	origLead := func(j int) string {
-		if isObj {
-			return n.members[j].lead
-		}
-		return n.children[j].lead
-	}
-	origPost := func(j int) string {
-		if isObj {
-			return n.members[j].post
-		}
-		return n.children[j].post
-	}
-
-	// Lead whitespace of every output child.
-	leads := make([]string, cnt)
-	derived := make([]bool, cnt) // leads[i] is in output coordinates, not to be shifted
-	if n != nil {
-		// nextComma[i]: source index of the nearest later output child that
-		// followed a comma in the source, or -1.
-		nextComma := make([]int, cnt)
-		next := -1
-		for i := cnt - 1; i >= 0; i-- {
-			nextComma[i] = next
-			if origIdx[i] > 0 {
-				next = origIdx[i]
-			}
-		}
-		prev := -1
-		for i := 0; i < cnt; i++ {
-			switch {
-			case i == 0 && nOrig > 0:
-				leads[i] = origLead(0)
-			case i == 0:
-				leads[i], derived[i] = firstLead, true
-			case origIdx[i] > 0:
-				leads[i] = origLead(origIdx[i])
-			case prev >= 0:
-				leads[i] = origLead(prev)
-			case nextComma[i] >= 0:
-				leads[i] = origLead(nextComma[i])
-			case nOrig > 1:
-				leads[i] = origLead(1)
-			case nOrig == 1 && hasNewline(origLead(0)):
-				leads[i] = origLead(0)
-			case nOrig == 1:
-				// a single child hugging the bracket, as in `[{` ... `}]`:
-				// new siblings follow `}, {`
-				leads[i] = ""
-				if st.CommaSpace {
-					leads[i] = " "
-				}
-			default:
-				leads[i], derived[i] = commaLead, true
-			}
-			if origIdx[i] > 0 {
-				prev = origIdx[i]
-			}
-		}
-	} else {
-		leads[0] = firstLead
-		for i := 1; i < cnt; i++ {
-			leads[i] = commaLead
-		}
-		for i := range derived {
-			derived[i] = true
-		}
-	}
-
-	// Colon text of members that do not come from this container: the
-	// nearest source sibling's, else the document's.
-	var colons []string
-	if isObj {
-		colons = make([]string, cnt)
-		near := ""
-		for i := cnt - 1; i >= 0; i-- {
-			colons[i] = near
-			if j := origIdx[i]; j >= 0 && !hasNewline(n.members[j].colon) {
-				near = n.members[j].colon
-			}
-		}
-		near = ""
-		for i := 0; i < cnt; i++ {
-			if j := origIdx[i]; j >= 0 {
-				colons[i] = n.members[j].colon
-				if !hasNewline(colons[i]) {
-					near = colons[i]
-				}
-				continue
-			}
-			if near != "" {
-				colons[i] = near
-			} else if colons[i] == "" {
-				colons[i] = st.Colon
-			}
-		}
-	}
-
-	for i := 0; i < cnt; i++ {
+	for i := 0; i < l.cnt; i++ {
 		if derived[i] {
 			r.write(leads[i])
 		} else {
 			r.writeShifted(leads[i], from, to)
 		}
 		var child *Value
-		if isObj {
-			m := members[i]
+		if l.isObj {
+			m := l.members[i]
 			if m.mn != nil && m.mn.key == m.Key {
 				r.write(m.mn.keyRaw)
 			} else {
@@ -384,22 +254,180 @@ func (r *renderer) container(v *Value, n *node, inline bool) {
 			child = v.Elems[i]
 		}
 		r.value(child, childInline)
-		if i < cnt-1 {
-			if j := origIdx[i]; j >= 0 && j < nOrig-1 {
-				r.writeShifted(origPost(j), from, to)
-			} else if nOrig > 1 {
+		if i < l.cnt-1 {
+			if j := l.origIdx[i]; j >= 0 && j < l.nOrig-1 {
+				r.writeShifted(l.origPost(j), from, to)
+			} else if l.nOrig > 1 {
 				// whitespace before commas, as in the comma-first style
-				r.writeShifted(origPost(0), from, to)
+				r.writeShifted(l.origPost(0), from, to)
 			}
 			r.write(",")
 		}
 	}
-	if nOrig > 0 {
+	if l.nOrig > 0 {
 		r.writeShifted(n.closeWS, from, to)
 	} else {
 		r.write(closeWS)
 	}
 	r.write(closing)
+}
+
+// layout relates the children of a container being rendered to those of
+// its parse-time node n (nil for a new container).
+type layout struct {
+	n       *node
+	isObj   bool
+	members []*Member // objects: the members, nil ones left out
+	cnt     int       // children to render
+	nOrig   int       // children of n
+	// origIdx[i]: index in n of output child i, or -1 if it does not come
+	// from this container.
+	origIdx []int
+}
+
+func newLayout(v *Value, n *node) *layout {
+	l := &layout{n: n, isObj: v.Kind == Object, cnt: len(v.Elems)}
+	if l.isObj {
+		l.members = v.Members
+		for _, m := range l.members {
+			if m == nil {
+				l.members = make([]*Member, 0, len(v.Members))
+				for _, m := range v.Members {
+					if m != nil {
+						l.members = append(l.members, m)
+					}
+				}
+				break
+			}
+		}
+		l.cnt = len(l.members)
+	}
+	if n != nil {
+		l.nOrig = len(n.children)
+	}
+	l.origIdx = make([]int, l.cnt)
+	for i := range l.origIdx {
+		l.origIdx[i] = -1
+		if n == nil {
+			continue
+		}
+		if l.isObj {
+			if mn := l.members[i].mn; mn != nil && mn.parent == n {
+				l.origIdx[i] = mn.idx
+			}
+		} else if e := v.Elems[i]; e != nil && e.node != nil && e.node.parent == n {
+			l.origIdx[i] = e.node.idx
+		}
+	}
+	return l
+}
+
+func (l *layout) origLead(j int) string {
+	if l.isObj {
+		return l.n.members[j].lead
+	}
+	return l.n.children[j].lead
+}
+
+func (l *layout) origPost(j int) string {
+	if l.isObj {
+		return l.n.members[j].post
+	}
+	return l.n.children[j].post
+}
+
+// leads is the whitespace before every output child; derived[i] says that
+// leads[i] is in output coordinates (not to be re-indented). firstLead and
+// commaLead are a new container's.
+func (l *layout) leads(firstLead, commaLead string, commaSpace bool) (leads []string, derived []bool) {
+	cnt, nOrig, origIdx := l.cnt, l.nOrig, l.origIdx
+	leads = make([]string, cnt)
+	derived = make([]bool, cnt)
+	if l.n == nil {
+		leads[0] = firstLead
+		for i := 1; i < cnt; i++ {
+			leads[i] = commaLead
+		}
+		for i := range derived {
+			derived[i] = true
+		}
+		return leads, derived
+	}
+	// nextComma[i]: source index of the nearest later output child that
+	// followed a comma in the source, or -1.
+	nextComma := make([]int, cnt)
+	next := -1
+	for i := cnt - 1; i >= 0; i-- {
+		nextComma[i] = next
+		if origIdx[i] > 0 {
+			next = origIdx[i]
+		}
+	}
+	prev := -1
+	for i := 0; i < cnt; i++ {
+		switch {
+		case i == 0 && nOrig > 0:
+			leads[i] = l.origLead(0)
+		case i == 0:
+			leads[i], derived[i] = firstLead, true
+		case origIdx[i] > 0:
+			leads[i] = l.origLead(origIdx[i])
+		case prev >= 0:
+			leads[i] = l.origLead(prev)
+		case nextComma[i] >= 0:
+			leads[i] = l.origLead(nextComma[i])
+		case nOrig > 1:
+			leads[i] = l.origLead(1)
+		case nOrig == 1 && hasNewline(l.origLead(0)):
+			leads[i] = l.origLead(0)
+		case nOrig == 1:
+			// a single child hugging the bracket, as in `[{` ... `}]`:
+			// new siblings follow `}, {`
+			leads[i] = ""
+			if commaSpace {
+				leads[i] = " "
+			}
+		default:
+			leads[i], derived[i] = commaLead, true
+		}
+		if origIdx[i] > 0 {
+			prev = origIdx[i]
+		}
+	}
+	return leads, derived
+}
+
+// colons is the colon text of every member (nil for arrays): a source
+// member's own; for the others, the nearest source sibling's, else the
+// document's (colon).
+func (l *layout) colons(colon string) []string {
+	if !l.isObj {
+		return nil
+	}
+	colons := make([]string, l.cnt)
+	near := ""
+	for i := l.cnt - 1; i >= 0; i-- {
+		colons[i] = near
+		if j := l.origIdx[i]; j >= 0 && !hasNewline(l.n.members[j].colon) {
+			near = l.n.members[j].colon
+		}
+	}
+	near = ""
+	for i := 0; i < l.cnt; i++ {
+		if j := l.origIdx[i]; j >= 0 {
+			colons[i] = l.n.members[j].colon
+			if !hasNewline(colons[i]) {
+				near = colons[i]
+			}
+			continue
+		}
+		if near != "" {
+			colons[i] = near
+		} else if colons[i] == "" {
+			colons[i] = colon
+		}
+	}
+	return colons
 }
 
 func hasNewline(s string) bool { return strings.IndexByte(s, '\n') >= 0 }

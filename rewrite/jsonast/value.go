@@ -322,6 +322,18 @@ func (v *Value) Source() (string, bool) {
 	return v.node.raw(), true
 }
 
+// Span returns where v's source text lies in the document it was parsed
+// from (its first byte to just past its last, surrounding whitespace
+// excluded), and false for values created by New*. Like Source, it
+// reflects the source, not later mutations; clones share it.
+func (v *Value) Span() (Span, bool) {
+	if v == nil || v.node == nil {
+		return Span{}, false
+	}
+	n := v.node
+	return Span{Start: position(n.doc.src, n.start), End: position(n.doc.src, n.end)}, true
+}
+
 // Modified reports whether v differs from its parse-time content (true for
 // values created by New*).
 func (v *Value) Modified() bool {
