@@ -294,13 +294,14 @@ func literalCallers(f Facts, stmts []*Statement) []callerCand {
 // catalogueMatches says which of the catalogue's actions the action pattern
 // p matches, remembered per pattern: the gate asks it for every patched
 // statement, and "s3:*" is in most of them.
-func catalogueMatches(p string, cat []s3actions.Action) []bool {
+func catalogueMatches(p string) []bool {
 	if m, ok := actionMatchMemo.Load(p); ok {
 		return m.([]bool)
 	}
+	cat := s3actions.Names()
 	m := make([]bool, len(cat))
-	for i, a := range cat {
-		m[i] = cond.MatchAction(p, a.Qualified())
+	for i := range cat {
+		m[i] = cond.MatchAction(p, cat[i])
 	}
 	actionMatchMemo.Store(p, m)
 	return m
@@ -326,16 +327,16 @@ func deltaActions(stmts []*Statement, catalogueOnly bool) []string {
 			out = append(out, a)
 		}
 	}
-	cat := s3actions.All()
+	cat := s3actions.Names()
 	hit := make([]bool, len(cat))
 	for _, p := range pats {
-		for i, m := range catalogueMatches(p, cat) {
+		for i, m := range catalogueMatches(p) {
 			hit[i] = hit[i] || m
 		}
 	}
-	for i, a := range cat {
+	for i, q := range cat {
 		if notAction || hit[i] {
-			add(a.Qualified())
+			add(q)
 		}
 	}
 	for _, p := range pats {

@@ -118,6 +118,9 @@ type catalogue struct {
 	// the "s3:" prefix, to its index: the common exact-case lookups
 	// skip lower-casing.
 	byName map[string]int
+	// qualified are the actions' names with the "s3:" prefix, in order;
+	// Names hands out this slice, which nobody may modify.
+	qualified []string
 }
 
 type entry struct {
@@ -163,6 +166,7 @@ func parse(data []byte) (*catalogue, error) {
 		}
 		c.byLower[k] = len(c.actions)
 		c.byName[a.Name] = len(c.actions)
+		c.qualified = append(c.qualified, a.Qualified())
 		c.byName[Prefix+a.Name] = len(c.actions)
 		c.actions = append(c.actions, a)
 		c.lower = append(c.lower, k)
@@ -179,14 +183,10 @@ func All() []Action {
 	return slices.Clone(load().actions)
 }
 
-// Names returns every action in "s3:Name" form, sorted.
+// Names returns every action in "s3:Name" form, sorted. The slice is shared:
+// callers must not modify it.
 func Names() []string {
-	c := load()
-	out := make([]string, len(c.actions))
-	for i, a := range c.actions {
-		out[i] = a.Qualified()
-	}
-	return out
+	return load().qualified
 }
 
 // Lookup finds an action by name, with or without the "s3:" prefix, ignoring

@@ -23,8 +23,12 @@ const (
 )
 
 type kernel struct {
-	nodes  []node
-	unique map[node]int32
+	nodes []node
+	// unique is an open-addressing hash table of node indices (0: empty
+	// slot; the terminals are never in it), at most half full. A Go map
+	// pre-sized for large questions cost small ones more than their
+	// answer.
+	unique []int32
 	cache  []cacheEntry
 	levels int32 // number of variable levels; the terminals' level
 	full   bool  // the node bound was reached
@@ -44,7 +48,7 @@ const (
 )
 
 func newKernel(levels, cacheSize int) *kernel {
-	k := &kernel{levels: int32(levels), unique: make(map[node]int32, min(max(1024, levels*64), 1<<16)), cache: make([]cacheEntry, cacheSize)}
+	k := &kernel{levels: int32(levels), unique: make([]int32, 1024), cache: make([]cacheEntry, cacheSize)}
 	k.nodes = append(k.nodes, node{level: int32(levels)}, node{level: int32(levels)})
 	return k
 }
@@ -57,8 +61,17 @@ func (k *kernel) mk(level, lo, hi int32) int32 {
 		return lo
 	}
 	key := node{level, lo, hi}
-	if n, ok := k.unique[key]; ok {
-		return n
+	mask := uint32(len(k.unique) - 1)
+	h := hashNode(key) & mask
+	for {
+		n := k.unique[h]
+		if n == 0 {
+			break
+		}
+		if k.nodes[n] == key {
+			return n
+		}
+		h = (h + 1) & mask
 	}
 	if len(k.nodes) >= maxNodes {
 		k.full = true
@@ -66,8 +79,28 @@ func (k *kernel) mk(level, lo, hi int32) int32 {
 	}
 	n := int32(len(k.nodes))
 	k.nodes = append(k.nodes, key)
-	k.unique[key] = n
+	k.unique[h] = n
+	if 2*len(k.nodes) > len(k.unique) {
+		k.growUnique()
+	}
 	return n
+}
+
+func hashNode(x node) uint32 {
+	return uint32(x.level)*2654435761 ^ uint32(x.lo)*2246822519 ^ uint32(x.hi)*3266489917
+}
+
+// growUnique doubles the unique table and reinserts every node.
+func (k *kernel) growUnique() {
+	k.unique = make([]int32, 2*len(k.unique))
+	mask := uint32(len(k.unique) - 1)
+	for n := 2; n < len(k.nodes); n++ {
+		h := hashNode(k.nodes[n]) & mask
+		for k.unique[h] != 0 {
+			h = (h + 1) & mask
+		}
+		k.unique[h] = int32(n)
+	}
 }
 
 func (k *kernel) cofactors(n, level int32) (int32, int32) {
