@@ -2,6 +2,7 @@ package rewrite
 
 import (
 	"fmt"
+	"github.com/fixpolicy/fixpolicy/rewrite/policy"
 	"net/netip"
 	"sort"
 	"strings"
@@ -81,7 +82,7 @@ func (f Facts) Validate() error {
 // CheckAccountID reports, as a phrase to follow the input's name, why id is
 // not an AWS account ID (12 digits), or nil.
 func CheckAccountID(id string) error {
-	if !isAccountID(id) {
+	if !policy.IsAccountID(id) {
 		return fmt.Errorf("%q is not a 12-digit AWS account ID", id)
 	}
 	return nil

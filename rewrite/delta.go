@@ -2,6 +2,7 @@ package rewrite
 
 import (
 	"fmt"
+	"github.com/fixpolicy/fixpolicy/rewrite/policy"
 	"net/netip"
 	"sort"
 	"strings"
@@ -52,7 +53,7 @@ func (c AccessChange) String() string {
 	if c.Partial {
 		some = "some requests of: "
 	}
-	return fmt.Sprintf("%s%s, %s on %s%s: %s → %s", some, c.Principals, joinList(c.Actions, 4), c.Resource, ctx, c.Before, c.After)
+	return fmt.Sprintf("%s%s, %s on %s%s: %s → %s", some, c.Principals, policy.JoinList(c.Actions, 4), c.Resource, ctx, c.Before, c.After)
 }
 
 // DeltaResult is the access delta between two policies.
@@ -146,7 +147,7 @@ func describeValues(key string, set map[int]bool, cands []*string, literals []st
 		alts = append(alts, "absent")
 	}
 	if len(named) > 0 {
-		alts = append(alts, joinValues(named, false))
+		alts = append(alts, policy.JoinValues(named, false))
 	}
 	if len(unnamed) > 0 {
 		if allUnnamed {
@@ -157,7 +158,7 @@ func describeValues(key string, set map[int]bool, cands []*string, literals []st
 				}
 			}
 			if len(all) > 0 {
-				alts = append(alts, "any value other than "+joinValues(all, false))
+				alts = append(alts, "any value other than "+policy.JoinValues(all, false))
 			} else {
 				alts = append(alts, "any value")
 			}
@@ -197,7 +198,7 @@ func describeCallers(group []*callerCand, all []callerCand) string {
 			names = append(names, cc.label)
 		}
 	}
-	return joinList(names, 4)
+	return policy.JoinList(names, 4)
 }
 
 // classOf is the class a caller belongs to for summaries.
@@ -296,7 +297,7 @@ func describeResourceSet(res []string, sp *space) string {
 			names = appendUnique(names, r)
 		}
 	}
-	return joinList(append(names, rest...), 4)
+	return policy.JoinList(append(names, rest...), 4)
 }
 
 func splitS3(r string) (bucket string, object bool) {
@@ -309,37 +310,6 @@ func splitS3(r string) (bucket string, object bool) {
 		return rest[:i], true
 	}
 	return rest, false
-}
-
-// semanticDelta returns the statements of a whose meaning b lacks, and the
-// statements of b whose meaning a lacks.
-func semanticDelta(a, b *Policy) (removed, added []*Statement) {
-	inA, inB := map[string]bool{}, map[string]bool{}
-	for _, s := range a.Statements {
-		inA[s.canonical()] = true
-	}
-	for _, s := range b.Statements {
-		inB[s.canonical()] = true
-	}
-	for _, s := range a.Statements {
-		if !inB[s.canonical()] {
-			removed = append(removed, s)
-		}
-	}
-	for _, s := range b.Statements {
-		if !inA[s.canonical()] {
-			added = append(added, s)
-		}
-	}
-	return removed, added
-}
-
-func (r *EvalRequest) request() Request {
-	ctx := map[string][]string{}
-	for k, v := range r.ctx {
-		ctx[k] = v
-	}
-	return Request{Principal: r.Caller.ARN, Action: r.Action, Resource: r.Resource, Context: ctx}
 }
 
 // policyLiterals maps each condition key to the values the statements name.

@@ -2,6 +2,7 @@ package rewrite
 
 import (
 	"fmt"
+	"github.com/fixpolicy/fixpolicy/rewrite/policy"
 	"sort"
 	"strings"
 	"sync"
@@ -52,7 +53,7 @@ func deltaSpace(opt DeltaOptions, stmts, all []*Statement) *space {
 			for _, c := range s.Conditions {
 				if c.KeyLower == "aws:principalaccount" || c.KeyLower == "aws:resourceaccount" {
 					for _, v := range c.Values {
-						if isAccountID(v) {
+						if policy.IsAccountID(v) {
 							accounts = appendUnique(accounts, v)
 						}
 					}
@@ -62,7 +63,7 @@ func deltaSpace(opt DeltaOptions, stmts, all []*Statement) *space {
 	}
 	for _, s := range all {
 		for _, e := range s.Principal.Values["AWS"] {
-			if isAccountID(e) {
+			if policy.IsAccountID(e) {
 				accounts = appendUnique(accounts, e)
 			} else if c, err := ParseCaller(e); err == nil && c.Kind == AccountRoot {
 				accounts = appendUnique(accounts, c.Account)
@@ -242,12 +243,12 @@ func literalCallers(f Facts, stmts []*Statement) []callerCand {
 					add(cc)
 				case !ok && strings.HasPrefix(w, "AIDA"):
 					add(user(f.AccountID, "user-"+w, w, "the user with unique ID "+w))
-				case !ok && isAccountID(w):
+				case !ok && policy.IsAccountID(w):
 					// An account's root user has the account ID as its userid.
 					c, _ := ParseCaller("arn:aws:iam::" + w + ":root")
 					add(callerCand{c: c, label: "account " + w + "'s root user", account: w == f.AccountID, derived: map[string][]string{
 						"aws:userid": {w}, "aws:principalarn": {c.ARN}, "aws:principalaccount": {w}, "aws:principaltype": {"Account"}}})
-				case ok && isAccountID(id) && sess != "" && !strings.ContainsAny(sess, "/:"):
+				case ok && policy.IsAccountID(id) && sess != "" && !strings.ContainsAny(sess, "/:"):
 					// A federated user's userid is "account:name" (IAM User
 					// Guide, "Unique identifiers": GetFederationToken).
 					arn := fmt.Sprintf("arn:aws:sts::%s:federated-user/%s", id, sess)
@@ -278,7 +279,7 @@ func literalCallers(f Facts, stmts []*Statement) []callerCand {
 			case "aws:username":
 				add(user(f.AccountID, w, "AIDAFIXPOLICYUSER"+fmt.Sprint(len(out)), "the user named "+w))
 			case "aws:principalaccount":
-				if isAccountID(w) {
+				if policy.IsAccountID(w) {
 					add(user(w, "fixpolicy-user", "AIDAFIXPOLICYACCT"+w, "an IAM user of account "+w))
 				}
 			}
@@ -375,7 +376,7 @@ func deltaResources(stmts []*Statement, f Facts, callers []callerCand) []string 
 			pats = appendUnique(pats, r)
 			if strings.Contains(r, "${") {
 				for i := range callers {
-					if sub, ok := cond.SubstitutePattern(r, &EvalRequest{ctx: callers[i].derived}); ok {
+					if sub, ok := cond.SubstitutePattern(r, &EvalRequest{Ctx: callers[i].derived}); ok {
 						pats = appendUnique(pats, string(sub))
 					}
 				}

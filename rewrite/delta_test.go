@@ -3,6 +3,7 @@ package rewrite
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/fixpolicy/fixpolicy/rewrite/policy"
 	"math/rand/v2"
 	"net/netip"
 	"slices"
@@ -402,7 +403,7 @@ var equivalentRewrites = []struct {
 		for i := range q.Stmts {
 			if m, ok := q.Stmts[i].Principal.(map[string][]string); ok {
 				for j, v := range m["AWS"] {
-					if isAccountID(v) {
+					if policy.IsAccountID(v) {
 						m["AWS"][j] = "arn:aws:iam::" + v + ":root"
 					}
 				}
@@ -824,11 +825,11 @@ func TestDeltaSampledCIDRBoundaries(t *testing.T) {
 // aws:userid) or resources (NotResource, other patterns) that the changed
 // statements do not, and Delta enumerates only the changed statements'.
 func knownGap(a, b *Policy) string {
-	removed, added := semanticDelta(a, b)
+	removed, added := policy.SemanticDelta(a, b)
 	changed := map[string]bool{}
 	names := map[string]bool{}
 	for _, s := range append(removed, added...) {
-		changed[s.canonical()] = true
+		changed[s.Canonical()] = true
 		for _, v := range s.Principal.Values["AWS"] {
 			names[v] = true
 		}
@@ -838,7 +839,7 @@ func knownGap(a, b *Policy) string {
 	}
 	for _, p := range []*Policy{a, b} {
 		for _, s := range p.Statements {
-			if changed[s.canonical()] {
+			if changed[s.Canonical()] {
 				continue
 			}
 			switch {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/fixpolicy/fixpolicy/rewrite/policy"
 	"strings"
 
 	"github.com/fixpolicy/fixpolicy/rewrite/jsonast"
@@ -186,10 +187,10 @@ func (pt *patcher) patch(i int, b *Block) string {
 	fmt.Fprintf(&para, "%s %s.", s.Label(), s.Describe())
 	if len(b.BackupActions) > 0 {
 		addCondition(qs.Node, pt.opName, pt.key, pt.value)
-		fmt.Fprintf(&para, " It blocks AWS Backup: it denies the backup role %s, because %s.", backupActionsPhrase(b.BackupActions), b.WhyBackup(pt.bs))
+		fmt.Fprintf(&para, " It blocks AWS Backup: it denies the backup role %s, because %s.", backupActionsPhrase(b.BackupActions), b.whyBackup(pt.bs))
 		fmt.Fprintf(&para, " Fix: add %s {%q: %q} so that the backup role's sessions are exempt; nobody else is affected.", pt.opName, pt.key, pt.value)
 		pt.res.add(s, Finding{Change: Change{Kind: KindExempt,
-			Explanation: fmt.Sprintf("denies AWS Backup %s; added %s %s %s", joinList(b.BackupActions, 3), pt.opName, pt.key, pt.value)},
+			Explanation: fmt.Sprintf("denies AWS Backup %s; added %s %s %s", policy.JoinList(b.BackupActions, 3), pt.opName, pt.key, pt.value)},
 			Paragraph: i, Actions: b.BackupActions, Reasons: reasons(b),
 			Patch: &Patch{Operator: pt.opName, Key: pt.key, Value: pt.value}})
 	}
@@ -198,14 +199,14 @@ func (pt *patcher) patch(i int, b *Block) string {
 	}
 	if len(b.ConsoleWith) == 0 {
 		fmt.Fprintf(&para, " It also denies %s to %s wherever they come from, so the AWS Backup console cannot assign the bucket to a backup plan.",
-			joinList(b.ConsoleActions, 2), b.ConsoleCaller)
+			policy.JoinList(b.ConsoleActions, 2), b.ConsoleCaller)
 	} else {
 		var with []string
 		for _, w := range b.ConsoleWith {
 			with = append(with, w.Label())
 		}
 		fmt.Fprintf(&para, " Together with %s, it leaves %s no source from which to make %s (no request passes all of them), so the AWS Backup console cannot assign the bucket to a backup plan. Splitting this statement is the smallest change that lets the reads through (where several would do, the earliest is chosen); %s stays as it is.",
-			joinList(with, 3), b.ConsoleCaller, joinList(b.ConsoleActions, 2), joinList(with, 3))
+			policy.JoinList(with, 3), b.ConsoleCaller, policy.JoinList(b.ConsoleActions, 2), policy.JoinList(with, 3))
 	}
 	if pt.opt.NoSplit {
 		para.WriteString(" Not split (--no-split): the console reads stay denied.")
@@ -229,9 +230,9 @@ func (pt *patcher) patch(i int, b *Block) string {
 		pt.inserts = append(pt.inserts, pending{after: qs.Node, node: splitConsole(orig, sid, b.ConsoleActions, pt.f)})
 		patch.SplitSid, patch.Carved, patch.Expanded = sid, b.ConsoleActions, expanded
 		fmt.Fprintf(&para, " Fix: %s stops covering %s, and a new statement %q denies exactly those reads on the bucket under the same conditions, except to principals of account %s; nothing changes for anyone else.",
-			s.Label(), joinList(b.ConsoleActions, 2), sid, acct)
+			s.Label(), policy.JoinList(b.ConsoleActions, 2), sid, acct)
 		if len(expanded) > 0 {
-			fmt.Fprintf(&para, " (%s expanded against the S3 action catalogue to remove them.)", joinList(expanded, 3))
+			fmt.Fprintf(&para, " (%s expanded against the S3 action catalogue to remove them.)", policy.JoinList(expanded, 3))
 		}
 	}
 	var with []int
@@ -239,7 +240,7 @@ func (pt *patcher) patch(i int, b *Block) string {
 		with = append(with, w.Index)
 	}
 	pt.res.add(s, Finding{Change: Change{Kind: KindSplit,
-		Explanation: fmt.Sprintf("denies %s to principals of account %s; carved out into a statement that exempts the account", joinList(b.ConsoleActions, 2), acct)},
+		Explanation: fmt.Sprintf("denies %s to principals of account %s; carved out into a statement that exempts the account", policy.JoinList(b.ConsoleActions, 2), acct)},
 		Paragraph: i, Actions: b.ConsoleActions, With: with, Patch: patch})
 	return para.String()
 }
@@ -248,5 +249,5 @@ func backupActionsPhrase(acts []string) string {
 	if len(acts) == len(BackupActions) {
 		return fmt.Sprintf("all %d S3 actions AWS Backup uses on a bucket", len(acts))
 	}
-	return fmt.Sprintf("%s (%d of the %d S3 actions AWS Backup uses on a bucket)", joinList(acts, 3), len(acts), len(BackupActions))
+	return fmt.Sprintf("%s (%d of the %d S3 actions AWS Backup uses on a bucket)", policy.JoinList(acts, 3), len(acts), len(BackupActions))
 }

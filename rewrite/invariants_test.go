@@ -172,7 +172,7 @@ func checkInvariants(t *testing.T, before, after *Policy, res *Result, opt Optio
 			ok = true // (b) the console's two reads by the account's principals
 		}
 		if !ok {
-			t.Errorf("invariant 2: decision changed %s → %s for %s %s on %s ctx=%v", db.Decision, da.Decision, er.r.Caller.ARN, er.r.Action, er.r.Resource, er.r.ctx)
+			t.Errorf("invariant 2: decision changed %s → %s for %s %s on %s ctx=%v", db.Decision, da.Decision, er.r.Caller.ARN, er.r.Action, er.r.Resource, er.r.Ctx)
 			return
 		}
 	}
@@ -324,7 +324,7 @@ func enumerate(f Facts, pols ...*Policy) []enumReq {
 						panic(fmt.Sprintf("%s: %v", w.arn, err))
 					}
 					if w.backup && w.arn != "" && strings.Contains(w.userid, roleID) {
-						er.ctx["aws:principalarn"] = []string{f.roleARN()}
+						er.Ctx["aws:principalarn"] = []string{f.roleARN()}
 					}
 					out = append(out, enumReq{r: er, backup: w.backup, account: w.account})
 				}
@@ -335,7 +335,7 @@ func enumerate(f Facts, pols ...*Policy) []enumReq {
 						c["aws:principalorgid"] = []string{org}
 					}
 					er, _ := Prepare(Request{Principal: w.arn, Action: a, Resource: r, Context: c})
-					er.ctx["aws:principalarn"] = []string{f.roleARN()}
+					er.Ctx["aws:principalarn"] = []string{f.roleARN()}
 					out = append(out, enumReq{r: er, backup: true, backupModel: true, account: true})
 				}
 			}

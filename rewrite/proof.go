@@ -3,6 +3,7 @@ package rewrite
 import (
 	"context"
 	"fmt"
+	"github.com/fixpolicy/fixpolicy/rewrite/policy"
 	"strings"
 
 	"github.com/fixpolicy/fixpolicy/rewrite/internal/sym"
@@ -29,7 +30,7 @@ func Delta(a, b *Policy, opt DeltaOptions) (*DeltaResult, error) {
 //
 // It stops with ctx's error when ctx is done.
 func DeltaContext(ctx context.Context, a, b *Policy, opt DeltaOptions) (*DeltaResult, error) {
-	removed, added := semanticDelta(a, b)
+	removed, added := policy.SemanticDelta(a, b)
 	res := &DeltaResult{Equivalent: true, Changes: []AccessChange{}, Statements: len(removed) + len(added)}
 	if len(removed) == 0 && len(added) == 0 && a.VarsEnabled() == b.VarsEnabled() {
 		return res, nil
@@ -73,7 +74,7 @@ func DeltaContext(ctx context.Context, a, b *Policy, opt DeltaOptions) (*DeltaRe
 				replay := func(p sym.Point) (*EvalRequest, error) {
 					ex := u.request(p)
 					if da, db := a.Decide(ex, opt.Owner).Decision, b.Decide(ex, opt.Owner).Decision; da != decs[i] || db != decs[j] {
-						return nil, fmt.Errorf("internal error: the proof's example request %s decides %s → %s, not %s → %s as the symbolic encoding says; this is a bug in fixpolicy", ex.request(), da, db, decs[i], decs[j])
+						return nil, fmt.Errorf("internal error: the proof's example request %s decides %s → %s, not %s → %s as the symbolic encoding says; this is a bug in fixpolicy", ex.Request(), da, db, decs[i], decs[j])
 					}
 					return ex, nil
 				}
@@ -158,7 +159,7 @@ func (u *universe) change(box sym.Box, ex *EvalRequest, before, after Decision, 
 		Context:    strings.Join(ctxParts, " and "),
 		Before:     before,
 		After:      after,
-		Example:    ex.request(),
+		Example:    ex.Request(),
 		resources:  ress,
 		actions:    acts,
 		backup:     true, recreated: true, account: true,
@@ -224,7 +225,7 @@ func (d *keyDom) describe(box sym.Box, s *sym.Space, key string, literals []stri
 			case lits[v]:
 				out = append(out, v)
 			case nonLiteral == 1 && len(literals) > 0:
-				out = append(out, "a value other than "+joinValues(literals, false))
+				out = append(out, "a value other than "+policy.JoinValues(literals, false))
 			case nonLiteral == 1:
 				out = append(out, "any value")
 			default:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/fixpolicy/fixpolicy/rewrite/policy"
 	"math/rand/v2"
 	"net/netip"
 	"os"
@@ -898,7 +899,7 @@ func (c sCaller) derived() map[string]string {
 	}
 	out := map[string]string{}
 	for _, k := range derivedKeys {
-		if v, ok := er.ctx[k]; ok && len(v) == 1 {
+		if v, ok := er.Ctx[k]; ok && len(v) == 1 {
 			out[k] = v[0]
 		}
 	}
@@ -984,7 +985,7 @@ func pairCallers(ps ...*Policy) []sCaller {
 			for _, e := range s.Principal.Values["AWS"] {
 				switch {
 				case e == "*":
-				case isAccountID(e):
+				case policy.IsAccountID(e):
 					add(sCaller{"arn:aws:iam::" + e + ":root", e})
 					add(userCaller(e, "someone"))
 				case strings.HasPrefix(e, "AROA"):
@@ -1019,9 +1020,9 @@ func pairCallers(ps ...*Policy) []sCaller {
 							}
 							add(sCaller{"arn:aws:sts::" + soundOwner + ":assumed-role/r-" + idPart(id) + "/" + sess, id + ":" + sess})
 							add(sCaller{"arn:aws:sts::" + soundOwner + ":assumed-role/r-" + idPart(id) + "X/" + sess, id + "X:" + sess})
-						case ok && isAccountID(id) && sess != "" && !strings.ContainsAny(sess, "*?/:"):
+						case ok && policy.IsAccountID(id) && sess != "" && !strings.ContainsAny(sess, "*?/:"):
 							add(sCaller{"arn:aws:sts::" + id + ":federated-user/" + sess, id + ":" + sess})
-						case !ok && isAccountID(id):
+						case !ok && policy.IsAccountID(id):
 							add(sCaller{"arn:aws:iam::" + id + ":root", id})
 						case !ok && strings.HasPrefix(id, "AIDA"):
 							add(sCaller{"arn:aws:iam::" + soundOwner + ":user/u-" + idPart(id), id})
@@ -1031,7 +1032,7 @@ func pairCallers(ps ...*Policy) []sCaller {
 						fromARN(globRepl.Replace(v))
 						fromARN(globRepl.Replace(v) + "x")
 					case "aws:principalaccount":
-						if isAccountID(v) {
+						if policy.IsAccountID(v) {
 							add(sCaller{"arn:aws:iam::" + v + ":root", v})
 							add(userCaller(v, "someone"))
 						}
@@ -1230,7 +1231,7 @@ func pairActions(ps ...*Policy) []string {
 			for _, a := range s.Actions {
 				switch {
 				case !strings.ContainsAny(a, "*?"):
-					if checkRequestAction(a) == nil {
+					if policy.CheckRequestAction(a) == nil {
 						add(a)
 					}
 				case strings.HasPrefix(strings.ToLower(a), "s3:"):
@@ -1286,7 +1287,7 @@ func pairResources(callers []sCaller, ps ...*Policy) []string {
 		if len(out) >= 24 {
 			break
 		}
-		if checkRequestResource(x) == nil {
+		if policy.CheckRequestResource(x) == nil {
 			out = appendUnique(out, x)
 		}
 	}
@@ -1503,44 +1504,44 @@ func diagnose(res *DeltaResult, a, b *Policy, er *EvalRequest) string {
 		rep := u.request(p)
 		ra, rb := a.Decide(rep, soundOwner).Decision, b.Decide(rep, soundOwner).Decision
 		if ra == rb {
-			return fmt.Sprintf("mapped to the class of %s, which is decided %s both times: the request is in the wrong class", fmtReq(rep.request()), ra)
+			return fmt.Sprintf("mapped to the class of %s, which is decided %s both times: the request is in the wrong class", fmtReq(rep.Request()), ra)
 		}
-		return fmt.Sprintf("mapped to the class of %s, decided %s → %s, but that class is not reported", fmtReq(rep.request()), ra, rb)
+		return fmt.Sprintf("mapped to the class of %s, decided %s → %s, but that class is not reported", fmtReq(rep.Request()), ra, rb)
 	}
 	try := func(q *EvalRequest) bool { _, ok := u.point(q); return ok }
 	for _, res := range u.resources {
-		q := er.clone()
+		q := cloneEval(er)
 		q.Resource = res
 		if try(q) {
 			return "unmapped resource " + er.Resource
 		}
 	}
 	for _, act := range u.sp.actions {
-		q := er.clone()
+		q := cloneEval(er)
 		q.Action = act
 		if try(q) {
 			return "unmapped action " + er.Action
 		}
 	}
 	for _, base := range u.base {
-		q := er.clone()
+		q := cloneEval(er)
 		q.Caller = base.Caller
 		for _, k := range derivedKeys {
-			delete(q.ctx, k)
+			delete(q.Ctx, k)
 		}
-		for k, v := range base.ctx {
-			q.ctx[k] = v
+		for k, v := range base.Ctx {
+			q.Ctx[k] = v
 		}
 		if try(q) {
 			return "unmapped caller " + er.Caller.ARN
 		}
 	}
-	for k := range er.ctx {
+	for k := range er.Ctx {
 		if isDerived(k) {
 			continue
 		}
-		q := er.clone()
-		delete(q.ctx, k)
+		q := cloneEval(er)
+		delete(q.Ctx, k)
 		if try(q) {
 			return "unmapped value of " + k
 		}
@@ -1943,4 +1944,13 @@ func wellFormedValue(k, v string) bool {
 	}
 	_, err := strconv.ParseFloat(v, 64)
 	return err == nil
+}
+
+// cloneEval copies a prepared request, its context map included.
+func cloneEval(r *EvalRequest) *EvalRequest {
+	ctx := make(map[string][]string, len(r.Ctx))
+	for k, v := range r.Ctx {
+		ctx[k] = v
+	}
+	return &EvalRequest{Caller: r.Caller, Action: r.Action, Resource: r.Resource, Ctx: ctx}
 }

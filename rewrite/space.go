@@ -93,14 +93,6 @@ func appendUnique(list []string, v string) []string {
 	return append(list, v)
 }
 
-func (r *EvalRequest) clone() *EvalRequest {
-	ctx := make(map[string][]string, len(r.ctx))
-	for k, v := range r.ctx {
-		ctx[k] = v
-	}
-	return &EvalRequest{Caller: r.Caller, Action: r.Action, Resource: r.Resource, ctx: ctx}
-}
-
 // witnessCache memoises cond.Witnesses: analysis and proof ask for the same
 // keys' witnesses many times. Keys are the conditions' operators and values.
 var witnessCache sync.Map

@@ -3,6 +3,7 @@ package rewrite
 import (
 	"context"
 	"fmt"
+	"github.com/fixpolicy/fixpolicy/rewrite/policy"
 	"math"
 	"strings"
 	"sync"
@@ -135,12 +136,12 @@ func newUniverse(ctx context.Context, sp *space, srcs ...stmtSource) (*universe,
 	// Per-caller base requests.
 	for i := range sp.callers {
 		cc := &sp.callers[i]
-		r := &EvalRequest{Caller: cc.c, ctx: map[string][]string{}}
+		r := &EvalRequest{Caller: cc.c, Ctx: map[string][]string{}}
 		for k, v := range sp.known {
-			r.ctx[k] = v
+			r.Ctx[k] = v
 		}
 		for k, v := range cc.derived {
-			r.ctx[k] = v
+			r.Ctx[k] = v
 		}
 		u.base = append(u.base, r)
 	}
@@ -266,11 +267,11 @@ func (u *universe) stmt(st *Statement, owner string) sym.Set {
 	vars := u.varsOf[st]
 	allow := !st.IsDeny()
 	who := u.perCaller(func(_ int, r *EvalRequest) bool {
-		pm := st.principalMatch(r)
-		return pm != pmNone && !(allow && delegates(pm, r, owner))
+		pm := st.PrincipalMatch(r)
+		return pm != policy.MatchNone && !(allow && policy.Delegates(pm, r, owner))
 	})
 	parts := []sym.Set{who}
-	parts = append(parts, s.In(u.action, func(x int) bool { return st.actionMatches(u.sp.actions[x]) }))
+	parts = append(parts, s.In(u.action, func(x int) bool { return st.ActionMatches(u.sp.actions[x]) }))
 	var rvars []string
 	if vars {
 		for _, r := range st.Resources {
@@ -278,10 +279,10 @@ func (u *universe) stmt(st *Statement, owner string) sym.Set {
 		}
 	}
 	if len(rvars) == 0 {
-		parts = append(parts, s.In(u.resource, func(x int) bool { return st.resourceMatches(u.resources[x], nil) }))
+		parts = append(parts, s.In(u.resource, func(x int) bool { return st.ResourceMatches(u.resources[x], nil) }))
 	} else {
 		parts = append(parts, u.cases(rvars, func(res cond.Resolver) sym.Set {
-			return s.In(u.resource, func(x int) bool { return st.resourceMatches(u.resources[x], res) })
+			return s.In(u.resource, func(x int) bool { return st.ResourceMatches(u.resources[x], res) })
 		}))
 	}
 	for ci := range st.Conditions {
@@ -379,7 +380,7 @@ func (u *universe) condition(c *Condition, vars bool) sym.Set {
 		keys := append([]string{"aws:userid"}, vk...)
 		return u.cases(keys, func(res cond.Resolver) sym.Set {
 			cr := res.(*caseResolver)
-			v, ok := cr.base.ctx[c.KeyLower]
+			v, ok := cr.base.Ctx[c.KeyLower]
 			var rv cond.Resolver
 			if vars {
 				rv = res

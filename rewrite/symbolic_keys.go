@@ -356,7 +356,7 @@ func (u *universe) varCases(keys []string) []cond.Resolver {
 		for _, r := range u.base {
 			m := map[string]string{}
 			for _, k := range keys {
-				if v, ok := r.ctx[k]; ok && len(v) == 1 {
+				if v, ok := r.Ctx[k]; ok && len(v) == 1 {
 					m[k] = v[0]
 				}
 			}

@@ -2,6 +2,7 @@ package rewrite
 
 import (
 	"fmt"
+	"github.com/fixpolicy/fixpolicy/rewrite/policy"
 	"slices"
 	"sort"
 	"strings"
@@ -13,14 +14,14 @@ import (
 // request is the concrete request a point stands for.
 func (u *universe) request(p sym.Point) *EvalRequest {
 	cc := &u.sp.callers[p[u.caller]]
-	r := &EvalRequest{Caller: cc.c, Action: u.sp.actions[p[u.action]], Resource: u.resources[p[u.resource]], ctx: map[string][]string{}}
-	for k, v := range u.base[p[u.caller]].ctx {
-		r.ctx[k] = v
+	r := &EvalRequest{Caller: cc.c, Action: u.sp.actions[p[u.action]], Resource: u.resources[p[u.resource]], Ctx: map[string][]string{}}
+	for k, v := range u.base[p[u.caller]].Ctx {
+		r.Ctx[k] = v
 	}
 	for _, d := range u.keys {
 		if !d.multi {
 			if x := p[d.v]; x > 0 {
-				r.ctx[d.key] = []string{d.vals[x-1]}
+				r.Ctx[d.key] = []string{d.vals[x-1]}
 			}
 			continue
 		}
@@ -40,7 +41,7 @@ func (u *universe) request(p sym.Point) *EvalRequest {
 				}
 			}
 		}
-		r.ctx[d.key] = vals
+		r.Ctx[d.key] = vals
 	}
 	return r
 }
@@ -103,7 +104,7 @@ func (u *universe) valueRenames(r *EvalRequest) []*EvalRequest {
 	for _, k := range keys {
 		var next []*EvalRequest
 		for _, c := range cands {
-			v := c.ctx[k]
+			v := c.Ctx[k]
 			if len(v) != 1 || v[0] == "" || slices.Contains(u.byKey[k].vals, v[0]) {
 				next = append(next, c)
 				continue
@@ -129,19 +130,19 @@ func (u *universe) valueRenames(r *EvalRequest) []*EvalRequest {
 // IgnoreCase operators).
 func renameValue(r *EvalRequest, key, old, new string) *EvalRequest {
 	rep := strings.NewReplacer(old, new, strings.ToLower(old), strings.ToLower(new), strings.ToUpper(old), strings.ToUpper(new))
-	r2 := &EvalRequest{Caller: r.Caller, Action: r.Action, Resource: rep.Replace(r.Resource), ctx: map[string][]string{}}
-	for k, v := range r.ctx {
+	r2 := &EvalRequest{Caller: r.Caller, Action: r.Action, Resource: rep.Replace(r.Resource), Ctx: map[string][]string{}}
+	for k, v := range r.Ctx {
 		if isDerived(k) {
-			r2.ctx[k] = v
+			r2.Ctx[k] = v
 			continue
 		}
 		vv := make([]string, len(v))
 		for i, x := range v {
 			vv[i] = rep.Replace(x)
 		}
-		r2.ctx[k] = vv
+		r2.Ctx[k] = vv
 	}
-	r2.ctx[key] = []string{new}
+	r2.Ctx[key] = []string{new}
 	return r2
 }
 
@@ -149,17 +150,17 @@ func renameValue(r *EvalRequest, key, old, new string) *EvalRequest {
 // values, and each of r's derived values is replaced by cand's wherever it
 // appears in the other context values and the resource.
 func renameCaller(r, cand *EvalRequest) *EvalRequest {
-	r2 := &EvalRequest{Caller: cand.Caller, Action: r.Action, Resource: r.Resource, ctx: map[string][]string{}}
+	r2 := &EvalRequest{Caller: cand.Caller, Action: r.Action, Resource: r.Resource, Ctx: map[string][]string{}}
 	var pairs []string
 	for _, k := range derivedKeys {
-		old, new := r.ctx[k], cand.ctx[k]
+		old, new := r.Ctx[k], cand.Ctx[k]
 		if len(old) == 1 && len(new) == 1 && old[0] != "" {
 			// Case-folded too, for the IgnoreCase operators.
 			pairs = append(pairs, old[0], new[0], strings.ToLower(old[0]), strings.ToLower(new[0]), strings.ToUpper(old[0]), strings.ToUpper(new[0]))
 		}
 	}
 	rep := strings.NewReplacer(pairs...)
-	for k, v := range r.ctx {
+	for k, v := range r.Ctx {
 		if isDerived(k) {
 			continue
 		}
@@ -167,11 +168,11 @@ func renameCaller(r, cand *EvalRequest) *EvalRequest {
 		for i, x := range v {
 			vv[i] = rep.Replace(x)
 		}
-		r2.ctx[k] = vv
+		r2.Ctx[k] = vv
 	}
 	for _, k := range derivedKeys {
-		if v, ok := cand.ctx[k]; ok {
-			r2.ctx[k] = v
+		if v, ok := cand.Ctx[k]; ok {
+			r2.Ctx[k] = v
 		}
 	}
 	r2.Resource = rep.Replace(r.Resource)
@@ -221,15 +222,15 @@ func (u *universe) pointExact(r *EvalRequest) (sym.Point, bool) {
 	callerVec := func(req *EvalRequest) string {
 		var b strings.Builder
 		for _, st := range u.stmts {
-			pm := st.principalMatch(req)
+			pm := st.PrincipalMatch(req)
 			fmt.Fprintf(&b, "%d", pm)
-			if pm == pmAccount && u.owner != "" && req.Caller.Account == u.owner {
+			if pm == policy.MatchAccount && u.owner != "" && req.Caller.Account == u.owner {
 				b.WriteByte('o')
 			}
 			for ci := range st.Conditions {
 				c := &st.Conditions[ci]
 				if u.byKey[c.KeyLower] == nil {
-					v, ok := req.ctx[c.KeyLower]
+					v, ok := req.Ctx[c.KeyLower]
 					fmt.Fprintf(&b, "%t", c.Op.Eval(c.Values, v, ok, resolverOf(st, req)))
 				}
 			}
@@ -238,7 +239,7 @@ func (u *universe) pointExact(r *EvalRequest) (sym.Point, bool) {
 		// certainly alike.
 		for _, k := range derivedKeys {
 			if varRead[k] {
-				b.WriteString(strings.Join(req.ctx[k], ","))
+				b.WriteString(strings.Join(req.Ctx[k], ","))
 				b.WriteByte('|')
 			}
 		}
@@ -247,7 +248,7 @@ func (u *universe) pointExact(r *EvalRequest) (sym.Point, bool) {
 	u.callerVecsOnce.Do(func() {
 		u.callerVecs = make([]string, len(u.base))
 		for ci := range u.base {
-			u.callerVecs[ci] = callerVec(&EvalRequest{Caller: u.base[ci].Caller, ctx: u.base[ci].ctx})
+			u.callerVecs[ci] = callerVec(&EvalRequest{Caller: u.base[ci].Caller, Ctx: u.base[ci].Ctx})
 		}
 	})
 	want := callerVec(r)
@@ -266,7 +267,7 @@ func (u *universe) pointExact(r *EvalRequest) (sym.Point, bool) {
 		bk, ob := resourceKinds(a)
 		fmt.Fprintf(&b, "%t%t", bk, ob)
 		for _, st := range u.stmts {
-			fmt.Fprintf(&b, "%t", st.actionMatches(a))
+			fmt.Fprintf(&b, "%t", st.ActionMatches(a))
 		}
 		return b.String()
 	}
@@ -292,7 +293,7 @@ func (u *universe) pointExact(r *EvalRequest) (sym.Point, bool) {
 		_, obj := splitS3(res)
 		fmt.Fprintf(&b, "%t", obj)
 		for _, st := range u.stmts {
-			fmt.Fprintf(&b, "%t", st.resourceMatches(res, resolverOf(st, r)))
+			fmt.Fprintf(&b, "%t", st.ResourceMatches(res, resolverOf(st, r)))
 		}
 		return b.String()
 	}
@@ -308,7 +309,7 @@ func (u *universe) pointExact(r *EvalRequest) (sym.Point, bool) {
 		return nil, false
 	}
 	for _, d := range u.keys {
-		v, ok := r.ctx[d.key]
+		v, ok := r.Ctx[d.key]
 		region := func(x string) (int, bool) {
 			for i, w := range d.vals {
 				if w == x {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/fixpolicy/fixpolicy/rewrite/policy"
 	"strings"
 
 	"github.com/fixpolicy/fixpolicy/rewrite/jsonast"
@@ -53,10 +54,10 @@ func verify(p *Policy, out []byte, opt Options, orig *Analysis) (*Proof, error) 
 	}
 	for _, b := range an.Blocks {
 		if len(b.BackupActions) > 0 {
-			return nil, fmt.Errorf("invariant 1: %s still denies AWS Backup %s", b.Stmt.Label(), joinList(b.BackupActions, 3))
+			return nil, fmt.Errorf("invariant 1: %s still denies AWS Backup %s", b.Stmt.Label(), policy.JoinList(b.BackupActions, 3))
 		}
 		if len(b.ConsoleActions) > 0 && !opt.NoSplit {
-			return nil, fmt.Errorf("invariant 1: %s still denies the account's principals %s", b.Stmt.Label(), joinList(b.ConsoleActions, 2))
+			return nil, fmt.Errorf("invariant 1: %s still denies the account's principals %s", b.Stmt.Label(), policy.JoinList(b.ConsoleActions, 2))
 		}
 	}
 	// 2. and 4., one patched statement at a time.
@@ -123,14 +124,14 @@ func pairStatements(p, q *Policy) []pair {
 		// next reports whether q's statement is the following original,
 		// in the same form or another.
 		next := func(qs *Statement) bool {
-			return i+1 < len(p.Statements) && (text(qs) == text(p.Statements[i+1]) || qs.canonical() == p.Statements[i+1].canonical())
+			return i+1 < len(p.Statements) && (text(qs) == text(p.Statements[i+1]) || qs.Canonical() == p.Statements[i+1].Canonical())
 		}
 		if j < len(q.Statements) && text(q.Statements[j]) == text(ps) {
 			j++
 			continue
 		}
 		pr := pair{orig: ps}
-		if j < len(q.Statements) && (!inserted(q.Statements[j]) || q.Statements[j].canonical() == ps.canonical()) {
+		if j < len(q.Statements) && (!inserted(q.Statements[j]) || q.Statements[j].Canonical() == ps.Canonical()) {
 			pr.patched = append(pr.patched, q.Statements[j])
 			j++
 		}

@@ -1,4 +1,4 @@
-package rewrite
+package policy
 
 import (
 	"fmt"
@@ -107,7 +107,7 @@ func parseARN(s string) (Caller, arnProblem) {
 	}
 	c := Caller{ARN: s, Partition: s[col[0]+1 : col[1]], Account: s[col[3]+1 : col[4]]}
 	service, res := s[col[1]+1:col[2]], s[col[4]+1:]
-	if !isAccountID(c.Account) {
+	if !IsAccountID(c.Account) {
 		return c, arnAccount
 	}
 	switch service {
@@ -158,7 +158,7 @@ func splitPath(res string, slash int) (path, name string) {
 	return res[slash : i+1], res[i+1:]
 }
 
-func isAccountID(s string) bool {
+func IsAccountID(s string) bool {
 	if len(s) != 12 {
 		return false
 	}
@@ -202,13 +202,13 @@ func (c Caller) RoleARN() string {
 	return fmt.Sprintf("arn:%s:iam::%s:role%s%s", c.Partition, c.Account, path, c.Name)
 }
 
-// principalMatch says how a principal-element entry relates to a caller.
-type principalMatch uint8
+// PrincipalMatch says how a principal-element entry relates to a caller.
+type PrincipalMatch uint8
 
 const (
-	pmNone    principalMatch = iota
-	pmAccount                // the entry names the caller's whole account
-	pmExact                  // the entry names the caller itself (user, role, session, "*")
+	MatchNone    PrincipalMatch = iota
+	MatchAccount                // the entry names the caller's whole account
+	MatchExact                  // the entry names the caller itself (user, role, session, "*")
 )
 
 // isUniqueIDOf reports whether a principal entry that is not an ARN (a
@@ -243,7 +243,7 @@ func parseAWSEntry(e string) awsEntry {
 	switch {
 	case e == "*":
 		return awsEntry{kind: entAny, raw: e}
-	case isAccountID(e):
+	case IsAccountID(e):
 		return awsEntry{kind: entAccount, raw: e}
 	case !strings.HasPrefix(e, "arn:"):
 		return awsEntry{kind: entUniqueID, raw: e}
@@ -257,61 +257,61 @@ func parseAWSEntry(e string) awsEntry {
 
 // match says how the entry, in a Principal element, relates to the caller.
 // userID is the caller's aws:userid (used to match unique IDs).
-func (e *awsEntry) match(c *Caller, userID string) principalMatch {
+func (e *awsEntry) match(c *Caller, userID string) PrincipalMatch {
 	switch e.kind {
 	case entAny:
 		if c.Authenticated() || c.Kind == Anonymous {
-			return pmExact
+			return MatchExact
 		}
-		return pmNone
+		return MatchNone
 	case entAccount:
 		if c.Authenticated() && c.Account == e.raw {
-			return pmAccount
+			return MatchAccount
 		}
-		return pmNone
+		return MatchNone
 	case entUniqueID:
 		if isUniqueIDOf(e.raw, userID) {
-			return pmExact
+			return MatchExact
 		}
-		return pmNone
+		return MatchNone
 	case entInvalid:
-		return pmNone
+		return MatchNone
 	}
 	p := &e.arn
 	if !c.Authenticated() || p.Account != c.Account || p.Partition != c.Partition {
-		return pmNone
+		return MatchNone
 	}
 	switch p.Kind {
 	case AccountRoot:
-		return pmAccount
+		return MatchAccount
 	case IAMUser:
 		if c.Kind == IAMUser && c.Name == p.Name && c.Path == p.Path {
-			return pmExact
+			return MatchExact
 		}
 	case IAMRole:
 		// A role ARN matches the role and every session of it. The session
 		// ARN carries no path; role names are unique in an account.
 		if (c.Kind == IAMRole || c.Kind == AssumedRole) && c.Name == p.Name {
 			if c.Kind == IAMRole && c.Path != p.Path {
-				return pmNone
+				return MatchNone
 			}
-			return pmExact
+			return MatchExact
 		}
 	case AssumedRole:
 		if c.Kind == AssumedRole && c.Name == p.Name && c.Session == p.Session {
-			return pmExact
+			return MatchExact
 		}
 	case FederatedUser:
 		if c.Kind == FederatedUser && c.Name == p.Name {
-			return pmExact
+			return MatchExact
 		}
 	}
-	return pmNone
+	return MatchNone
 }
 
 // matchAWSEntry matches one entry of a Principal's "AWS" list. userID is the
 // caller's aws:userid (used to match unique IDs such as AROA...).
-func matchAWSEntry(entry string, c *Caller, userID string) principalMatch {
+func matchAWSEntry(entry string, c *Caller, userID string) PrincipalMatch {
 	e := parseAWSEntry(entry)
 	return e.match(c, userID)
 }
@@ -342,21 +342,21 @@ func matchOtherTypes(service, canonical, federated []string, c *Caller) bool {
 }
 
 // principalMatches returns the strongest match of a Principal element.
-func principalMatches(pr *Principal, c *Caller, userID string) principalMatch {
+func principalMatches(pr *Principal, c *Caller, userID string) PrincipalMatch {
 	if pr.Wildcard {
-		return pmExact
+		return MatchExact
 	}
-	best := pmNone
+	best := MatchNone
 	for _, s := range pr.Values["AWS"] {
 		if m := matchAWSEntry(s, c, userID); m > best {
-			if m == pmExact {
+			if m == MatchExact {
 				return m
 			}
 			best = m
 		}
 	}
 	if matchOtherTypes(pr.Values["Service"], pr.Values["CanonicalUser"], pr.Values["Federated"], c) {
-		return pmExact
+		return MatchExact
 	}
 	return best
 }
@@ -489,28 +489,28 @@ func compilePrincipal(pr *Principal, not bool) compiledPrincipal {
 	return cp
 }
 
-// match is Statement.principalMatch for the compiled element.
-func (cp *compiledPrincipal) match(c *Caller, userID string) principalMatch {
+// match is Statement.PrincipalMatch for the compiled element.
+func (cp *compiledPrincipal) match(c *Caller, userID string) PrincipalMatch {
 	if cp.not {
 		if cp.wildcard || npExcludes(c, func(st npStage) bool { return cp.listed(st, c, userID) }, cp.anyAWS, cp.service, cp.canonical) {
-			return pmNone
+			return MatchNone
 		}
-		return pmExact
+		return MatchExact
 	}
 	if cp.wildcard {
-		return pmExact
+		return MatchExact
 	}
-	best := pmNone
+	best := MatchNone
 	for i := range cp.aws {
 		if m := cp.aws[i].match(c, userID); m > best {
-			if m == pmExact {
+			if m == MatchExact {
 				return m
 			}
 			best = m
 		}
 	}
 	if matchOtherTypes(cp.service, cp.canonical, cp.federated, c) {
-		return pmExact
+		return MatchExact
 	}
 	return best
 }

@@ -1,4 +1,4 @@
-package rewrite
+package policy
 
 import (
 	"errors"
@@ -385,7 +385,7 @@ func stringList(v *jsonast.Value, where string) ([]string, error) {
 	}
 }
 
-var principalTypes = []string{"AWS", "Service", "CanonicalUser", "Federated"}
+var PrincipalTypes = []string{"AWS", "Service", "CanonicalUser", "Federated"}
 
 func parsePrincipal(v *jsonast.Value, where string) (Principal, error) {
 	switch v.Kind {
@@ -401,7 +401,7 @@ func parsePrincipal(v *jsonast.Value, where string) (Principal, error) {
 		pr := Principal{Values: map[string][]string{}}
 		for _, m := range v.Members {
 			known := false
-			for _, t := range principalTypes {
+			for _, t := range PrincipalTypes {
 				if m.Key == t {
 					known = true
 				}

@@ -1,0 +1,165 @@
+package policy
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Describe says what the statement denies, in words.
+func (s *Statement) Describe() string {
+	var b strings.Builder
+	verb := "allows"
+	if s.IsDeny() {
+		verb = "denies"
+	}
+	fmt.Fprintf(&b, "%s %s %s on %s", verb, describePrincipal(s), describeActions(s), describeResources(s))
+	if len(s.Conditions) > 0 {
+		parts := make([]string, len(s.Conditions))
+		for i, c := range s.Conditions {
+			parts[i] = describeCondition(c)
+		}
+		b.WriteString(" ")
+		b.WriteString(strings.Join(parts, ", and "))
+	}
+	return b.String()
+}
+
+func describePrincipal(s *Statement) string {
+	var who string
+	switch {
+	case s.Principal.Wildcard:
+		who = "everyone"
+	default:
+		var names []string
+		for _, t := range PrincipalTypes {
+			for _, v := range s.Principal.Values[t] {
+				if t == "AWS" && v == "*" {
+					names = append(names, "every AWS principal")
+				} else {
+					names = append(names, v)
+				}
+			}
+		}
+		who = JoinList(names, 3)
+	}
+	if s.NotPrincipal {
+		return "everyone except " + who
+	}
+	return who
+}
+
+func describeActions(s *Statement) string {
+	list := JoinList(s.Actions, 3)
+	if s.NotAction {
+		return "every action except " + list
+	}
+	return list
+}
+
+func describeResources(s *Statement) string {
+	var names []string
+	for _, r := range s.Resources {
+		switch {
+		case r == "*":
+			names = append(names, "every resource")
+		case strings.HasPrefix(r, "arn:") && strings.HasSuffix(r, "/*") && !strings.ContainsAny(strings.TrimSuffix(r, "/*"), "*?"):
+			names = append(names, "its objects")
+		case strings.HasPrefix(r, "arn:") && !strings.ContainsAny(r, "/*?"):
+			names = append(names, "the bucket "+r[strings.LastIndexByte(r, ':')+1:])
+		default:
+			names = append(names, r)
+		}
+	}
+	list := JoinList(names, 3)
+	if s.NotResource {
+		return "everything except " + list
+	}
+	return list
+}
+
+func JoinList(items []string, max int) string {
+	if len(items) > max {
+		return strings.Join(items[:max], ", ") + fmt.Sprintf(" and %d more", len(items)-max)
+	}
+	switch len(items) {
+	case 0:
+		return ""
+	case 1:
+		return items[0]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+}
+
+func describeCondition(c Condition) string {
+	op := c.Op
+	vals := JoinValues(c.Values, op.Negated)
+	var verb string
+	switch op.Base {
+	case "StringEquals", "StringNotEquals", "NumericEquals", "NumericNotEquals", "DateEquals", "DateNotEquals", "BinaryEquals":
+		verb = "is " + vals
+	case "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase":
+		verb = "is " + vals + " (ignoring case)"
+	case "StringLike", "StringNotLike":
+		verb = "matches " + vals
+	case "ArnEquals", "ArnNotEquals", "ArnLike", "ArnNotLike":
+		verb = "matches the ARN " + vals
+	case "IpAddress", "NotIpAddress":
+		verb = "is in " + vals
+	case "Bool":
+		verb = "is " + vals
+	case "NumericLessThan", "DateLessThan":
+		verb = "is before/below " + vals
+	case "NumericLessThanEquals", "DateLessThanEquals":
+		verb = "is at most " + vals
+	case "NumericGreaterThan", "DateGreaterThan":
+		verb = "is after/above " + vals
+	case "NumericGreaterThanEquals", "DateGreaterThanEquals":
+		verb = "is at least " + vals
+	case "Null":
+		if strings.EqualFold(c.Values[0], "true") {
+			return "when the request has no " + c.Key
+		}
+		return "when the request has " + c.Key
+	default:
+		verb = op.Base + " " + vals
+	}
+	subject := c.Key
+	switch op.Set {
+	case 1:
+		subject = "every value of " + c.Key
+	case 2:
+		subject = "some value of " + c.Key
+	}
+	if c.KeyLower == "aws:sourceip" && (op.Base == "IpAddress" || op.Base == "NotIpAddress") {
+		if op.Negated {
+			s := "unless the request comes from " + JoinValues(c.Values, true)
+			if op.IfExists {
+				s += " (or carries no source address)"
+			}
+			return s
+		}
+		return "when the request comes from " + JoinValues(c.Values, false)
+	}
+	if op.Negated {
+		s := "unless " + subject + " " + verb
+		if op.IfExists {
+			s += " (a request without " + c.Key + " is covered too)"
+		}
+		return s
+	}
+	s := "when " + subject + " " + verb
+	if op.IfExists {
+		s += " or the request has no " + c.Key
+	}
+	return s
+}
+
+func JoinValues(vals []string, _ bool) string {
+	if len(vals) == 1 {
+		return vals[0]
+	}
+	if len(vals) > 4 {
+		return strings.Join(vals[:3], ", ") + fmt.Sprintf(" or %d more", len(vals)-3)
+	}
+	return strings.Join(vals[:len(vals)-1], ", ") + " or " + vals[len(vals)-1]
+}
