@@ -123,51 +123,7 @@ func AnalyzeContext(ctx context.Context, p *Policy, f Facts) (*Analysis, error) 
 	}
 
 	// The console's reads, every Deny together.
-	cs := f.consoleSpace(p)
-	uc, err := newUniverse(ctx, cs, stmtSource{denies, vars})
-	if err != nil {
-		return nil, err
-	}
-	uc.owner = f.AccountID
-	sc := uc.s
-	ms := make([]sym.Set, len(denies))
-	for i, s := range denies {
-		ms[i] = sc.And(uc.valid, uc.stmt(s, f.AccountID))
-	}
-	all := sc.Or(ms...)
-	for ai, act := range cs.actions {
-		for ci := range cs.callers {
-			base := sc.And(uc.valid, sc.Eq(uc.caller, ci), sc.Eq(uc.action, ai))
-			if sc.Empty(base) || !sc.Empty(sc.Minus(base, all)) {
-				continue // some request gets through
-			}
-			var hit []int
-			for i := range denies {
-				if !sc.Empty(sc.And(base, ms[i])) {
-					hit = append(hit, i)
-				}
-			}
-			split := smallestSplit(sc, base, ms, hit)
-			for _, i := range split {
-				b := blocks[i]
-				if !contains(b.ConsoleActions, act) {
-					b.ConsoleActions = append(b.ConsoleActions, act)
-				}
-				if b.ConsoleCaller == "" {
-					b.ConsoleCaller = cs.callers[ci].label
-				}
-				if sc.Empty(sc.Minus(base, ms[i])) {
-					continue // denies them alone
-				}
-				for _, j := range hit {
-					if j != i && !slices.Contains(split, j) && !slices.Contains(b.ConsoleWith, denies[j]) {
-						b.ConsoleWith = append(b.ConsoleWith, denies[j])
-					}
-				}
-			}
-		}
-	}
-	if err := sc.Err(); err != nil {
+	if err := consoleBlocks(ctx, p, f, denies, vars, blocks); err != nil {
 		return nil, err
 	}
 	for _, b := range blocks {
@@ -305,4 +261,56 @@ func describeChoices(ch []string) string {
 		}
 	}
 	return policy.JoinValues(out, false)
+}
+
+// consoleBlocks records, in blocks (one per Deny of denies), the console
+// reads each Deny must split out: for each read and principal of the
+// account that every request is denied, the smallest set of Denies whose
+// removal lets one through, and the Denies that deny it together with them.
+func consoleBlocks(ctx context.Context, p *Policy, f Facts, denies []*Statement, vars bool, blocks []*Block) error {
+	cs := f.consoleSpace(p)
+	uc, err := newUniverse(ctx, cs, stmtSource{denies, vars})
+	if err != nil {
+		return err
+	}
+	uc.owner = f.AccountID
+	sc := uc.s
+	ms := make([]sym.Set, len(denies))
+	for i, s := range denies {
+		ms[i] = sc.And(uc.valid, uc.stmt(s, f.AccountID))
+	}
+	all := sc.Or(ms...)
+	for ai, act := range cs.actions {
+		for ci := range cs.callers {
+			base := sc.And(uc.valid, sc.Eq(uc.caller, ci), sc.Eq(uc.action, ai))
+			if sc.Empty(base) || !sc.Empty(sc.Minus(base, all)) {
+				continue // some request gets through
+			}
+			var hit []int
+			for i := range denies {
+				if !sc.Empty(sc.And(base, ms[i])) {
+					hit = append(hit, i)
+				}
+			}
+			split := smallestSplit(sc, base, ms, hit)
+			for _, i := range split {
+				b := blocks[i]
+				if !contains(b.ConsoleActions, act) {
+					b.ConsoleActions = append(b.ConsoleActions, act)
+				}
+				if b.ConsoleCaller == "" {
+					b.ConsoleCaller = cs.callers[ci].label
+				}
+				if sc.Empty(sc.Minus(base, ms[i])) {
+					continue // denies them alone
+				}
+				for _, j := range hit {
+					if j != i && !slices.Contains(split, j) && !slices.Contains(b.ConsoleWith, denies[j]) {
+						b.ConsoleWith = append(b.ConsoleWith, denies[j])
+					}
+				}
+			}
+		}
+	}
+	return sc.Err()
 }

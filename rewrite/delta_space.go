@@ -24,93 +24,7 @@ func deltaSpace(opt DeltaOptions, stmts, all []*Statement) *space {
 	if opt.Facts != nil {
 		f = *opt.Facts
 	}
-	var callers []callerCand
-	if opt.Facts != nil {
-		callers = append(callers, f.backupCallers()...)
-		recreated := f.backupCallers()[0]
-		recreated.derived = cloneCtx(recreated.derived)
-		recreated.derived["aws:userid"] = []string{"AROAFIXPOLICYRECREATE:" + recreated.c.Session}
-		recreated.backup, recreated.recreated = false, true
-		recreated.label = "a re-created " + f.roleName() + " role (new RoleId)"
-		callers = append(callers, recreated)
-	}
-	pol := &Policy{Statements: all}
-	callers = append(callers, f.accountCallers(pol)...)
-	for i := range callers {
-		if !callers[i].backup {
-			callers[i].label = strings.Replace(callers[i].label, "the account", "account "+owner, 1)
-		}
-	}
-	callers = append(callers, literalCallers(f, all)...)
-	other := "999999999999"
-	if other == owner {
-		other = "111111111111"
-	}
-	accounts := []string{other}
-	if opt.Owner == "" && opt.Facts == nil {
-		// Without an owner, the account named in the policies may be it.
-		for _, s := range all {
-			for _, c := range s.Conditions {
-				if c.KeyLower == "aws:principalaccount" || c.KeyLower == "aws:resourceaccount" {
-					for _, v := range c.Values {
-						if policy.IsAccountID(v) {
-							accounts = appendUnique(accounts, v)
-						}
-					}
-				}
-			}
-		}
-	}
-	for _, s := range all {
-		for _, e := range s.Principal.Values["AWS"] {
-			if policy.IsAccountID(e) {
-				accounts = appendUnique(accounts, e)
-			} else if c, err := ParseCaller(e); err == nil && c.Kind == AccountRoot {
-				accounts = appendUnique(accounts, c.Account)
-			}
-		}
-	}
-	for _, acct := range accounts {
-		if acct == owner {
-			continue
-		}
-		of := f
-		of.AccountID = acct
-		for _, cc := range of.accountCallers() {
-			cc.account = false
-			cc.label = strings.Replace(cc.label, "the account", "account "+acct, 1)
-			callers = append(callers, cc)
-		}
-	}
-	anon, _ := ParseCaller("anonymous")
-	callers = append(callers, callerCand{c: anon, derived: map[string][]string{"aws:userid": {"anonymous"}, "aws:principaltype": {"Anonymous"}}, label: "anonymous callers"})
-	services := []string{"fixpolicy-example.amazonaws.com"}
-	for _, s := range all {
-		services = append(services, s.Principal.Values["Service"]...)
-	}
-	sort.Strings(services)
-	for i, svc := range services {
-		if i > 0 && services[i-1] == svc {
-			continue
-		}
-		c, err := ParseCaller(svc)
-		if err != nil {
-			continue
-		}
-		label := "the service " + svc
-		if svc == "fixpolicy-example.amazonaws.com" {
-			label = "other AWS service principals"
-		}
-		callers = append(callers, callerCand{c: c, derived: map[string][]string{}, label: label})
-	}
-	for _, s := range all {
-		for _, cu := range s.Principal.Values["CanonicalUser"] {
-			if c, err := ParseCaller(cu); err == nil {
-				callers = append(callers, callerCand{c: c, derived: map[string][]string{}, label: "the canonical user " + cu})
-			}
-		}
-	}
-
+	callers := deltaCallers(opt, f, owner, all)
 	actions := deltaActions(stmts, opt.CatalogueOnly)
 	resources := deltaResources(all, f, callers)
 	if opt.Facts != nil && f.Bucket != "" {
@@ -158,6 +72,110 @@ func deltaSpace(opt DeltaOptions, stmts, all []*Statement) *space {
 	}
 }
 
+// deltaCallers are the principals a delta tells apart: with Facts, the
+// backup role's sessions and a re-created role of the same name; the
+// owner's principals and those the statements single out; principals of
+// the accounts the statements name and of one other account; anonymous
+// callers; and the service and canonical-user principals named.
+func deltaCallers(opt DeltaOptions, f Facts, owner string, all []*Statement) []callerCand {
+	var callers []callerCand
+	if opt.Facts != nil {
+		callers = append(callers, f.backupCallers()...)
+		recreated := f.backupCallers()[0]
+		recreated.derived = cloneCtx(recreated.derived)
+		recreated.derived["aws:userid"] = []string{"AROAFIXPOLICYRECREATE:" + recreated.c.Session}
+		recreated.backup, recreated.recreated = false, true
+		recreated.label = "a re-created " + f.roleName() + " role (new RoleId)"
+		callers = append(callers, recreated)
+	}
+	pol := &Policy{Statements: all}
+	callers = append(callers, f.accountCallers(pol)...)
+	for i := range callers {
+		if !callers[i].backup {
+			callers[i].label = strings.Replace(callers[i].label, "the account", "account "+owner, 1)
+		}
+	}
+	callers = append(callers, literalCallers(f, all)...)
+	accounts := otherAccounts(opt, owner, all)
+	for _, acct := range accounts {
+		if acct == owner {
+			continue
+		}
+		of := f
+		of.AccountID = acct
+		for _, cc := range of.accountCallers() {
+			cc.account = false
+			cc.label = strings.Replace(cc.label, "the account", "account "+acct, 1)
+			callers = append(callers, cc)
+		}
+	}
+	anon, _ := ParseCaller("anonymous")
+	callers = append(callers, callerCand{c: anon, derived: map[string][]string{"aws:userid": {"anonymous"}, "aws:principaltype": {"Anonymous"}}, label: "anonymous callers"})
+	services := []string{"fixpolicy-example.amazonaws.com"}
+	for _, s := range all {
+		services = append(services, s.Principal.Values["Service"]...)
+	}
+	sort.Strings(services)
+	for i, svc := range services {
+		if i > 0 && services[i-1] == svc {
+			continue
+		}
+		c, err := ParseCaller(svc)
+		if err != nil {
+			continue
+		}
+		label := "the service " + svc
+		if svc == "fixpolicy-example.amazonaws.com" {
+			label = "other AWS service principals"
+		}
+		callers = append(callers, callerCand{c: c, derived: map[string][]string{}, label: label})
+	}
+	for _, s := range all {
+		for _, cu := range s.Principal.Values["CanonicalUser"] {
+			if c, err := ParseCaller(cu); err == nil {
+				callers = append(callers, callerCand{c: c, derived: map[string][]string{}, label: "the canonical user " + cu})
+			}
+		}
+	}
+
+	return callers
+}
+
+// otherAccounts are the accounts whose principals a delta tries besides
+// the owner's: one no policy names, those the statements' AWS principals
+// name, and without an owner those the account condition keys name.
+func otherAccounts(opt DeltaOptions, owner string, all []*Statement) []string {
+	other := "999999999999"
+	if other == owner {
+		other = "111111111111"
+	}
+	accounts := []string{other}
+	if opt.Owner == "" && opt.Facts == nil {
+		// Without an owner, the account named in the policies may be it.
+		for _, s := range all {
+			for _, c := range s.Conditions {
+				if c.KeyLower == "aws:principalaccount" || c.KeyLower == "aws:resourceaccount" {
+					for _, v := range c.Values {
+						if policy.IsAccountID(v) {
+							accounts = appendUnique(accounts, v)
+						}
+					}
+				}
+			}
+		}
+	}
+	for _, s := range all {
+		for _, e := range s.Principal.Values["AWS"] {
+			if policy.IsAccountID(e) {
+				accounts = appendUnique(accounts, e)
+			} else if c, err := ParseCaller(e); err == nil && c.Kind == AccountRoot {
+				accounts = appendUnique(accounts, c.Account)
+			}
+		}
+	}
+	return accounts
+}
+
 func cloneCtx(m map[string][]string) map[string][]string {
 	out := make(map[string][]string, len(m))
 	for k, v := range m {
@@ -170,51 +188,11 @@ func cloneCtx(m map[string][]string) map[string][]string {
 // principal-derived condition keys (aws:userid, aws:PrincipalArn,
 // aws:username, aws:PrincipalAccount) single out.
 func literalCallers(f Facts, stmts []*Statement) []callerCand {
-	var out []callerCand
-	seen := map[string]bool{}
-	add := func(cc callerCand) {
-		if cc.c.ARN == "" {
-			return // a name no principal can have (empty, say)
-		}
-		k := cc.c.ARN + "|" + strings.Join(cc.derived["aws:userid"], ",") + "|" + strings.Join(cc.derived["aws:principalarn"], ",")
-		if !seen[k] {
-			seen[k] = true
-			out = append(out, cc)
-		}
-	}
-	session := func(acct, role, roleARN, userid, label string) callerCand {
-		c, _ := ParseCaller(fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/fixpolicy", acct, role))
-		return callerCand{c: c, label: label, account: acct == f.AccountID, derived: map[string][]string{
-			"aws:userid": {userid}, "aws:principalarn": {roleARN}, "aws:principalaccount": {acct}, "aws:principaltype": {"AssumedRole"}}}
-	}
-	user := func(acct, name, userid, label string) callerCand {
-		arn := fmt.Sprintf("arn:aws:iam::%s:user/%s", acct, name)
-		c, _ := ParseCaller(arn)
-		return callerCand{c: c, label: label, account: acct == f.AccountID, derived: map[string][]string{
-			"aws:userid": {userid}, "aws:principalarn": {arn}, "aws:principalaccount": {acct}, "aws:username": {name}, "aws:principaltype": {"User"}}}
-	}
+	cs := &callerSet{f: f, seen: map[string]bool{}}
 	byKey := map[string][]cond.KeyCond{}
 	for _, s := range stmts {
 		for _, e := range s.Principal.Values["AWS"] {
-			c, err := ParseCaller(e)
-			if err != nil {
-				if strings.HasPrefix(e, "AROA") {
-					add(session(f.AccountID, "role-"+e, fmt.Sprintf("arn:aws:iam::%s:role/role-%s", f.AccountID, e), e+":fixpolicy", "sessions of the role with unique ID "+e))
-				} else if strings.HasPrefix(e, "AIDA") {
-					add(user(f.AccountID, "user-"+e, e, "the user with unique ID "+e))
-				}
-				continue
-			}
-			switch c.Kind {
-			case IAMUser:
-				add(user(c.Account, strings.TrimPrefix(c.Path, "/")+c.Name, "AIDAFIXPOLICY"+strings.ToUpper(c.Name), "the user "+e))
-			case IAMRole:
-				add(session(c.Account, c.Name, e, "AROAFIXPOLICY"+strings.ToUpper(c.Name)+":fixpolicy", "sessions of the role "+e))
-			case AssumedRole:
-				cc := session(c.Account, c.Name, fmt.Sprintf("arn:aws:iam::%s:role/%s", c.Account, c.Name), "AROAFIXPOLICY"+strings.ToUpper(c.Name)+":"+c.Session, "the session "+e)
-				cc.c = c
-				add(cc)
-			}
+			cs.principal(e)
 		}
 		for _, c := range s.Conditions {
 			if isDerived(c.KeyLower) && c.KeyLower != "aws:principaltype" {
@@ -231,61 +209,128 @@ func literalCallers(f Facts, stmts []*Statement) []callerCand {
 		for _, w := range witnessesCached(byKey[k]) {
 			switch k {
 			case "aws:userid":
-				id, sess, ok := strings.Cut(w, ":")
-				switch {
-				case ok && id == f.RoleID:
-					cc := session(f.AccountID, f.roleName(), f.roleARN(), w, fmt.Sprintf("the backup role's sessions (aws:userid %s)", w))
-					cc.backup = true
-					add(cc)
-				case ok && strings.HasPrefix(id, "AROA"):
-					cc := session(f.AccountID, "role-"+id, fmt.Sprintf("arn:aws:iam::%s:role/role-%s", f.AccountID, id), w, fmt.Sprintf("sessions of the role with RoleId %s (aws:userid %s)", id, w))
-					cc.class = "sessions of the role with RoleId " + id
-					add(cc)
-				case !ok && strings.HasPrefix(w, "AIDA"):
-					add(user(f.AccountID, "user-"+w, w, "the user with unique ID "+w))
-				case !ok && policy.IsAccountID(w):
-					// An account's root user has the account ID as its userid.
-					c, _ := ParseCaller("arn:aws:iam::" + w + ":root")
-					add(callerCand{c: c, label: "account " + w + "'s root user", account: w == f.AccountID, derived: map[string][]string{
-						"aws:userid": {w}, "aws:principalarn": {c.ARN}, "aws:principalaccount": {w}, "aws:principaltype": {"Account"}}})
-				case ok && policy.IsAccountID(id) && sess != "" && !strings.ContainsAny(sess, "/:"):
-					// A federated user's userid is "account:name" (IAM User
-					// Guide, "Unique identifiers": GetFederationToken).
-					arn := fmt.Sprintf("arn:aws:sts::%s:federated-user/%s", id, sess)
-					c, err := ParseCaller(arn)
-					if err != nil {
-						break
-					}
-					add(callerCand{c: c, label: "the federated user " + arn, account: id == f.AccountID, derived: map[string][]string{
-						"aws:userid": {w}, "aws:principalarn": {arn}, "aws:principalaccount": {id}, "aws:principaltype": {"FederatedUser"}}})
-				default:
-					_ = sess // other user IDs are the generic callers'
-				}
+				cs.userID(w)
 			case "aws:principalarn":
-				c, err := ParseCaller(w)
-				if err != nil || !c.Authenticated() {
-					continue
-				}
-				switch c.Kind {
-				case IAMRole:
-					cc := session(c.Account, c.Name, w, "AROAFIXPOLICY"+strings.ToUpper(c.Name)+":fixpolicy", "sessions of the role "+w)
-					cc.class = cc.label
-					// Another RoleId under the backup role's ARN: a re-created role.
-					cc.recreated = w == f.roleARN() && f.RoleID != ""
-					add(cc)
-				case IAMUser:
-					add(user(c.Account, strings.TrimPrefix(c.Path, "/")+c.Name, "AIDAFIXPOLICY"+strings.ToUpper(c.Name), "the user "+w))
-				}
+				cs.principalARN(w)
 			case "aws:username":
-				add(user(f.AccountID, w, "AIDAFIXPOLICYUSER"+fmt.Sprint(len(out)), "the user named "+w))
+				cs.add(cs.user(f.AccountID, w, "AIDAFIXPOLICYUSER"+fmt.Sprint(len(cs.out)), "the user named "+w))
 			case "aws:principalaccount":
 				if policy.IsAccountID(w) {
-					add(user(w, "fixpolicy-user", "AIDAFIXPOLICYACCT"+w, "an IAM user of account "+w))
+					cs.add(cs.user(w, "fixpolicy-user", "AIDAFIXPOLICYACCT"+w, "an IAM user of account "+w))
 				}
 			}
 		}
 	}
-	return out
+	return cs.out
+}
+
+// callerSet collects literalCallers' principals without repeats.
+type callerSet struct {
+	f    Facts
+	out  []callerCand
+	seen map[string]bool
+}
+
+func (cs *callerSet) add(cc callerCand) {
+	if cc.c.ARN == "" {
+		return // a name no principal can have (empty, say)
+	}
+	k := cc.c.ARN + "|" + strings.Join(cc.derived["aws:userid"], ",") + "|" + strings.Join(cc.derived["aws:principalarn"], ",")
+	if !cs.seen[k] {
+		cs.seen[k] = true
+		cs.out = append(cs.out, cc)
+	}
+}
+
+// session is a session of the role, with its derived keys.
+func (cs *callerSet) session(acct, role, roleARN, userid, label string) callerCand {
+	c, _ := ParseCaller(fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/fixpolicy", acct, role))
+	return callerCand{c: c, label: label, account: acct == cs.f.AccountID, derived: map[string][]string{
+		"aws:userid": {userid}, "aws:principalarn": {roleARN}, "aws:principalaccount": {acct}, "aws:principaltype": {"AssumedRole"}}}
+}
+
+// user is the IAM user, with its derived keys.
+func (cs *callerSet) user(acct, name, userid, label string) callerCand {
+	arn := fmt.Sprintf("arn:aws:iam::%s:user/%s", acct, name)
+	c, _ := ParseCaller(arn)
+	return callerCand{c: c, label: label, account: acct == cs.f.AccountID, derived: map[string][]string{
+		"aws:userid": {userid}, "aws:principalarn": {arn}, "aws:principalaccount": {acct}, "aws:username": {name}, "aws:principaltype": {"User"}}}
+}
+
+// principal adds the caller a Principal element's AWS entry names.
+func (cs *callerSet) principal(e string) {
+	f := cs.f
+	c, err := ParseCaller(e)
+	if err != nil {
+		if strings.HasPrefix(e, "AROA") {
+			cs.add(cs.session(f.AccountID, "role-"+e, fmt.Sprintf("arn:aws:iam::%s:role/role-%s", f.AccountID, e), e+":fixpolicy", "sessions of the role with unique ID "+e))
+		} else if strings.HasPrefix(e, "AIDA") {
+			cs.add(cs.user(f.AccountID, "user-"+e, e, "the user with unique ID "+e))
+		}
+		return
+	}
+	switch c.Kind {
+	case IAMUser:
+		cs.add(cs.user(c.Account, strings.TrimPrefix(c.Path, "/")+c.Name, "AIDAFIXPOLICY"+strings.ToUpper(c.Name), "the user "+e))
+	case IAMRole:
+		cs.add(cs.session(c.Account, c.Name, e, "AROAFIXPOLICY"+strings.ToUpper(c.Name)+":fixpolicy", "sessions of the role "+e))
+	case AssumedRole:
+		cc := cs.session(c.Account, c.Name, fmt.Sprintf("arn:aws:iam::%s:role/%s", c.Account, c.Name), "AROAFIXPOLICY"+strings.ToUpper(c.Name)+":"+c.Session, "the session "+e)
+		cc.c = c
+		cs.add(cc)
+	}
+}
+
+// userID adds the caller whose aws:userid is w, when w has a known form.
+func (cs *callerSet) userID(w string) {
+	f := cs.f
+	id, sess, ok := strings.Cut(w, ":")
+	switch {
+	case ok && id == f.RoleID:
+		cc := cs.session(f.AccountID, f.roleName(), f.roleARN(), w, fmt.Sprintf("the backup role's sessions (aws:userid %s)", w))
+		cc.backup = true
+		cs.add(cc)
+	case ok && strings.HasPrefix(id, "AROA"):
+		cc := cs.session(f.AccountID, "role-"+id, fmt.Sprintf("arn:aws:iam::%s:role/role-%s", f.AccountID, id), w, fmt.Sprintf("sessions of the role with RoleId %s (aws:userid %s)", id, w))
+		cc.class = "sessions of the role with RoleId " + id
+		cs.add(cc)
+	case !ok && strings.HasPrefix(w, "AIDA"):
+		cs.add(cs.user(f.AccountID, "user-"+w, w, "the user with unique ID "+w))
+	case !ok && policy.IsAccountID(w):
+		// An account's root user has the account ID as its userid.
+		c, _ := ParseCaller("arn:aws:iam::" + w + ":root")
+		cs.add(callerCand{c: c, label: "account " + w + "'s root user", account: w == f.AccountID, derived: map[string][]string{
+			"aws:userid": {w}, "aws:principalarn": {c.ARN}, "aws:principalaccount": {w}, "aws:principaltype": {"Account"}}})
+	case ok && policy.IsAccountID(id) && sess != "" && !strings.ContainsAny(sess, "/:"):
+		// A federated user's userid is "account:name" (IAM User
+		// Guide, "Unique identifiers": GetFederationToken).
+		arn := fmt.Sprintf("arn:aws:sts::%s:federated-user/%s", id, sess)
+		c, err := ParseCaller(arn)
+		if err != nil {
+			return
+		}
+		cs.add(callerCand{c: c, label: "the federated user " + arn, account: id == f.AccountID, derived: map[string][]string{
+			"aws:userid": {w}, "aws:principalarn": {arn}, "aws:principalaccount": {id}, "aws:principaltype": {"FederatedUser"}}})
+	}
+	// Other user IDs are the generic callers'.
+}
+
+// principalARN adds the caller whose aws:PrincipalArn is w.
+func (cs *callerSet) principalARN(w string) {
+	c, err := ParseCaller(w)
+	if err != nil || !c.Authenticated() {
+		return
+	}
+	switch c.Kind {
+	case IAMRole:
+		cc := cs.session(c.Account, c.Name, w, "AROAFIXPOLICY"+strings.ToUpper(c.Name)+":fixpolicy", "sessions of the role "+w)
+		cc.class = cc.label
+		// Another RoleId under the backup role's ARN: a re-created role.
+		cc.recreated = w == cs.f.roleARN() && cs.f.RoleID != ""
+		cs.add(cc)
+	case IAMUser:
+		cs.add(cs.user(c.Account, strings.TrimPrefix(c.Path, "/")+c.Name, "AIDAFIXPOLICY"+strings.ToUpper(c.Name), "the user "+w))
+	}
 }
 
 // deltaActions are the actions to enumerate: the catalogue's S3 actions

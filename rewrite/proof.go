@@ -29,6 +29,8 @@ func Delta(a, b *Policy, opt DeltaOptions) (*DeltaResult, error) {
 // example does not replay is an error, never a silent answer.
 //
 // It stops with ctx's error when ctx is done.
+//
+// It is the delta's pipeline (space, universe, classes, partial class, replay), one step after the other.
 func DeltaContext(ctx context.Context, a, b *Policy, opt DeltaOptions) (*DeltaResult, error) {
 	removed, added := policy.SemanticDelta(a, b)
 	res := &DeltaResult{Equivalent: true, Changes: []AccessChange{}, Statements: len(removed) + len(added)}
@@ -173,6 +175,8 @@ func (u *universe) change(box sym.Box, ex *EvalRequest, before, after Decision, 
 }
 
 // describe says which values of the key a box allows, "" for any.
+//
+// It is long because each kind of key (absent, single-valued, multi-valued, negated sets) has its own wording; the cases read best side by side.
 func (d *keyDom) describe(box sym.Box, s *sym.Space, key string, literals []string) string {
 	cands := make([]*string, len(d.vals)+1)
 	for i := range d.vals {

@@ -11,6 +11,8 @@ import (
 // collectKeys finds the free keys and their regions. Keys that policy
 // variables read get their regions first, so that a condition comparing a
 // key with a variable is split for each value the variable can take.
+//
+// It is long because it gathers every key of every statement and case in one pass, then fans the regions out to the worker pool; the steps share the maps they build.
 func (u *universe) collectKeys() {
 	sp := u.sp
 	var order []string
@@ -114,6 +116,8 @@ func (u *universe) collectKeys() {
 // conditions (each value a policy names a region of its own), or, for keys
 // that policy variables involve, every witness. varTarget are the literal
 // values a variable reading this key is compared with.
+//
+// It is long because the fixed-choice, pattern and literal paths share the witness list they refine.
 func (d *keyDom) computeRegions(choices map[string][]string, usedWithSet bool, varTarget []string) {
 	if ch, ok := choices[d.key]; ok {
 		d.absent = false

@@ -212,149 +212,175 @@ func (u *universe) varReadKeys() map[string]bool {
 // pointExact is point without renaming.
 func (u *universe) pointExact(r *EvalRequest) (sym.Point, bool) {
 	p := make(sym.Point, u.s.Vars())
-	resolverOf := func(st *Statement, req *EvalRequest) cond.Resolver {
-		if u.varsOf[st] {
-			return req
-		}
-		return nil
+	var ok bool
+	if p[u.caller], ok = u.callerOf(r); !ok {
+		return nil, false
 	}
+	if p[u.action], ok = u.actionOf(r.Action); !ok {
+		return nil, false
+	}
+	if p[u.resource], ok = u.resourceOf(r); !ok {
+		return nil, false
+	}
+	for _, d := range u.keys {
+		if !d.place(p, r) {
+			return nil, false
+		}
+	}
+	return p, true
+}
+
+// resolverOf is the resolver statement st evaluates req's variables with.
+func (u *universe) resolverOf(st *Statement, req *EvalRequest) cond.Resolver {
+	if u.varsOf[st] {
+		return req
+	}
+	return nil
+}
+
+// callerVec is how the statements treat req's caller: their principal
+// matches and the conditions on keys the universe does not vary.
+func (u *universe) callerVec(req *EvalRequest, varRead map[string]bool) string {
+	var b strings.Builder
+	for _, st := range u.stmts {
+		pm := st.PrincipalMatch(req)
+		fmt.Fprintf(&b, "%d", pm)
+		if pm == policy.MatchAccount && u.owner != "" && req.Caller.Account == u.owner {
+			b.WriteByte('o')
+		}
+		for ci := range st.Conditions {
+			c := &st.Conditions[ci]
+			if u.byKey[c.KeyLower] == nil {
+				v, ok := req.Ctx[c.KeyLower]
+				fmt.Fprintf(&b, "%t", c.Op.Eval(c.Values, v, ok, u.resolverOf(st, req)))
+			}
+		}
+	}
+	// Variables that read a derived key: only the same values are
+	// certainly alike.
+	for _, k := range derivedKeys {
+		if varRead[k] {
+			b.WriteString(strings.Join(req.Ctx[k], ","))
+			b.WriteByte('|')
+		}
+	}
+	return b.String()
+}
+
+// callerOf is the universe's caller that every statement treats as r's.
+func (u *universe) callerOf(r *EvalRequest) (int, bool) {
 	varRead := u.varReadKeys()
-	callerVec := func(req *EvalRequest) string {
-		var b strings.Builder
-		for _, st := range u.stmts {
-			pm := st.PrincipalMatch(req)
-			fmt.Fprintf(&b, "%d", pm)
-			if pm == policy.MatchAccount && u.owner != "" && req.Caller.Account == u.owner {
-				b.WriteByte('o')
-			}
-			for ci := range st.Conditions {
-				c := &st.Conditions[ci]
-				if u.byKey[c.KeyLower] == nil {
-					v, ok := req.Ctx[c.KeyLower]
-					fmt.Fprintf(&b, "%t", c.Op.Eval(c.Values, v, ok, resolverOf(st, req)))
-				}
-			}
-		}
-		// Variables that read a derived key: only the same values are
-		// certainly alike.
-		for _, k := range derivedKeys {
-			if varRead[k] {
-				b.WriteString(strings.Join(req.Ctx[k], ","))
-				b.WriteByte('|')
-			}
-		}
-		return b.String()
-	}
 	u.callerVecsOnce.Do(func() {
 		u.callerVecs = make([]string, len(u.base))
 		for ci := range u.base {
-			u.callerVecs[ci] = callerVec(&EvalRequest{Caller: u.base[ci].Caller, Ctx: u.base[ci].Ctx})
+			u.callerVecs[ci] = u.callerVec(&EvalRequest{Caller: u.base[ci].Caller, Ctx: u.base[ci].Ctx}, varRead)
 		}
 	})
-	want := callerVec(r)
-	found := false
+	want := u.callerVec(r, varRead)
 	for ci := range u.base {
 		if u.callerVecs[ci] == want {
-			p[u.caller], found = ci, true
-			break
+			return ci, true
 		}
 	}
-	if !found {
-		return nil, false
+	return 0, false
+}
+
+// actionVec is how the statements treat an action, with the kinds of
+// resource it applies to.
+func (u *universe) actionVec(a string) string {
+	var b strings.Builder
+	bk, ob := resourceKinds(a)
+	fmt.Fprintf(&b, "%t%t", bk, ob)
+	for _, st := range u.stmts {
+		fmt.Fprintf(&b, "%t", st.ActionMatches(a))
 	}
-	actionVec := func(a string) string {
-		var b strings.Builder
-		bk, ob := resourceKinds(a)
-		fmt.Fprintf(&b, "%t%t", bk, ob)
-		for _, st := range u.stmts {
-			fmt.Fprintf(&b, "%t", st.ActionMatches(a))
-		}
-		return b.String()
-	}
+	return b.String()
+}
+
+// actionOf is the universe's action that every statement treats as a.
+func (u *universe) actionOf(a string) (int, bool) {
 	u.actionVecsOnce.Do(func() {
 		u.actionVecs = make([]string, len(u.sp.actions))
-		for ai, a := range u.sp.actions {
-			u.actionVecs[ai] = actionVec(a)
+		for ai, x := range u.sp.actions {
+			u.actionVecs[ai] = u.actionVec(x)
 		}
 	})
-	want = actionVec(r.Action)
-	found = false
+	want := u.actionVec(a)
 	for ai, vec := range u.actionVecs {
 		if vec == want {
-			p[u.action], found = ai, true
-			break
+			return ai, true
 		}
 	}
-	if !found {
-		return nil, false
-	}
+	return 0, false
+}
+
+// resourceOf is the universe's resource that every statement treats as
+// r's (with r's variables).
+func (u *universe) resourceOf(r *EvalRequest) (int, bool) {
 	resVec := func(res string) string {
 		var b strings.Builder
 		_, obj := splitS3(res)
 		fmt.Fprintf(&b, "%t", obj)
 		for _, st := range u.stmts {
-			fmt.Fprintf(&b, "%t", st.ResourceMatches(res, resolverOf(st, r)))
+			fmt.Fprintf(&b, "%t", st.ResourceMatches(res, u.resolverOf(st, r)))
 		}
 		return b.String()
 	}
-	want = resVec(r.Resource)
-	found = false
+	want := resVec(r.Resource)
 	for ri, res := range u.resources {
 		if res == r.Resource || resVec(res) == want {
-			p[u.resource], found = ri, true
-			break
+			return ri, true
 		}
 	}
-	if !found {
-		return nil, false
+	return 0, false
+}
+
+// region is the region of the key's value x: its own when x is a
+// representative, else one with the same outcome under every condition on
+// the key, in every case of the variables they read.
+func (d *keyDom) region(x string) (int, bool) {
+	for i, w := range d.vals {
+		if w == x {
+			return i, true
+		}
 	}
-	for _, d := range u.keys {
-		v, ok := r.Ctx[d.key]
-		region := func(x string) (int, bool) {
-			for i, w := range d.vals {
-				if w == x {
-					return i, true
-				}
-			}
-			// The same outcome under every condition on the key, in every
-			// case of the variables they read.
-			vec := d.vector(x)
-			for i, w := range d.vals {
-				if d.vector(w) == vec {
-					return i, true
-				}
-			}
-			return 0, false
+	vec := d.vector(x)
+	for i, w := range d.vals {
+		if d.vector(w) == vec {
+			return i, true
 		}
-		if !d.multi {
-			if !ok {
-				p[d.v] = 0
-				continue
-			}
-			if len(v) != 1 {
-				return nil, false
-			}
-			i, ok := region(v[0])
-			if !ok {
-				return nil, false
-			}
-			p[d.v] = i + 1
-			continue
-		}
+	}
+	return 0, false
+}
+
+// place sets the key's variables in p to r's value of the key.
+func (d *keyDom) place(p sym.Point, r *EvalRequest) bool {
+	v, ok := r.Ctx[d.key]
+	if !d.multi {
 		if !ok {
-			continue
+			p[d.v] = 0
+			return true
 		}
-		p[d.present] = 1
-		if len(v) >= 2 {
-			p[d.many] = 1
+		if len(v) != 1 {
+			return false
 		}
-		for _, x := range v {
-			i, ok := region(x)
-			if !ok {
-				return nil, false
-			}
-			p[d.bits[i]] = 1
-		}
+		i, ok := d.region(v[0])
+		p[d.v] = i + 1
+		return ok
 	}
-	return p, true
+	if !ok {
+		return true
+	}
+	p[d.present] = 1
+	if len(v) >= 2 {
+		p[d.many] = 1
+	}
+	for _, x := range v {
+		i, ok := d.region(x)
+		if !ok {
+			return false
+		}
+		p[d.bits[i]] = 1
+	}
+	return true
 }

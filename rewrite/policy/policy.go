@@ -239,6 +239,9 @@ func kindName(v *jsonast.Value) string {
 	}
 }
 
+// parseStatement checks one statement and builds its model. It is one pass
+// over the statement's elements in the order IAM documents them; each
+// element's check is a few lines.
 func parseStatement(i int, n *jsonast.Value, vars bool) (*Statement, error) {
 	s := &Statement{Index: i, Node: n}
 	where := fmt.Sprintf("statement %d", i+1)

@@ -46,6 +46,8 @@ type line struct {
 // followed by "\ No newline at end of file". An empty side is written with
 // count 0 and the number of the line before the change (e.g. "-0,0").
 // The diff is minimal (Myers) and deterministic: no time limit is used.
+//
+// It is the hunk loop of the unified format, one state machine over the edit script.
 func Unified(oldName, newName string, a, b []byte, ctx int) string {
 	if bytes.Equal(a, b) {
 		return ""

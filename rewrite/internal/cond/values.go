@@ -116,6 +116,8 @@ const (
 // parseDate accepts epoch seconds (an optionally negative integer) and the W3C profile of
 // ISO 8601 (IAM-operators): YYYY-MM, YYYY-MM-DD, YYYY-MM-DDThh:mm[:ss[.fraction]][TZD] with
 // TZD = Z | ±hh:mm | ±hhmm. A date-time without TZD is taken as UTC. Years are 0000-9999.
+//
+// It is one scanner over every date form AWS accepts, kept in one piece so the grammar reads top to bottom.
 func parseDate(s string) (instant, bool) {
 	if s == "" {
 		return instant{}, false

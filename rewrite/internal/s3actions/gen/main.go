@@ -92,6 +92,8 @@ func main() {
 }
 
 // generate reads the package in dir and returns the contents of s3actions.json.
+//
+// It is a straight script (unpack, verify, convert), one step after the other.
 func generate(dir, tarball, wantIntegrity, date string) ([]byte, error) {
 	var pkg pkgJSON
 	if err := readJSON(filepath.Join(dir, "package.json"), &pkg); err != nil {
