@@ -82,7 +82,7 @@ func (r *Result) add(s *Statement, f Finding) {
 
 // refuse refuses the patch of policy p, for reason.
 func (r *Result) refuse(p *Policy, reason string) {
-	r.Status, r.Refusal, r.After = StatusRefused, reason, r.Before
+	r.Status, r.Refusal, r.After, r.AfterCompact = StatusRefused, reason, r.Before, r.BeforeCompact
 	f := Finding{Change: Change{Kind: KindRefused, Explanation: reason}, Paragraph: -1}
 	f.Span, _ = p.Root.Span()
 	r.add(nil, f)

@@ -55,6 +55,9 @@ type Result struct {
 	Bucket  string
 	Before  []byte // the input, byte for byte
 	After   []byte // the patched policy; equal to Before when nothing changes
+	// BeforeCompact and AfterCompact are the two without insignificant
+	// whitespace (what S3 stores), from the trees Fix parsed and built.
+	BeforeCompact, AfterCompact []byte
 	Changes []Change
 	// Findings are Changes as data, one for one and in the same order:
 	// Findings[i].Change == Changes[i].
@@ -108,6 +111,8 @@ func fixPolicy(p *Policy, src []byte, opt Options, an *Analysis) (*Result, error
 	}
 	f := an.Facts
 	res := &Result{Bucket: f.Bucket, Before: src, After: src, Status: StatusCompliant, OrgAssumed: an.OrgAssumed}
+	res.BeforeCompact = p.Compact()
+	res.AfterCompact = res.BeforeCompact
 	for i, b := range an.Blocks {
 		for _, id := range b.StaleRoleIDs {
 			res.add(b.Stmt, Finding{Change: Change{Kind: KindStale,
@@ -147,7 +152,8 @@ func fixPolicy(p *Policy, src []byte, opt Options, an *Analysis) (*Result, error
 		return res, nil
 	}
 	res.Status = StatusNeedsChange
-	if n := len(jsonast.Compact(q.Root)); n > MaxPolicySize {
+	res.AfterCompact = jsonast.Compact(q.Root)
+	if n := len(res.AfterCompact); n > MaxPolicySize {
 		res.refuse(p, fmt.Sprintf("the patched policy would be %d bytes without whitespace, over S3's limit of %d bytes; shorten the policy first", n, MaxPolicySize))
 		return res, nil
 	}

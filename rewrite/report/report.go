@@ -91,8 +91,10 @@ func FromResult(target string, res *rewrite.Result, diffName string) *Report {
 	if r.Changes == nil {
 		r.Changes = []rewrite.Change{}
 	}
-	r.PolicyBefore = CompactJSON(res.Before)
-	r.PolicyAfter = CompactJSON(res.After)
+	r.PolicyBefore, r.PolicyAfter = res.BeforeCompact, res.AfterCompact
+	if r.PolicyBefore == nil { // a Result built by hand
+		r.PolicyBefore, r.PolicyAfter = CompactJSON(res.Before), CompactJSON(res.After)
+	}
 	if res.Proof != nil {
 		r.Proof = res.Proof
 		r.AccessChanges = append(r.AccessChanges, res.Proof.Classes...)
