@@ -107,14 +107,22 @@ func describeCondition(c Condition) string {
 		verb = "is in " + vals
 	case "Bool":
 		verb = "is " + vals
-	case "NumericLessThan", "DateLessThan":
-		verb = "is before/below " + vals
-	case "NumericLessThanEquals", "DateLessThanEquals":
+	case "NumericLessThan":
+		verb = "is below " + vals
+	case "DateLessThan":
+		verb = "is before " + vals
+	case "NumericLessThanEquals":
 		verb = "is at most " + vals
-	case "NumericGreaterThan", "DateGreaterThan":
-		verb = "is after/above " + vals
-	case "NumericGreaterThanEquals", "DateGreaterThanEquals":
+	case "DateLessThanEquals":
+		verb = "is at or before " + vals
+	case "NumericGreaterThan":
+		verb = "is above " + vals
+	case "DateGreaterThan":
+		verb = "is after " + vals
+	case "NumericGreaterThanEquals":
 		verb = "is at least " + vals
+	case "DateGreaterThanEquals":
+		verb = "is at or after " + vals
 	case "Null":
 		if strings.EqualFold(c.Values[0], "true") {
 			return "when the request has no " + c.Key
@@ -126,9 +134,18 @@ func describeCondition(c Condition) string {
 	subject := c.Key
 	switch op.Set {
 	case 1:
-		subject = "every value of " + c.Key
+		// ForAllValues holds for a request without the key (no value
+		// fails it): say so, since a Deny then applies exactly there.
+		if op.Negated {
+			return "when no value of " + c.Key + " " + verb + " (which holds too when the request has no " + c.Key + ")"
+		}
+		return "when every value of " + c.Key + " " + verb + " (which holds too when the request has no " + c.Key + ")"
 	case 2:
-		subject = "some value of " + c.Key
+		// ForAnyValue needs a value of the key that the operator accepts.
+		if op.Negated {
+			return "when some value of " + c.Key + " " + negateVerb(verb)
+		}
+		return "when some value of " + c.Key + " " + verb
 	}
 	if c.KeyLower == "aws:sourceip" && (op.Base == "IpAddress" || op.Base == "NotIpAddress") {
 		if op.Negated {
@@ -162,4 +179,16 @@ func JoinValues(vals []string, _ bool) string {
 		return strings.Join(vals[:3], ", ") + fmt.Sprintf(" or %d more", len(vals)-3)
 	}
 	return strings.Join(vals[:len(vals)-1], ", ") + " or " + vals[len(vals)-1]
+}
+
+// negateVerb turns "is X" into "is not X" and "matches X" into "does not
+// match X".
+func negateVerb(verb string) string {
+	if rest, ok := strings.CutPrefix(verb, "is "); ok {
+		return "is not " + rest
+	}
+	if rest, ok := strings.CutPrefix(verb, "matches "); ok {
+		return "does not match " + rest
+	}
+	return "does not satisfy: " + verb
 }
