@@ -24,7 +24,8 @@ type Block struct {
 	// principals have no source from which to make them, and this statement
 	// is in the smallest set whose splitting lets them through.
 	ConsoleActions []string
-	ConsoleCaller  string
+	ConsoleCaller  string // the account's principals denied them, in words
+	consoleCallers []int  // their indices among the console space's callers
 	// ConsoleWith are the other Deny statements that deny the console's
 	// reads together with this one when it does not deny them alone (two
 	// network statements with disjoint allow-lists, say); they are not
@@ -298,8 +299,8 @@ func consoleBlocks(ctx context.Context, p *Policy, f Facts, denies []*Statement,
 				if !contains(b.ConsoleActions, act) {
 					b.ConsoleActions = append(b.ConsoleActions, act)
 				}
-				if b.ConsoleCaller == "" {
-					b.ConsoleCaller = cs.callers[ci].label
+				if !slices.Contains(b.consoleCallers, ci) {
+					b.consoleCallers = append(b.consoleCallers, ci)
 				}
 				if sc.Empty(sc.Minus(base, ms[i])) {
 					continue // denies them alone
@@ -312,5 +313,25 @@ func consoleBlocks(ctx context.Context, p *Policy, f Facts, denies []*Statement,
 			}
 		}
 	}
+	for _, b := range blocks {
+		b.ConsoleCaller = describeConsoleCallers(b.consoleCallers, cs.callers)
+	}
 	return sc.Err()
+}
+
+// describeConsoleCallers names the account's principals a statement leaves
+// without the console's reads: all of them, or those it names.
+func describeConsoleCallers(denied []int, callers []callerCand) string {
+	if len(denied) == 0 {
+		return ""
+	}
+	if len(denied) == len(callers) {
+		return "every principal of the account (its root user, IAM users and role sessions)"
+	}
+	slices.Sort(denied)
+	var labels []string
+	for _, ci := range denied {
+		labels = append(labels, callers[ci].label)
+	}
+	return policy.JoinList(labels, 3)
 }

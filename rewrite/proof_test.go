@@ -279,3 +279,28 @@ func TestExactWitnesses(t *testing.T) {
 		}
 	}
 }
+
+// TestConsoleCallersNamed: the split is explained for the principals of the
+// account the statement leaves without the console's reads: every one of
+// them, or those it names when some keep a way in (issue 13, item 17: "to
+// the account's root user" suggested only root was affected).
+func TestConsoleCallersNamed(t *testing.T) {
+	facts := Facts{AccountID: "012345678901", RoleID: "AROAEXAMPLEROLEID0001", RoleName: "AWSBackupDefaultServiceRole"}
+	for _, tc := range []struct{ cond, want string }{
+		{`{"StringNotEquals": {"aws:SourceVpce": "vpce-1"}}`, "every principal of the account (its root user, IAM users and role sessions)"},
+		{`{"StringNotEquals": {"aws:SourceVpce": "vpce-1", "aws:PrincipalType": "User"}}`, "the account's root user and a role session of the account"},
+	} {
+		src := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"],"Condition":` + tc.cond + `}]}`
+		p, err := Parse([]byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		an, err := Analyze(p, facts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(an.Blocks) != 1 || an.Blocks[0].ConsoleCaller != tc.want {
+			t.Errorf("%s: console callers %q, want %q", tc.cond, an.Blocks[0].ConsoleCaller, tc.want)
+		}
+	}
+}
