@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"github.com/fixpolicy/fixpolicy/rewrite/policy"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 
@@ -189,13 +190,29 @@ func describeCallers(group []*callerCand, all []callerCand) string {
 		inGroup[cl] = append(inGroup[cl], cc)
 	}
 	var names []string
+	add := func(n string) {
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
 	for _, cl := range order {
 		if len(inGroup[cl]) == classSize[cl] && classSize[cl] > 1 {
-			names = append(names, cl)
+			add(cl)
+			continue
+		}
+		if strings.HasPrefix(cl, "principals of account ") && len(inGroup[cl]) > classSize[cl]/2 {
+			// Most of the account: name the few it leaves out.
+			var out []string
+			for i := range all {
+				if all[i].classOf() == cl && !slices.Contains(inGroup[cl], &all[i]) && !slices.Contains(out, all[i].label) {
+					out = append(out, all[i].label)
+				}
+			}
+			add(cl + " except " + policy.JoinList(out, 3))
 			continue
 		}
 		for _, cc := range inGroup[cl] {
-			names = append(names, cc.label)
+			add(cc.label)
 		}
 	}
 	return policy.JoinList(names, 4)
