@@ -395,7 +395,11 @@ func describeIPValues(key string, set map[int]bool, cands []*string, literals []
 			allOut = false
 		}
 	}
+	// A long list of ranges (a policy may name 800) is summarised.
 	lits := strings.Join(literals, ", ")
+	if len(literals) > 8 {
+		lits = strings.Join(literals[:5], ", ") + fmt.Sprintf(" and %d more ranges", len(literals)-5)
+	}
 	var alts []string
 	switch {
 	case anyOut && allOut && !anyIn:

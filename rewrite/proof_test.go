@@ -1,6 +1,7 @@
 package rewrite
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -301,6 +302,40 @@ func TestConsoleCallersNamed(t *testing.T) {
 		}
 		if len(an.Blocks) != 1 || an.Blocks[0].ConsoleCaller != tc.want {
 			t.Errorf("%s: console callers %q, want %q", tc.cond, an.Blocks[0].ConsoleCaller, tc.want)
+		}
+	}
+}
+
+// TestLongRangeListsSummarised: an access change over a key with 800
+// address ranges names a few and counts the rest (issue 13, item 22: one
+// line listed all 800, 14 KB).
+func TestLongRangeListsSummarised(t *testing.T) {
+	var cidrs []string
+	for i := range 800 {
+		cidrs = append(cidrs, fmt.Sprintf(`"10.%d.%d.0/24"`, i/256, i%256))
+	}
+	mk := func(extra string) *Policy {
+		src := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*","Condition":{"NotIpAddress":{"aws:SourceIp":[` + strings.Join(cidrs, ",") + extra + `]}}}]}`
+		p, err := Parse([]byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	all, err := Parse([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Delta(mk(""), all, DeltaOptions{Owner: "012345678901"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Equivalent || len(d.Changes) == 0 {
+		t.Fatalf("no change found")
+	}
+	for _, c := range d.Changes {
+		if s := c.String(); len(s) > 1000 || !strings.Contains(s, "more ranges") {
+			t.Errorf("change of %d bytes, want a summary: %.300s", len(s), s)
 		}
 	}
 }
