@@ -3,12 +3,12 @@ package rewrite
 import (
 	"context"
 	"fmt"
-	"github.com/fixpolicy/fixpolicy/rewrite/policy"
 	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/fixpolicy/fixpolicy/rewrite/internal/sym"
+	"github.com/fixpolicy/fixpolicy/rewrite/policy"
 )
 
 // Block is the analysis of one Deny statement that stands in AWS Backup's way.

@@ -2,13 +2,13 @@ package rewrite
 
 import (
 	"fmt"
-	"github.com/fixpolicy/fixpolicy/rewrite/policy"
 	"net/netip"
 	"sort"
 	"strings"
 
 	"github.com/fixpolicy/fixpolicy/rewrite/internal/cond"
 	"github.com/fixpolicy/fixpolicy/rewrite/internal/s3actions"
+	"github.com/fixpolicy/fixpolicy/rewrite/policy"
 )
 
 // DefaultRoleName is the role AWS Backup uses unless a plan names another.

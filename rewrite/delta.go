@@ -2,13 +2,13 @@ package rewrite
 
 import (
 	"fmt"
-	"github.com/fixpolicy/fixpolicy/rewrite/policy"
 	"net/netip"
 	"slices"
 	"sort"
 	"strings"
 
 	"github.com/fixpolicy/fixpolicy/rewrite/internal/sym"
+	"github.com/fixpolicy/fixpolicy/rewrite/policy"
 )
 
 // DeltaOptions tune Delta.

@@ -2,13 +2,13 @@ package rewrite
 
 import (
 	"fmt"
-	"github.com/fixpolicy/fixpolicy/rewrite/policy"
 	"sort"
 	"strings"
 	"sync"
 
 	"github.com/fixpolicy/fixpolicy/rewrite/internal/cond"
 	"github.com/fixpolicy/fixpolicy/rewrite/internal/s3actions"
+	"github.com/fixpolicy/fixpolicy/rewrite/policy"
 )
 
 // deltaSpace enumerates the classes of requests the statements tell apart.

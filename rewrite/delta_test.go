@@ -3,7 +3,6 @@ package rewrite
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/fixpolicy/fixpolicy/rewrite/policy"
 	"math/rand/v2"
 	"net/netip"
 	"slices"
@@ -11,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/fixpolicy/fixpolicy/rewrite/internal/s3actions"
+	"github.com/fixpolicy/fixpolicy/rewrite/policy"
 )
 
 // Property tests of Delta over generated bucket policies (issue 5):

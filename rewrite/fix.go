@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/fixpolicy/fixpolicy/rewrite/policy"
 	"strings"
 
+	"github.com/fixpolicy/fixpolicy/rewrite/internal/s3actions"
 	"github.com/fixpolicy/fixpolicy/rewrite/jsonast"
+	"github.com/fixpolicy/fixpolicy/rewrite/policy"
 )
 
 // MaxPolicySize is S3's bucket-policy size limit, measured without
@@ -22,6 +23,10 @@ type Options struct {
 	// Context, when set, bounds the analysis and the proof: Fix returns its
 	// error (context.Canceled, context.DeadlineExceeded) once it is done.
 	Context context.Context
+
+	// sizeOnly stops Fix after the patch is rendered, before its proof:
+	// for the refusal that asks whether --no-split would fit.
+	sizeOnly bool
 }
 
 // Change kinds reported in Result.Changes.
@@ -52,13 +57,13 @@ const (
 
 // Result is the outcome of Fix.
 type Result struct {
-	Bucket  string
-	Before  []byte // the input, byte for byte
-	After   []byte // the patched policy; equal to Before when nothing changes
+	Bucket string
+	Before []byte // the input, byte for byte
+	After  []byte // the patched policy; equal to Before when nothing changes
 	// BeforeCompact and AfterCompact are the two without insignificant
 	// whitespace (what S3 stores), from the trees Fix parsed and built.
 	BeforeCompact, AfterCompact []byte
-	Changes []Change
+	Changes                     []Change
 	// Findings are Changes as data, one for one and in the same order:
 	// Findings[i].Change == Changes[i].
 	Findings []Finding
@@ -72,6 +77,9 @@ type Result struct {
 	// own because the policy names it and Facts.OrgID was not given ("" when
 	// no assumption was made). Reports must say so.
 	OrgAssumed string
+	// Warnings are things a reader should know that change nothing: an
+	// action S3 does not have, a policy over S3's size limit.
+	Warnings []string
 }
 
 // Changed reports whether the patch changes the policy.
@@ -113,6 +121,7 @@ func fixPolicy(p *Policy, src []byte, opt Options, an *Analysis) (*Result, error
 	res := &Result{Bucket: f.Bucket, Before: src, After: src, Status: StatusCompliant, OrgAssumed: an.OrgAssumed}
 	res.BeforeCompact = p.Compact()
 	res.AfterCompact = res.BeforeCompact
+	res.Warnings = warnings(p, len(res.BeforeCompact))
 	for i, b := range an.Blocks {
 		for _, id := range b.StaleRoleIDs {
 			res.add(b.Stmt, Finding{Change: Change{Kind: KindStale,
@@ -154,7 +163,10 @@ func fixPolicy(p *Policy, src []byte, opt Options, an *Analysis) (*Result, error
 	res.Status = StatusNeedsChange
 	res.AfterCompact = jsonast.Compact(q.Root)
 	if n := len(res.AfterCompact); n > MaxPolicySize {
-		res.refuse(p, fmt.Sprintf("the patched policy would be %d bytes without whitespace, over S3's limit of %d bytes; shorten the policy first", n, MaxPolicySize))
+		res.refuse(p, fmt.Sprintf("the patched policy would be %d bytes without whitespace, over S3's limit of %d bytes; %s", n, MaxPolicySize, shorten(p, src, opt, an)))
+		return res, nil
+	}
+	if opt.sizeOnly {
 		return res, nil
 	}
 	proof, err := verify(p, out, opt, an)
@@ -256,4 +268,41 @@ func backupActionsPhrase(acts []string) string {
 		return fmt.Sprintf("all %d S3 actions AWS Backup uses on a bucket", len(acts))
 	}
 	return fmt.Sprintf("%s (%d of the %d S3 actions AWS Backup uses on a bucket)", policy.JoinList(acts, 3), len(acts), len(BackupActions))
+}
+
+// shorten says how to make a patch that is too large fit: with --no-split
+// when the backup role's exemptions alone fit, else by shortening the
+// policy.
+func shorten(p *Policy, src []byte, opt Options, an *Analysis) string {
+	if !opt.NoSplit {
+		o := opt
+		o.NoSplit, o.sizeOnly = true, true
+		if r, err := fixPolicy(p, src, o, an); err == nil && r.Status == StatusNeedsChange {
+			return fmt.Sprintf("with --no-split (the backup role's exemptions only, without the console's split) it would be %d bytes and fit", len(r.AfterCompact))
+		}
+	}
+	return "shorten the policy first"
+}
+
+// warnings are Result.Warnings for p, whose compact form is size bytes.
+func warnings(p *Policy, size int) []string {
+	var out []string
+	if size > MaxPolicySize {
+		out = append(out, fmt.Sprintf("the policy is %d bytes without whitespace, over S3's limit of %d bytes: S3 refuses to store it as it is", size, MaxPolicySize))
+	}
+	for _, s := range p.Statements {
+		for _, a := range s.Actions {
+			if !strings.HasPrefix(strings.ToLower(a), "s3:") || strings.ContainsAny(a, "*?") {
+				continue
+			}
+			if _, ok := s3actions.Lookup(a); !ok {
+				elem := "Action"
+				if s.NotAction {
+					elem = "NotAction"
+				}
+				out = append(out, fmt.Sprintf("%s names %s in its %s, which is not an S3 action (S3's list of actions has no such name), so it matches no request; check the spelling", s.Label(), a, elem))
+			}
+		}
+	}
+	return out
 }

@@ -3,10 +3,10 @@ package rewrite
 import (
 	"context"
 	"fmt"
-	"github.com/fixpolicy/fixpolicy/rewrite/policy"
 	"strings"
 
 	"github.com/fixpolicy/fixpolicy/rewrite/internal/sym"
+	"github.com/fixpolicy/fixpolicy/rewrite/policy"
 )
 
 // Delta computes the set of requests whose decision differs between a and

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/fixpolicy/fixpolicy/rewrite/policy"
 	"math/rand/v2"
 	"net/netip"
 	"os"
@@ -18,6 +17,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/fixpolicy/fixpolicy/rewrite/policy"
 )
 
 // Differential soundness harness for Delta. Policy pairs (a, b) are made by

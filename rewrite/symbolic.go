@@ -3,13 +3,13 @@ package rewrite
 import (
 	"context"
 	"fmt"
-	"github.com/fixpolicy/fixpolicy/rewrite/policy"
 	"math"
 	"strings"
 	"sync"
 
 	"github.com/fixpolicy/fixpolicy/rewrite/internal/cond"
 	"github.com/fixpolicy/fixpolicy/rewrite/internal/sym"
+	"github.com/fixpolicy/fixpolicy/rewrite/policy"
 )
 
 // A universe is the symbolic form of a space for a set of statements: one

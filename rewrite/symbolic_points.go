@@ -2,13 +2,13 @@ package rewrite
 
 import (
 	"fmt"
-	"github.com/fixpolicy/fixpolicy/rewrite/policy"
 	"slices"
 	"sort"
 	"strings"
 
 	"github.com/fixpolicy/fixpolicy/rewrite/internal/cond"
 	"github.com/fixpolicy/fixpolicy/rewrite/internal/sym"
+	"github.com/fixpolicy/fixpolicy/rewrite/policy"
 )
 
 // request is the concrete request a point stands for.

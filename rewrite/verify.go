@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/fixpolicy/fixpolicy/rewrite/policy"
 	"strings"
 
 	"github.com/fixpolicy/fixpolicy/rewrite/jsonast"
+	"github.com/fixpolicy/fixpolicy/rewrite/policy"
 )
 
 // Proof records what Verify checked.

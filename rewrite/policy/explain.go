@@ -2,8 +2,9 @@ package policy
 
 import (
 	"fmt"
-	"github.com/fixpolicy/fixpolicy/rewrite/internal/cond"
 	"strings"
+
+	"github.com/fixpolicy/fixpolicy/rewrite/internal/cond"
 )
 
 // Explanation says, for one statement and one request, which elements matched.

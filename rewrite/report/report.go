@@ -40,6 +40,9 @@ type Report struct {
 	// so in a sentence, with why it was not looked up.
 	OrgAssumed string `json:"org_assumed,omitempty"`
 	OrgNote    string `json:"org_note,omitempty"`
+	// Warnings change nothing but a reader should know them
+	// (rewrite.Result.Warnings).
+	Warnings []string `json:"warnings,omitempty"`
 
 	// Findings are Changes as data (rewrite.Result.Findings); renderers
 	// locate and classify findings from them.
@@ -91,6 +94,7 @@ func FromResult(target string, res *rewrite.Result, diffName string) *Report {
 	if r.Changes == nil {
 		r.Changes = []rewrite.Change{}
 	}
+	r.Warnings = res.Warnings
 	r.PolicyBefore, r.PolicyAfter = res.BeforeCompact, res.AfterCompact
 	if r.PolicyBefore == nil { // a Result built by hand
 		r.PolicyBefore, r.PolicyAfter = CompactJSON(res.Before), CompactJSON(res.After)

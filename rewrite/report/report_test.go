@@ -237,3 +237,22 @@ func TestWrap(t *testing.T) {
 		}
 	}
 }
+
+// TestPrinterWarnings: Fix's warnings are printed under the report's first
+// line in text, and carried in JSON.
+func TestPrinterWarnings(t *testing.T) {
+	src := []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":["s3:GetObjekt"],"Resource":"arn:aws:s3:::b/*"}]}`)
+	r := fileReport(t, "p.json", src)
+	for _, format := range []string{"text", "json"} {
+		var out bytes.Buffer
+		p := &Printer{W: &out, ErrW: &out, Format: format}
+		p.Print(r)
+		want := "warning: statement 1 names s3:GetObjekt in its Action"
+		if format == "json" {
+			want = `"warnings":["statement 1 names s3:GetObjekt in its Action`
+		}
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("%s: no warning in\n%s", format, out.String())
+		}
+	}
+}

@@ -72,6 +72,7 @@ func (p *Printer) text(r *Report) {
 		}
 	case StatusCompliant:
 		fmt.Fprintf(p.W, "%s: compliant: nothing in the policy blocks AWS Backup.\n", name)
+		p.warnings(r)
 		for _, f := range r.Findings {
 			fmt.Fprintf(p.W, "note: %s\n", f.Explanation)
 		}
@@ -84,6 +85,7 @@ func (p *Printer) text(r *Report) {
 		return
 	}
 	fmt.Fprintf(p.W, "%s: %s\n", name, r.Status)
+	p.warnings(r)
 	for _, e := range r.Explanations {
 		fmt.Fprintf(p.W, "\n%s\n", wrap(e, 100))
 	}
@@ -114,6 +116,13 @@ func (p *Printer) text(r *Report) {
 	}
 	for _, s := range r.Steps {
 		fmt.Fprintf(p.W, "%s\n", s)
+	}
+}
+
+// warnings prints the report's warnings, one paragraph each.
+func (p *Printer) warnings(r *Report) {
+	for _, w := range r.Warnings {
+		fmt.Fprintf(p.W, "warning: %s\n", wrap(w, 100))
 	}
 }
 
