@@ -43,6 +43,19 @@ func describePrincipal(s *Statement) string {
 		who = JoinList(names, 3)
 	}
 	if s.NotPrincipal {
+		var roles []string
+		for _, v := range s.Principal.Values["AWS"] {
+			if c, err := ParseCaller(v); err == nil && c.Kind == IAMRole {
+				roles = append(roles, c.Name)
+			}
+		}
+		if len(roles) > 0 {
+			// AWS matches NotPrincipal against the session making the
+			// request (arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION), so a
+			// role's ARN alone does not except its sessions ("AWS JSON
+			// policy elements: NotPrincipal").
+			return "everyone except " + who + " (the sessions of role " + JoinList(roles, 3) + " are not excepted: NotPrincipal would have to name their assumed-role ARNs)"
+		}
 		return "everyone except " + who
 	}
 	return who

@@ -32,3 +32,25 @@ func TestDescribeConditionWords(t *testing.T) {
 		}
 	}
 }
+
+// TestDescribeNotPrincipalRole: a NotPrincipal naming a role says that the
+// role's sessions, which make the requests, are not excepted (issue 13,
+// item 19).
+func TestDescribeNotPrincipalRole(t *testing.T) {
+	p, err := Parse([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","NotPrincipal":{"AWS":["arn:aws:iam::012345678901:role/Admin"]},"Action":"s3:*","Resource":"arn:aws:s3:::b/*"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "everyone except arn:aws:iam::012345678901:role/Admin (the sessions of role Admin are not excepted"
+	if got := p.Statements[0].Describe(); !strings.Contains(got, want) {
+		t.Errorf("got %q, want it to contain %q", got, want)
+	}
+	// The evaluator agrees: a session of the role is denied.
+	r, err := Prepare(Request{Principal: "arn:aws:sts::012345678901:assumed-role/Admin/alice", Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Decide(r, "012345678901").Decision; got != Deny {
+		t.Errorf("a session of the role: %s, want deny", got)
+	}
+}
