@@ -13,14 +13,15 @@ import (
 
 	"github.com/fixpolicy/fixpolicy/awsapi"
 	"github.com/fixpolicy/fixpolicy/awsapi/apply"
+	"github.com/fixpolicy/fixpolicy/awsapi/fleet"
 )
 
-// Exit codes (README, "Usage").
+// Exit codes (README, "Usage"); a target's are package fleet's.
 const (
-	exitOK      = 0 // nothing to do, dry-run shown, or applied and verified
-	exitError   = 1 // bad input, AWS error
-	exitChanges = 2 // --check found changes needed
-	exitRefused = 3 // a blocking statement cannot be patched safely
+	exitOK      = fleet.ExitOK      // nothing to do, dry-run shown, or applied and verified
+	exitError   = fleet.ExitError   // bad input, AWS error
+	exitChanges = fleet.ExitChanges // --check found changes needed
+	exitRefused = fleet.ExitRefused // a blocking statement cannot be patched safely
 
 	// Interrupted by a signal: 128 + the signal's number, as shells report
 	// a process a signal ended (the codes above are for runs that finish).
@@ -28,25 +29,8 @@ const (
 	exitSIGTERM = 143
 )
 
-// severity orders exit codes for "the worst one wins".
-func severity(code int) int {
-	switch code {
-	case exitError:
-		return 3
-	case exitRefused:
-		return 2
-	case exitChanges:
-		return 1
-	}
-	return 0
-}
-
-func worst(a, b int) int {
-	if severity(b) > severity(a) {
-		return b
-	}
-	return a
-}
+// worst is the more severe of two exit codes.
+func worst(a, b int) int { return fleet.Worst(a, b) }
 
 type stdio struct {
 	in       io.Reader

@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/fixpolicy/fixpolicy/awsapi/fleet"
 	"github.com/fixpolicy/fixpolicy/rewrite"
 )
 
@@ -58,13 +59,13 @@ func diffAction(c *cli.Context, std stdio) error {
 			return err
 		}
 	}
-	ctx, cancel := withTimeout(c.Context, timeout)
+	ctx, cancel := fleet.WithTimeout(c.Context, timeout)
 	defer cancel()
-	d, err := bounded(ctx, func() (*rewrite.DeltaResult, error) {
+	d, err := fleet.Bounded(ctx, func() (*rewrite.DeltaResult, error) {
 		return rewrite.DeltaContext(ctx, pols[0], pols[1], rewrite.DeltaOptions{Owner: owner})
 	})
 	if errors.Is(err, context.DeadlineExceeded) {
-		return fail("%v", timeoutError(timeout, c.Args().Get(0)+" and "+c.Args().Get(1)))
+		return fail("%v", fleet.TimeoutError(timeout, c.Args().Get(0)+" and "+c.Args().Get(1)))
 	}
 	if err != nil {
 		return fail("diff: %v", err)

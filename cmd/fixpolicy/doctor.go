@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/fixpolicy/fixpolicy/awsapi/doctor"
+	"github.com/fixpolicy/fixpolicy/awsapi/fleet"
 	"github.com/fixpolicy/fixpolicy/rewrite"
 )
 
@@ -74,7 +75,7 @@ type doctorOpts struct {
 // parseDoctorOpts checks the flags: a usage error (exit 1) before any AWS call.
 func parseDoctorOpts(c *cli.Context) (doctorOpts, error) {
 	o := doctorOpts{format: c.String("output"), timeout: c.Duration("timeout"), Options: doctor.Options{
-		RoleName: c.String("role-name"), RoleID: c.String("role-id"), AccountID: c.String("account-id"), Fix: fixBounded,
+		RoleName: c.String("role-name"), RoleID: c.String("role-id"), AccountID: c.String("account-id"), Fix: fleet.Fix,
 	}}
 	if c.Args().Present() {
 		return o, fail("doctor: unexpected argument %q", c.Args().First())
@@ -120,10 +121,10 @@ func runDoctor(ctx context.Context, std stdio, o doctorOpts, api doctor.API) err
 		if ctx.Err() != nil {
 			break // interrupted: run reports it
 		}
-		bctx, cancel := withTimeout(ctx, o.timeout)
+		bctx, cancel := fleet.WithTimeout(ctx, o.timeout)
 		r, fatal := d.Check(bctx, b)
-		if timedOut(bctx) {
-			r.Checks, fatal = []doctor.Check{}, timeoutError(o.timeout, "s3://"+b)
+		if fleet.TimedOut(bctx) {
+			r.Checks, fatal = []doctor.Check{}, fleet.TimeoutError(o.timeout, "s3://"+b)
 		}
 		cancel()
 		switch {

@@ -14,6 +14,12 @@ import (
 	"github.com/fixpolicy/fixpolicy/awsapi"
 )
 
+func TestMain(m *testing.M) {
+	code := m.Run() // parses the flags (-update) first
+	removeBinary()
+	os.Exit(code)
+}
+
 var update = flag.Bool("update", false, "rewrite the golden files under fixtures/")
 
 const defaultArgs = "--role-id AROAEXAMPLEROLEID0001 --account-id 012345678901"

@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/fixpolicy/fixpolicy/rewrite"
 	rep "github.com/fixpolicy/fixpolicy/rewrite/report"
 )
 
@@ -26,22 +25,6 @@ const (
 	statusRefused     = rep.StatusRefused
 	statusError       = rep.StatusError
 )
-
-// errorReport is the report of a target that could not be checked.
-func errorReport(target string, err error) *report {
-	r := rep.ErrorReport(target, err)
-	r.ExitCode = exitError
-	return r
-}
-
-// fromResult fills a report from a rewrite.Result.
-func fromResult(target string, res *rewrite.Result, diffName string) *report {
-	r := rep.FromResult(target, res, diffName)
-	if r.Status == statusRefused {
-		r.ExitCode = exitRefused
-	}
-	return r
-}
 
 func compactJSON(b []byte) json.RawMessage { return rep.CompactJSON(b) }
 

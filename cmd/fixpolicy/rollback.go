@@ -10,7 +10,9 @@ import (
 
 	"github.com/fixpolicy/fixpolicy/awsapi"
 	"github.com/fixpolicy/fixpolicy/awsapi/apply"
+	"github.com/fixpolicy/fixpolicy/awsapi/fleet"
 	"github.com/fixpolicy/fixpolicy/rewrite"
+	"github.com/fixpolicy/fixpolicy/rewrite/udiff"
 )
 
 func rollbackCommand(std stdio) *cli.Command {
@@ -79,8 +81,7 @@ func rollbackAction(c *cli.Context, std stdio) error {
 		return fail("--from %s is the policy of another bucket (its resources name %s, not %s)", from, strings.Join(list, ", "), bucket)
 	}
 
-	s := newSession(c, std)
-	cl, err := s.get()
+	cl, err := std.aws(c.Context, awsOptions(c))
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -108,7 +109,7 @@ func rollbackAction(c *cli.Context, std stdio) error {
 	if !exists {
 		r.Explanations = []string{"The bucket has no policy now (NoSuchBucketPolicy); the saved one will be put back."}
 	}
-	r.Diff = unifiedDiff(name, name+" (restored from "+from+")", cur, saved)
+	r.Diff = udiff.Unified(name, name+" (restored from "+from+")", cur, saved, 3)
 	r.Status = statusNeedsChange
 	if c.Bool("dry-run") {
 		pr.print(r)
@@ -157,7 +158,7 @@ func rollbackAction(c *cli.Context, std stdio) error {
 		}
 		account = id.Account
 	}
-	record(r, apply.Restore(ctx, std.journal, cl, apply.Change{
+	fleet.Record(r, apply.Restore(ctx, std.journal, cl, apply.Change{
 		Bucket: bucket, Current: cur, NoPolicy: !exists, New: saved, Owner: account, BackupDir: c.String("backup-dir"),
 	}))
 	return exitWith(r.ExitCode)
