@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/fixpolicy/fixpolicy/awsapi"
-	"github.com/fixpolicy/fixpolicy/awsapi/awstest"
+	"github.com/fixpolicy/fixpolicy/awsapi/internal/awstest"
 )
 
 // liveFleetSize is how many buckets the fleet benchmark creates in moto

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/fixpolicy/fixpolicy/awsapi"
-	"github.com/fixpolicy/fixpolicy/awsapi/awstest"
+	"github.com/fixpolicy/fixpolicy/awsapi/internal/awstest"
 	"github.com/fixpolicy/fixpolicy/rewrite"
 	"github.com/fixpolicy/fixpolicy/rewrite/report"
 )

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fixpolicy/fixpolicy/awsapi/awstest"
+	"github.com/fixpolicy/fixpolicy/awsapi/internal/awstest"
 	"github.com/fixpolicy/fixpolicy/rewrite/report"
 )
 
