@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -247,11 +248,54 @@ blocking statement cannot be patched safely; 130 interrupted (Ctrl-C), 143 termi
 			rollbackCommand(std),
 		},
 	}
+	for _, cmd := range app.Commands {
+		// urfave/cli v2 would give every command its one package-level help
+		// subcommand and write to it on each run; each gets a copy instead.
+		help := helpCommand
+		cmd.Subcommands = append(cmd.Subcommands, &help)
+	}
 	return app
 }
 
+// urfave/cli v2 adds the package-level cli.HelpFlag and cli.VersionFlag to
+// every app and command it sets up, and a *cli.BoolFlag's Apply records its
+// default value in the flag itself: apps run at once (the tests) would all
+// write to the same two flags. They are replaced, before any app exists, by
+// flags that apply a copy of themselves and so are never written. Likewise
+// every command would share one help subcommand, written on each run: init
+// keeps a pristine copy of it for newApp to hand out.
 func init() {
-	cli.VersionFlag = &cli.BoolFlag{Name: "version", Usage: "print the version"}
+	cli.HelpFlag = sharedBoolFlag{cli.HelpFlag.(*cli.BoolFlag)}
+	cli.VersionFlag = sharedBoolFlag{&cli.BoolFlag{Name: "version", Usage: "print the version"}}
+	probe := &cli.App{Name: "probe"}
+	probe.Setup()
+	if probe.Command("help") == nil {
+		panic("urfave/cli set up no help command")
+	}
+	helpCommand = *probe.Command("help")
+}
+
+// helpCommand is urfave/cli's help subcommand as it is before any run; each
+// command of each app gets its own copy (newApp).
+var helpCommand cli.Command
+
+// sharedBoolFlag is a bool flag several apps may use at once: Apply defines
+// a copy of it in the flag set, leaving the shared value untouched. Help
+// renders it as the *cli.BoolFlag it holds.
+type sharedBoolFlag struct{ *cli.BoolFlag }
+
+func (f sharedBoolFlag) Apply(set *flag.FlagSet) error {
+	c := *f.BoolFlag
+	return c.Apply(set)
+}
+
+// GetDefaultText honours DisableDefaultText, which urfave/cli checks only on
+// a *cli.BoolFlag.
+func (f sharedBoolFlag) GetDefaultText() string {
+	if f.DisableDefaultText {
+		return ""
+	}
+	return f.BoolFlag.GetDefaultText()
 }
 
 // reorderArgs moves flags that follow positional arguments in front of them,

@@ -153,6 +153,7 @@ func TestGoldenFixtures(t *testing.T) {
 // one clear line on stderr naming what is wrong, exit 1, write nothing and
 // not panic. The messages are golden (fixtures/bad/*.err).
 func TestBadInputs(t *testing.T) {
+	t.Parallel()
 	files, _ := filepath.Glob("../../fixtures/bad/*.json")
 	if len(files) < 25 {
 		t.Fatalf("only %d bad inputs", len(files))

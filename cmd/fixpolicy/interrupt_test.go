@@ -86,6 +86,7 @@ func dirFiles(t *testing.T, dir string) []string {
 // command says so in one line, exits 1 and writes nothing: the policy file
 // is unchanged and no temporary or backup file is left.
 func TestTimeoutGivesUp(t *testing.T) {
+	t.Parallel()
 	orig, err := os.ReadFile("../../fixtures/seed000-vpce-only/policy.json")
 	if err != nil {
 		t.Fatal(err)
@@ -142,6 +143,7 @@ func TestTimeoutGivesUp(t *testing.T) {
 // TestTimeoutZeroAndNegative: --timeout 0 means no limit; a negative one is
 // a usage error.
 func TestTimeoutZeroAndNegative(t *testing.T) {
+	t.Parallel()
 	args := append([]string{"--policy-file", "../../fixtures/seed000-vpce-only/policy.json", "--dry-run"}, strings.Fields(defaultArgs)...)
 	if _, stderr, code := runCLI(t, "", append(args, "--timeout", "0")...); code != exitOK {
 		t.Errorf("--timeout 0: exit %d: %s", code, stderr)
@@ -154,6 +156,7 @@ func TestTimeoutZeroAndNegative(t *testing.T) {
 
 // TestTimeoutDiff: diff gives up the same way.
 func TestTimeoutDiff(t *testing.T) {
+	t.Parallel()
 	a, b := "../../fixtures/seed000-vpce-only/policy.json", "../../fixtures/seed000-vpce-only/want.policy.json"
 	stdout, stderr, code := runCLI(t, "", "diff", a, b, "--timeout", "1ns")
 	want := "fixpolicy: gave up after 1ns (--timeout): the analysis of " + a + " and " + b + " did not finish; nothing was written\n"

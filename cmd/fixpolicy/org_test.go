@@ -42,6 +42,7 @@ func parseOrgReports(t *testing.T, out string) map[string]orgJSONReport {
 // so in every output format. (It builds the report by hand, so it does not
 // depend on rewrite filling Result.OrgAssumed.)
 func TestOrgNoteFormats(t *testing.T) {
+	t.Parallel()
 	src, err := os.ReadFile(orgOnlyPolicy)
 	if err != nil {
 		t.Fatal(err)
@@ -117,6 +118,7 @@ func TestOrgNoteFormats(t *testing.T) {
 //
 // Needs rewrite to fill Result.OrgAssumed.
 func TestOrgAssumedOffline(t *testing.T) {
+	t.Parallel()
 	args := append([]string{"--policy-file", orgOnlyPolicy, "--dry-run"}, strings.Fields(defaultArgs)...)
 	out, stderr, code := runCLI(t, "", append(args, "-o", "json")...)
 	r := parseOrgReports(t, out)[orgOnlyPolicy]
@@ -131,6 +133,7 @@ func TestOrgAssumedOffline(t *testing.T) {
 
 // TestOrgGivenOffline: with --org-id nothing is assumed.
 func TestOrgGivenOffline(t *testing.T) {
+	t.Parallel()
 	args := append([]string{"--policy-file", orgOnlyPolicy, "--dry-run", "--org-id", "o-a1b2c3d4e5", "-o", "json"}, strings.Fields(defaultArgs)...)
 	out, stderr, code := runCLI(t, "", args...)
 	if r := parseOrgReports(t, out)[orgOnlyPolicy]; code != exitOK || r.OrgAssumed != "" || r.OrgNote != "" {

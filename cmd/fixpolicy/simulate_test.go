@@ -74,6 +74,7 @@ func (r simResult) indexes() []int {
 }
 
 func TestSimulateSingleRequestFlags(t *testing.T) {
+	t.Parallel()
 	base := []string{"simulate", "--policy-file", simSeed000, "--account-id", simOwner, "--action", "s3:GetObject", "--resource", simBucket + "/a.csv", "-o", "json"}
 	out, stderr, code := runCLI(t, "", append(base, "--principal", simBackup)...)
 	if code != exitOK {
@@ -104,6 +105,7 @@ func TestSimulateSingleRequestFlags(t *testing.T) {
 // --context becomes one multivalued key, as ForAnyValue/ForAllValues see it;
 // commas inside a value are not separators.
 func TestSimulateRepeatedContextIsMultivalued(t *testing.T) {
+	t.Parallel()
 	p := simPolicyFile(t, `{"Version":"2012-10-17","Statement":[
 	 {"Sid":"AnySecret","Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::b/*","Condition":{"ForAnyValue:StringLike":{"aws:TagKeys":"secret*"}}},
 	 {"Sid":"OnlyKnownTags","Effect":"Allow","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::b/*","Condition":{"ForAllValues:StringEquals":{"aws:TagKeys":["team","project"]}}}]}`)
@@ -158,6 +160,7 @@ var simRequests = []struct {
 }
 
 func TestSimulateJSONLinesInOrder(t *testing.T) {
+	t.Parallel()
 	var in strings.Builder
 	for _, r := range simRequests {
 		in.WriteString(r.line + "\n")
@@ -185,6 +188,7 @@ func TestSimulateJSONLinesInOrder(t *testing.T) {
 }
 
 func TestSimulateTextOutput(t *testing.T) {
+	t.Parallel()
 	p := simPolicyFile(t, `{"Version":"2012-10-17","Statement":[
 	 {"Sid":"AllowAccount","Effect":"Allow","Principal":{"AWS":"012345678901"},"Action":"s3:*","Resource":"arn:aws:s3:::b/*"},
 	 {"Sid":"AllowAlice","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::012345678901:user/alice"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"},
@@ -253,6 +257,7 @@ func TestSimulateTextOutput(t *testing.T) {
 // line in its place; the run goes on and exits 1 at the end with a one-line
 // summary on stderr.
 func TestSimulateErrorLines(t *testing.T) {
+	t.Parallel()
 	good := `{"principal":"` + simAlice + `","action":"s3:GetObject","resource":"` + simBucket + `/k"}`
 	lines := []struct{ line, errPart string }{
 		{good, ""},
@@ -305,6 +310,7 @@ func TestSimulateErrorLines(t *testing.T) {
 // TestSimulateBadPolicy: a policy that cannot be used is exit 1 with one
 // precise line on stderr and nothing on stdout.
 func TestSimulateBadPolicy(t *testing.T) {
+	t.Parallel()
 	cases := []struct{ policy, want string }{
 		{`{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*","Condition":{"StringEqual":{"aws:SourceVpce":"v"}}}]}`,
 			`statement 1 (Sid "A"), Condition: unknown condition operator "StringEqual"`},
@@ -336,6 +342,7 @@ func TestSimulateBadPolicy(t *testing.T) {
 // TestSimulateUsageErrors: wrong flag combinations are exit 1 with a line
 // that says what to do.
 func TestSimulateUsageErrors(t *testing.T) {
+	t.Parallel()
 	req := []string{"--principal", simAlice, "--action", "s3:GetObject", "--resource", simBucket}
 	cases := []struct {
 		args []string
@@ -367,6 +374,7 @@ func TestSimulateUsageErrors(t *testing.T) {
 // TestSimulateStdin: --requests - reads the requests, --policy-file - the
 // policy, from standard input.
 func TestSimulateStdin(t *testing.T) {
+	t.Parallel()
 	var in strings.Builder
 	for _, r := range simRequests {
 		in.WriteString(r.line + "\n")
@@ -389,6 +397,7 @@ func TestSimulateStdin(t *testing.T) {
 // arguments ("-" for standard input, key=value contexts, ARNs), and come in
 // any order, with = or a space.
 func TestSimulateFlagOrder(t *testing.T) {
+	t.Parallel()
 	in := simRequests[0].line + "\n"
 	want, _, _ := runCLI(t, in, "simulate", "--policy-file", simSeed000, "--requests", "-", "-o", "json")
 	for _, args := range [][]string{
@@ -436,6 +445,7 @@ func TestSimulateFlagOrder(t *testing.T) {
 // command stops with one line and exit 1 (rewrite/simulate's
 // TestStopsOnWriteError checks that it stops early).
 func TestSimulateStopsOnWriteError(t *testing.T) {
+	t.Parallel()
 	reqs := filepath.Join(t.TempDir(), "requests.jsonl")
 	os.WriteFile(reqs, []byte(strings.Repeat(simRequests[0].line+"\n", 5000)), 0o600)
 	w := &simFailingWriter{}

@@ -79,6 +79,7 @@ func wiringSeed(t *testing.T) string {
 // TestApplyWiring: --yes on a live bucket runs the write transaction and
 // prints its outcome (steps, backup, status) in the report.
 func TestApplyWiring(t *testing.T) {
+	t.Parallel()
 	orig := wiringSeed(t)
 	for _, tc := range []struct {
 		name   string
@@ -130,6 +131,7 @@ func TestApplyWiring(t *testing.T) {
 
 // TestRollbackWiring: rollback --yes restores the saved policy and says so.
 func TestRollbackWiring(t *testing.T) {
+	t.Parallel()
 	orig := wiringSeed(t)
 	dir := t.TempDir()
 	from := filepath.Join(dir, "saved.json")
@@ -152,6 +154,7 @@ func TestRollbackWiring(t *testing.T) {
 // TestNamesCheckedAtParse: a bad bucket or region name is one line on
 // stderr, exit 1, before any AWS client is built.
 func TestNamesCheckedAtParse(t *testing.T) {
+	t.Parallel()
 	h := harness{aws: offline(t)}
 	for _, tc := range []struct {
 		args []string
@@ -182,6 +185,7 @@ func TestNamesCheckedAtParse(t *testing.T) {
 // when the user answers y on the terminal, after the report and its diff
 // are shown; without a terminal it is refused, naming --yes.
 func TestPromptWiring(t *testing.T) {
+	t.Parallel()
 	orig := wiringSeed(t)
 	for _, tc := range []struct {
 		name, stdin string
