@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -38,6 +39,17 @@ func liveMotoSetup(t *testing.T) *liveMotoCase {
 	}}
 }
 
+// session is a fleet.Session of the case's clients.
+func (mc *liveMotoCase) session() *Session {
+	return NewSession(context.Background(), func(ctx context.Context) (API, error) {
+		cl, err := awsapi.New(ctx, mc.opts())
+		if err != nil {
+			return nil, err
+		}
+		return FromClients(cl), nil
+	})
+}
+
 func (mc *liveMotoCase) runs(t *testing.T, a runArgs) result {
 	t.Helper()
 	return mc.run(t, context.Background(), a)
@@ -55,8 +67,7 @@ func (mc *liveMotoCase) livePolicy(t *testing.T, bucket string) string {
 
 // TestLiveSeed000 is the "done when": a dry run shows the diff,
 // --yes applies it and saves the original, --check then exits 0, and
-// putting the saved original back (what rollback does) makes it needed
-// again.
+// rollback restores the original.
 func TestLiveSeed000(t *testing.T) {
 	mc := liveMotoSetup(t)
 	b := liveBucketName("seed000")
@@ -110,17 +121,52 @@ func TestLiveSeed000(t *testing.T) {
 		t.Errorf("check after the fix: exit %d, %+v", res.code, res.byBucket[b])
 	}
 
-	// The saved original put back, the bucket needs the change again.
-	cl, err := awsapi.New(context.Background(), mc.opts())
-	if err != nil {
-		t.Fatal(err)
+	// Rollback from the backup restores the original, saving the patched
+	// policy first so that it can be undone.
+	rollback := func(dryRun bool) (result, int, error) {
+		res := result{byBucket: map[string]*report.Report{}}
+		saved, err := os.ReadFile(files[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		rb := &Rollback{Session: mc.session(), Journal: &apply.Journal{}, Bucket: b, From: files[0], Saved: saved, BackupDir: mc.dir,
+			DryRun: dryRun, Yes: true, UI: UI{Print: func(r *report.Report) { res.list = append(res.list, r) }}}
+		code, err := rb.Run(context.Background())
+		return res, code, err
 	}
-	o := apply.Restore(context.Background(), &apply.Journal{}, cl, apply.Change{Bucket: b, Current: []byte(patched), New: []byte(orig), Owner: awstest.DefaultAccount, BackupDir: mc.dir})
-	if !o.OK() || mc.livePolicy(t, b) != orig {
-		t.Fatalf("restore: %+v", o)
+	res, code, err := rollback(false)
+	if code != ExitOK || err != nil || len(res.list) != 1 || res.list[0].Status != report.StatusPatched {
+		t.Fatalf("rollback: exit %d, %v: %+v", code, err, res.list)
+	}
+	if got := mc.livePolicy(t, b); got != orig {
+		t.Errorf("rollback did not restore the original:\n%s", got)
+	}
+	if out := strings.Join(strings.Fields(res.text(t)), " "); !strings.Contains(out, "read it back") {
+		t.Errorf("rollback report: %s", out)
+	}
+	files = liveBackups(t, mc.dir, b)
+	if len(files) != 2 {
+		t.Fatalf("liveBackups after rollback: %v", files)
+	}
+	undo := false
+	for _, f := range files {
+		if src, _ := os.ReadFile(f); string(src) == patched {
+			undo = true
+		}
+	}
+	if !undo {
+		t.Errorf("the rollback did not save the patched policy")
 	}
 	if res := mc.runs(t, runArgs{buckets: []string{b}, mode: Check}); res.code != ExitChanges {
-		t.Errorf("check after the restore: exit %d, want 2", res.code)
+		t.Errorf("check after the rollback: exit %d, want 2", res.code)
+	}
+	// A rollback to the policy the bucket already has writes nothing.
+	res, code, err = rollback(false)
+	if code != ExitOK || err != nil || len(res.list) != 1 || !strings.Contains(strings.Join(res.list[0].Explanations, " "), "nothing to restore") {
+		t.Errorf("rollback to the current policy: exit %d, %v: %+v", code, err, res.list)
+	}
+	if n := len(liveBackups(t, mc.dir, b)); n != 2 {
+		t.Errorf("%d backups after a rollback that had nothing to do", n)
 	}
 }
 

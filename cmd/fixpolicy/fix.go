@@ -201,7 +201,7 @@ func fixBuckets(c *cli.Context, std stdio, o *fixOpts, buckets []string) error {
 	run := newRun(c, std, o, s, facts, pr)
 	noConfirm := o.mode == "" && !o.yes && !std.inTTY
 	if o.mode == "" && !o.yes && std.inTTY {
-		run.Confirm, run.Confirmed = confirmer(std, pr)
+		run.Confirm, run.Confirmed = prompter(std, pr, "Apply this change to s3://%s? [y/N] ")
 	}
 	if std.errTTY {
 		run.Progress = std.err
@@ -226,10 +226,11 @@ func fixBuckets(c *cli.Context, std stdio, o *fixOpts, buckets []string) error {
 	return exitWith(code)
 }
 
-// confirmer returns the [y/N] prompt on the terminal: Confirm shows the
-// change (the report in text, else its diff on standard error) and asks;
-// Confirmed shows the outcome (the steps in text, else the report).
-func confirmer(std stdio, pr *printer) (confirm func(*report) bool, confirmed func(*report)) {
+// prompter returns the [y/N] prompt on the terminal, question being a format
+// for the bucket's name: confirm shows the change (the report in text, else
+// its diff on standard error) and asks; confirmed shows the outcome (the
+// steps in text, else the report).
+func prompter(std stdio, pr *printer, question string) (confirm func(*report) bool, confirmed func(*report)) {
 	in := bufio.NewReader(std.in)
 	confirm = func(r *report) bool {
 		if pr.format == "text" {
@@ -237,7 +238,7 @@ func confirmer(std stdio, pr *printer) (confirm func(*report) bool, confirmed fu
 		} else {
 			fmt.Fprintf(std.err, "%s", r.Diff)
 		}
-		fmt.Fprintf(std.err, "Apply this change to s3://%s? [y/N] ", r.Bucket)
+		fmt.Fprintf(std.err, question, r.Bucket)
 		answer, _ := in.ReadString('\n')
 		a := strings.ToLower(strings.TrimSpace(answer))
 		return a == "y" || a == "yes"
