@@ -116,30 +116,17 @@ func runDoctor(ctx context.Context, std stdio, o doctorOpts, api doctor.API) err
 	if err != nil {
 		return fail("%v", err)
 	}
-	code := exitOK
-	for _, b := range o.buckets {
-		if ctx.Err() != nil {
-			break // interrupted: run reports it
-		}
-		bctx, cancel := fleet.WithTimeout(ctx, o.timeout)
-		r, fatal := d.Check(bctx, b)
-		if fleet.TimedOut(bctx) {
-			r.Checks, fatal = []doctor.Check{}, fleet.TimeoutError(o.timeout, "s3://"+b)
-		}
-		cancel()
-		switch {
-		case fatal != nil:
-			r.Error = oneLine(fatal.Error())
-			code = worst(code, exitError)
-		case r.Failed():
-			code = worst(code, exitChanges)
-		}
+	code, err := fleet.Doctor(ctx, d, o.buckets, o.timeout, func(r *doctor.Report) error {
 		if err := r.Print(std.out, o.format); err != nil {
-			return fail("%v", err)
+			return err
 		}
-		if fatal != nil {
+		if r.Error != "" {
 			fmt.Fprintf(std.err, "fixpolicy: doctor: %s\n", r.Error)
 		}
+		return nil
+	})
+	if err != nil {
+		return fail("%v", err)
 	}
 	return exitWith(code)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
@@ -53,64 +52,70 @@ type contextFlag struct{ kv []string }
 func (f *contextFlag) Set(s string) error { f.kv = append(f.kv, s); return nil }
 func (f *contextFlag) String() string     { return strings.Join(f.kv, " ") }
 
-func simulateAction(c *cli.Context, std stdio) error {
+// simOpts are the simulate command's flags, validated.
+type simOpts struct {
+	asJSON         bool
+	owner          string
+	policy, stream string           // --policy-file, --requests ("-": standard input)
+	single         *rewrite.Request // the request given by flags, if any
+}
+
+func parseSimulateOpts(c *cli.Context) (simOpts, error) {
 	if c.Args().Present() {
-		return fail("simulate: unexpected argument %q (the policy is given with --policy-file, requests with --requests or --principal/--action/--resource)", c.Args().First())
+		return simOpts{}, fail("simulate: unexpected argument %q (the policy is given with --policy-file, requests with --requests or --principal/--action/--resource)", c.Args().First())
 	}
 	format := inherited(c, "output")
 	if format != "text" && format != "json" {
-		return fail("simulate: -o %q is not an output format (use text or json)", format)
+		return simOpts{}, fail("simulate: -o %q is not an output format (use text or json)", format)
 	}
-	owner := inherited(c, "account-id")
+	o := simOpts{asJSON: format == "json", owner: inherited(c, "account-id"), policy: c.String("policy-file"), stream: c.String("requests")}
 	if err := checkFlag(c, "account-id", rewrite.CheckAccountID); err != nil {
-		return err
+		return o, err
 	}
 	var kv []string
 	if f, ok := c.Generic("context").(*contextFlag); ok && f != nil {
 		kv = f.kv
 	}
 	single := c.IsSet("principal") || c.IsSet("action") || c.IsSet("resource") || len(kv) > 0
-	path, reqPath := c.String("policy-file"), c.String("requests")
 	switch {
-	case single && reqPath != "":
-		return fail("simulate: give either --requests or --principal/--action/--resource, not both")
-	case !single && reqPath == "":
-		return fail("simulate: give --requests FILE.jsonl, or --principal, --action and --resource")
-	case path == "-" && reqPath == "-":
-		return fail("simulate: --policy-file - and --requests - cannot both read standard input")
+	case single && o.stream != "":
+		return o, fail("simulate: give either --requests or --principal/--action/--resource, not both")
+	case !single && o.stream == "":
+		return o, fail("simulate: give --requests FILE.jsonl, or --principal, --action and --resource")
+	case o.policy == "-" && o.stream == "-":
+		return o, fail("simulate: --policy-file - and --requests - cannot both read standard input")
+	case !single:
+		return o, nil
 	}
-	var req rewrite.Request
-	if single {
-		var missing []string
-		for _, f := range []string{"principal", "action", "resource"} {
-			if c.String(f) == "" {
-				missing = append(missing, "--"+f)
-			}
-		}
-		if len(missing) > 0 {
-			return fail("simulate: a single request needs --principal, --action and --resource (missing %s)", strings.Join(missing, ", "))
-		}
-		req = rewrite.Request{Principal: c.String("principal"), Action: c.String("action"), Resource: c.String("resource")}
-		for _, s := range kv {
-			k, v, ok := strings.Cut(s, "=")
-			if !ok || strings.TrimSpace(k) == "" {
-				return fail("--context %q is not key=value (e.g. --context aws:SourceIp=192.0.2.10)", s)
-			}
-			if req.Context == nil {
-				req.Context = map[string][]string{}
-			}
-			req.Context[k] = append(req.Context[k], v)
+	var missing []string
+	for _, f := range []string{"principal", "action", "resource"} {
+		if c.String(f) == "" {
+			missing = append(missing, "--"+f)
 		}
 	}
+	if len(missing) > 0 {
+		return o, fail("simulate: a single request needs --principal, --action and --resource (missing %s)", strings.Join(missing, ", "))
+	}
+	ctx, err := simulate.ParseContext(kv)
+	if err != nil {
+		return o, fail("--context %v (e.g. --context aws:SourceIp=192.0.2.10)", err)
+	}
+	o.single = &rewrite.Request{Principal: c.String("principal"), Action: c.String("action"), Resource: c.String("resource"), Context: ctx}
+	return o, nil
+}
 
-	pol, err := readPolicy(std, path)
+func simulateAction(c *cli.Context, std stdio) error {
+	o, err := parseSimulateOpts(c)
 	if err != nil {
 		return err
 	}
-
-	sim := simulate.New(pol, owner, format == "json", std.out)
-	if single {
-		if err := sim.Decide(req); err != nil {
+	pol, err := readPolicy(std, o.policy)
+	if err != nil {
+		return err
+	}
+	sim := simulate.New(pol, o.owner, o.asJSON, std.out)
+	if o.single != nil {
+		if err := sim.Decide(*o.single); err != nil {
 			return fail("simulate: %v", err)
 		}
 		if err := sim.Flush(); err != nil {
@@ -118,27 +123,23 @@ func simulateAction(c *cli.Context, std stdio) error {
 		}
 		return nil
 	}
-
-	var in io.Reader
-	if reqPath == "-" {
-		if std.in == nil {
-			return fail("--requests -: no standard input")
-		}
-		in = std.in
-	} else {
-		f, err := os.Open(reqPath)
+	in := std.in
+	if o.stream != "-" {
+		f, err := os.Open(o.stream)
 		if err != nil {
-			return fail("--requests %s: %v", reqPath, unwrapPathError(err))
+			return fail("--requests %s: %v", o.stream, unwrapPathError(err))
 		}
 		defer f.Close()
 		in = f
+	} else if in == nil {
+		return fail("--requests -: no standard input")
 	}
 	n, bad, err := sim.Stream(in)
 	if ferr := sim.Flush(); err == nil && ferr != nil {
 		err = fmt.Errorf("writing the results: %v", ferr)
 	}
 	if err != nil {
-		return fail("simulate: --requests %s: %v", reqPath, err)
+		return fail("simulate: --requests %s: %v", o.stream, err)
 	}
 	if bad > 0 {
 		return fail("simulate: %d of %d requests could not be decided (their output lines say why)", bad, n)

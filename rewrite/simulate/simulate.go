@@ -185,6 +185,25 @@ func (s *Simulator) Decide(req rewrite.Request) error {
 	return nil
 }
 
+// ParseContext reads context values given as key=value pairs (the
+// command's --context flags), in order: a key given several times is
+// multivalued, and values are taken as given, commas and '=' included. It
+// returns nil for no pairs.
+func ParseContext(kv []string) (map[string][]string, error) {
+	var ctx map[string][]string
+	for _, s := range kv {
+		k, v, ok := strings.Cut(s, "=")
+		if !ok || strings.TrimSpace(k) == "" {
+			return nil, fmt.Errorf("%q is not key=value", s)
+		}
+		if ctx == nil {
+			ctx = map[string][]string{}
+		}
+		ctx[k] = append(ctx[k], v)
+	}
+	return ctx, nil
+}
+
 // Flush writes out what is buffered.
 func (s *Simulator) Flush() error { return s.w.Flush() }
 

@@ -447,3 +447,21 @@ func streamFile(p *rewrite.Policy, path string, w io.Writer) (bad int, err error
 	}
 	return bad, err
 }
+
+// TestParseContext: repeated keys are multivalued, in order; values keep
+// their commas and '=' signs; a pair without a key is an error.
+func TestParseContext(t *testing.T) {
+	got, err := ParseContext([]string{"aws:TagKeys=a", "aws:SourceIp=192.0.2.10", "aws:TagKeys=b,c", "s3:x-amz-grant-read=id=abc=="})
+	want := map[string][]string{"aws:TagKeys": {"a", "b,c"}, "aws:SourceIp": {"192.0.2.10"}, "s3:x-amz-grant-read": {"id=abc=="}}
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("ParseContext = %v, %v; want %v", got, err, want)
+	}
+	if got, err := ParseContext(nil); got != nil || err != nil {
+		t.Errorf("no pairs: %v, %v", got, err)
+	}
+	for _, bad := range []string{"aws:SourceIp", "=v", " =v"} {
+		if _, err := ParseContext([]string{bad}); err == nil || err.Error() != fmt.Sprintf("%q is not key=value", bad) {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}
