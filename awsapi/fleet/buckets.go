@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -51,8 +52,9 @@ func (s *Session) Targets(all bool, names []string) ([]Target, error) {
 // Yes, patched) by its own worker, Concurrency at a time; the reports are
 // printed in the targets' order as soon as they are ready. With Confirm,
 // the confirmations and writes are made one at a time, in order. It returns
-// the worst exit code, or the error building the session's API; when ctx
-// ends (an interrupt) it stops printing and returns.
+// the worst exit code, and the error building the session's API, or
+// ErrNoConfirm once every report is printed; when ctx ends (an interrupt) it
+// stops printing and returns.
 func (run *Run) Buckets(ctx context.Context, targets []Target) (int, error) {
 	api, err := run.Session.API()
 	if err != nil {
@@ -67,7 +69,7 @@ func (run *Run) Buckets(ctx context.Context, targets []Target) (int, error) {
 		prog = newProgress(run.Progress, len(targets))
 	}
 	outs := run.analyseAll(ctx, api, targets, applying && run.Yes)
-	code := ExitOK
+	code, refused := ExitOK, false
 	pending := map[int]analysed{}
 	next := 0
 	for got := range outs {
@@ -89,6 +91,7 @@ func (run *Run) Buckets(ctx context.Context, targets []Target) (int, error) {
 				case run.Mode == Check:
 					r.ExitCode = ExitChanges
 				case noConfirm:
+					refused = true
 					r.ExitCode, r.Error = ExitError, "not applied: there is no terminal to confirm on; pass --yes to apply"
 					r.Steps = append(r.Steps, "not applied: no terminal to confirm on (pass --yes to apply)")
 				case prompt:
@@ -104,8 +107,16 @@ func (run *Run) Buckets(ctx context.Context, targets []Target) (int, error) {
 		}
 	}
 	prog.done()
+	if refused {
+		return code, ErrNoConfirm
+	}
 	return code, nil
 }
+
+// ErrNoConfirm is the refusal of a run that would apply changes without Yes
+// and without Confirm (no terminal to ask on); the changes' reports say so
+// too.
+var ErrNoConfirm = errors.New("refusing to change bucket policies without a terminal to confirm on: pass --yes to apply, or --dry-run to only look")
 
 // analyseAll analyses the targets, Concurrency at a time, and with patch
 // applies the changes needed; the results come out of the channel as they

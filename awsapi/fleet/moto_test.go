@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -321,8 +322,11 @@ func TestLivePrompt(t *testing.T) {
 			if (tc.confirm != nil) != (asked == 1) {
 				t.Errorf("asked %d times", asked)
 			}
-			if r := res.byBucket[b]; tc.confirm == nil && !strings.Contains(r.Error, "--yes") {
-				t.Errorf("the refusal does not name --yes: %+v", r)
+			if r := res.byBucket[b]; tc.confirm == nil && (!strings.Contains(r.Error, "--yes") || !errors.Is(res.err, ErrNoConfirm)) {
+				t.Errorf("the refusal does not name --yes: %+v (%v)", r, res.err)
+			}
+			if tc.confirm != nil && res.err != nil {
+				t.Errorf("error %v", res.err)
 			}
 		})
 	}

@@ -48,9 +48,9 @@ func diffAction(c *cli.Context, std stdio) error {
 	if err := checkFlag(c, "account-id", rewrite.CheckAccountID); err != nil {
 		return err
 	}
-	timeout := c.Duration("timeout")
-	if timeout < 0 {
-		return fail("--timeout %s is negative (give a duration such as 60s or 2m, or 0 for no limit)", timeout)
+	timeout, err := timeoutOf(c)
+	if err != nil {
+		return err
 	}
 	var pols [2]*rewrite.Policy
 	for i, path := range c.Args().Slice() {

@@ -74,7 +74,7 @@ type doctorOpts struct {
 
 // parseDoctorOpts checks the flags: a usage error (exit 1) before any AWS call.
 func parseDoctorOpts(c *cli.Context) (doctorOpts, error) {
-	o := doctorOpts{format: c.String("output"), timeout: c.Duration("timeout"), Options: doctor.Options{
+	o := doctorOpts{format: c.String("output"), Options: doctor.Options{
 		RoleName: c.String("role-name"), RoleID: c.String("role-id"), AccountID: c.String("account-id"), Fix: fleet.Fix,
 	}}
 	if c.Args().Present() {
@@ -102,10 +102,9 @@ func parseDoctorOpts(c *cli.Context) (doctorOpts, error) {
 	if err := checkFlag(c, "account-id", rewrite.CheckAccountID); err != nil {
 		return o, err
 	}
-	if o.timeout < 0 {
-		return o, fail("--timeout %s is negative (give a duration such as 60s or 2m, or 0 for no limit)", o.timeout)
-	}
-	return o, nil
+	var err error
+	o.timeout, err = timeoutOf(c)
+	return o, err
 }
 
 // runDoctor checks each bucket with api and prints its report as soon as it

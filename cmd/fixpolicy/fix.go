@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -27,9 +28,10 @@ type fixOpts struct {
 var formats = []string{"text", "json", "markdown", "sarif", "github"}
 
 func parseFixOpts(c *cli.Context, std stdio) (*fixOpts, error) {
-	o := &fixOpts{yes: c.Bool("yes"), format: c.String("output"), roleName: c.String("role-name"), timeout: c.Duration("timeout")}
-	if o.timeout < 0 {
-		return nil, fail("--timeout %s is negative (give a duration such as 60s or 2m, or 0 for no limit)", o.timeout)
+	o := &fixOpts{yes: c.Bool("yes"), format: c.String("output"), roleName: c.String("role-name")}
+	var err error
+	if o.timeout, err = timeoutOf(c); err != nil {
+		return nil, err
 	}
 	n := 0
 	for _, m := range []string{"dry-run", "check", "write"} {
@@ -75,6 +77,15 @@ func parseFixOpts(c *cli.Context, std stdio) (*fixOpts, error) {
 	}
 	o.color = colorOn(o.format, std, c.Bool("no-color"))
 	return o, nil
+}
+
+// timeoutOf is --timeout, which may not be negative.
+func timeoutOf(c *cli.Context) (time.Duration, error) {
+	d := c.Duration("timeout")
+	if d < 0 {
+		return 0, fail("--timeout %s is negative (give a duration such as 60s or 2m, or 0 for no limit)", d)
+	}
+	return d, nil
 }
 
 // checkFlag validates a flag's value, when given, with rewrite's one
@@ -169,10 +180,6 @@ func fixFiles(c *cli.Context, std stdio, o *fixOpts, patterns, buckets []string)
 	return exitWith(code)
 }
 
-// errNoConfirm is the refusal when a change needs confirming and there is no
-// terminal to ask on.
-const errNoConfirm = "refusing to change bucket policies without a terminal to confirm on: pass --yes to apply, or --dry-run to only look"
-
 func fixBuckets(c *cli.Context, std stdio, o *fixOpts, buckets []string) error {
 	all := c.Bool("all-buckets")
 	if all && len(buckets) > 0 {
@@ -199,7 +206,6 @@ func fixBuckets(c *cli.Context, std stdio, o *fixOpts, buckets []string) error {
 	}
 	pr := &printer{w: std.out, errW: std.err, format: o.format, color: o.color, getenv: std.getenv}
 	run := newRun(c, std, o, s, facts, pr)
-	noConfirm := o.mode == "" && !o.yes && !std.inTTY
 	if o.mode == "" && !o.yes && std.inTTY {
 		run.Confirm, run.Confirmed = prompter(std, pr, "Apply this change to s3://%s? [y/N] ")
 	}
@@ -207,7 +213,7 @@ func fixBuckets(c *cli.Context, std stdio, o *fixOpts, buckets []string) error {
 		run.Progress = std.err
 	}
 	code, err := run.Buckets(c.Context, targets)
-	if err != nil {
+	if err != nil && !errors.Is(err, fleet.ErrNoConfirm) {
 		return fail("%v", err)
 	}
 	if pr.format == "text" && (all || len(targets) > 1) {
@@ -216,12 +222,8 @@ func fixBuckets(c *cli.Context, std stdio, o *fixOpts, buckets []string) error {
 	if err := pr.finish(); err != nil {
 		return fail("%v", err)
 	}
-	if noConfirm && code == exitError {
-		for _, r := range pr.all {
-			if r.Status == statusNeedsChange {
-				return &exitErr{code: exitError, msg: errNoConfirm}
-			}
-		}
+	if err != nil {
+		return fail("%v", err) // ErrNoConfirm, after the reports
 	}
 	return exitWith(code)
 }

@@ -5,7 +5,6 @@ package main
 // job summary file of -o github.
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -19,14 +18,9 @@ type report = rep.Report
 
 // Status values of a target (-o json; README, "Usage").
 const (
-	statusCompliant   = rep.StatusCompliant
-	statusNeedsChange = rep.StatusNeedsChange
-	statusPatched     = rep.StatusPatched
-	statusRefused     = rep.StatusRefused
-	statusError       = rep.StatusError
+	statusPatched = rep.StatusPatched
+	statusError   = rep.StatusError
 )
-
-func compactJSON(b []byte) json.RawMessage { return rep.CompactJSON(b) }
 
 // printer renders reports in one output format (rewrite/report's Printer)
 // and appends -o github's job summary to the file $GITHUB_STEP_SUMMARY
