@@ -250,8 +250,11 @@ blocking statement cannot be patched safely; 130 interrupted (Ctrl-C), 143 termi
 	}
 	for _, cmd := range app.Commands {
 		// urfave/cli v2 would give every command its one package-level help
-		// subcommand and write to it on each run; each gets a copy instead.
+		// subcommand and write to it on each run; each gets a copy instead,
+		// which in turn gets no help subcommand of its own (HideHelp). The
+		// help printed is the same, "CMD help" and "CMD help help" included.
 		help := helpCommand
+		help.HideHelp = true
 		cmd.Subcommands = append(cmd.Subcommands, &help)
 	}
 	return app

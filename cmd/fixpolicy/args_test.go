@@ -48,7 +48,7 @@ func TestReorderArgs(t *testing.T) {
 // flags and help subcommand are not written; see newApp).
 func TestHelpAndVersionConcurrently(t *testing.T) {
 	t.Parallel()
-	argss := [][]string{{"--help"}, {"-h"}, {"--version"}, {"doctor", "--help"}, {"simulate", "-h"}, {"rollback", "help"}, {"diff", "--bogus"}}
+	argss := [][]string{{"--help"}, {"-h"}, {"--version"}, {"doctor", "--help"}, {"simulate", "-h"}, {"rollback", "help"}, {"rollback", "help", "help"}, {"doctor", "help"}, {"simulate", "h", "h"}, {"diff", "--bogus"}}
 	want := make([]string, len(argss))
 	for i, args := range argss {
 		out, stderr, code := runCLI(t, "", args...)
