@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/fixpolicy/fixpolicy/awsapi"
-	"github.com/fixpolicy/fixpolicy/awsapi/awstest"
+	"github.com/fixpolicy/fixpolicy/awsapi/internal/awstest"
 )
 
 const testPolicy = `{"Version":"2012-10-17","Statement":[{"Sid":"DenyOutsideVpce","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"],"Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-1a2b3c4d"}}}]}`

@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/fixpolicy/fixpolicy/awsapi"
-	"github.com/fixpolicy/fixpolicy/awsapi/awstest"
+	"github.com/fixpolicy/fixpolicy/awsapi/internal/awstest"
 )
 
 func TestMain(m *testing.M) {

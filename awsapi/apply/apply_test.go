@@ -10,7 +10,7 @@ import (
 
 	"github.com/fixpolicy/fixpolicy/awsapi"
 	"github.com/fixpolicy/fixpolicy/awsapi/apply"
-	"github.com/fixpolicy/fixpolicy/awsapi/awstest"
+	"github.com/fixpolicy/fixpolicy/awsapi/internal/awstest"
 	"github.com/fixpolicy/fixpolicy/rewrite"
 )
 

@@ -19,8 +19,8 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/fixpolicy/fixpolicy/awsapi"
-	"github.com/fixpolicy/fixpolicy/awsapi/awstest"
 	"github.com/fixpolicy/fixpolicy/awsapi/doctor"
+	"github.com/fixpolicy/fixpolicy/awsapi/internal/awstest"
 )
 
 func TestMain(m *testing.M) {

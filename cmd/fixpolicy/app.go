@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -13,14 +14,15 @@ import (
 
 	"github.com/fixpolicy/fixpolicy/awsapi"
 	"github.com/fixpolicy/fixpolicy/awsapi/apply"
+	"github.com/fixpolicy/fixpolicy/awsapi/fleet"
 )
 
-// Exit codes (README, "Usage").
+// Exit codes (README, "Usage"); a target's are package fleet's.
 const (
-	exitOK      = 0 // nothing to do, dry-run shown, or applied and verified
-	exitError   = 1 // bad input, AWS error
-	exitChanges = 2 // --check found changes needed
-	exitRefused = 3 // a blocking statement cannot be patched safely
+	exitOK      = fleet.ExitOK      // nothing to do, dry-run shown, or applied and verified
+	exitError   = fleet.ExitError   // bad input, AWS error
+	exitChanges = fleet.ExitChanges // --check found changes needed
+	exitRefused = fleet.ExitRefused // a blocking statement cannot be patched safely
 
 	// Interrupted by a signal: 128 + the signal's number, as shells report
 	// a process a signal ended (the codes above are for runs that finish).
@@ -28,25 +30,8 @@ const (
 	exitSIGTERM = 143
 )
 
-// severity orders exit codes for "the worst one wins".
-func severity(code int) int {
-	switch code {
-	case exitError:
-		return 3
-	case exitRefused:
-		return 2
-	case exitChanges:
-		return 1
-	}
-	return 0
-}
-
-func worst(a, b int) int {
-	if severity(b) > severity(a) {
-		return b
-	}
-	return a
-}
+// worst is the more severe of two exit codes.
+func worst(a, b int) int { return fleet.Worst(a, b) }
 
 type stdio struct {
 	in       io.Reader
@@ -263,11 +248,57 @@ blocking statement cannot be patched safely; 130 interrupted (Ctrl-C), 143 termi
 			rollbackCommand(std),
 		},
 	}
+	for _, cmd := range app.Commands {
+		// urfave/cli v2 would give every command its one package-level help
+		// subcommand and write to it on each run; each gets a copy instead,
+		// which in turn gets no help subcommand of its own (HideHelp). The
+		// help printed is the same, "CMD help" and "CMD help help" included.
+		help := helpCommand
+		help.HideHelp = true
+		cmd.Subcommands = append(cmd.Subcommands, &help)
+	}
 	return app
 }
 
+// urfave/cli v2 adds the package-level cli.HelpFlag and cli.VersionFlag to
+// every app and command it sets up, and a *cli.BoolFlag's Apply records its
+// default value in the flag itself: apps run at once (the tests) would all
+// write to the same two flags. They are replaced, before any app exists, by
+// flags that apply a copy of themselves and so are never written. Likewise
+// every command would share one help subcommand, written on each run: init
+// keeps a pristine copy of it for newApp to hand out.
 func init() {
-	cli.VersionFlag = &cli.BoolFlag{Name: "version", Usage: "print the version"}
+	cli.HelpFlag = sharedBoolFlag{cli.HelpFlag.(*cli.BoolFlag)}
+	cli.VersionFlag = sharedBoolFlag{&cli.BoolFlag{Name: "version", Usage: "print the version"}}
+	probe := &cli.App{Name: "probe"}
+	probe.Setup()
+	if probe.Command("help") == nil {
+		panic("urfave/cli set up no help command")
+	}
+	helpCommand = *probe.Command("help")
+}
+
+// helpCommand is urfave/cli's help subcommand as it is before any run; each
+// command of each app gets its own copy (newApp).
+var helpCommand cli.Command
+
+// sharedBoolFlag is a bool flag several apps may use at once: Apply defines
+// a copy of it in the flag set, leaving the shared value untouched. Help
+// renders it as the *cli.BoolFlag it holds.
+type sharedBoolFlag struct{ *cli.BoolFlag }
+
+func (f sharedBoolFlag) Apply(set *flag.FlagSet) error {
+	c := *f.BoolFlag
+	return c.Apply(set)
+}
+
+// GetDefaultText honours DisableDefaultText, which urfave/cli checks only on
+// a *cli.BoolFlag.
+func (f sharedBoolFlag) GetDefaultText() string {
+	if f.DisableDefaultText {
+		return ""
+	}
+	return f.BoolFlag.GetDefaultText()
 }
 
 // reorderArgs moves flags that follow positional arguments in front of them,

@@ -1,14 +1,17 @@
 package main
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 )
 
 // TestFlagsAfterArguments: urfave/cli v2 stops parsing flags at the first
 // positional argument; fixpolicy accepts them anywhere, as users type them.
 func TestFlagsAfterArguments(t *testing.T) {
+	t.Parallel()
 	a := "../../fixtures/seed000-vpce-only/policy.json"
 	b := "../../fixtures/seed000-vpce-only/want.policy.json"
 	out1, _, code1 := runCLI(t, "", "diff", a, b, "-o", "json", "--account-id", "012345678901")
@@ -38,4 +41,34 @@ func TestReorderArgs(t *testing.T) {
 			t.Errorf("%q: got %q, want %q", c.in, got, c.want)
 		}
 	}
+}
+
+// TestHelpAndVersionConcurrently: apps run at once print the same help and
+// version as one alone (under -race: urfave/cli's shared help and version
+// flags and help subcommand are not written; see newApp).
+func TestHelpAndVersionConcurrently(t *testing.T) {
+	t.Parallel()
+	argss := [][]string{{"--help"}, {"-h"}, {"--version"}, {"doctor", "--help"}, {"simulate", "-h"}, {"rollback", "help"}, {"rollback", "help", "help"}, {"doctor", "help"}, {"simulate", "h", "h"}, {"diff", "--bogus"}}
+	want := make([]string, len(argss))
+	for i, args := range argss {
+		out, stderr, code := runCLI(t, "", args...)
+		want[i] = fmt.Sprintf("%s|%s|%d", out, stderr, code)
+		if out == "" {
+			t.Errorf("%q printed nothing", args)
+		}
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		for i, args := range argss {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				out, stderr, code := runCLI(t, "", args...)
+				if got := fmt.Sprintf("%s|%s|%d", out, stderr, code); got != want[i] {
+					t.Errorf("%q run alongside others printed\n%s\nwant\n%s", args, got, want[i])
+				}
+			}()
+		}
+	}
+	wg.Wait()
 }

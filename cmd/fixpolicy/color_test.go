@@ -10,6 +10,7 @@ import (
 // TestColor: the diff is coloured only on a terminal, never under NO_COLOR
 // or --no-color, and never in JSON.
 func TestColor(t *testing.T) {
+	t.Parallel()
 	args := []string{"fixpolicy", "--policy-file", "../../fixtures/seed000-vpce-only/policy.json", "--role-id", "AROAEXAMPLEROLEID0001", "--account-id", "012345678901", "--dry-run"}
 	cases := []struct {
 		name  string

@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/fixpolicy/fixpolicy/awsapi/fleet"
 	"github.com/fixpolicy/fixpolicy/rewrite"
 )
 
@@ -47,9 +48,9 @@ func diffAction(c *cli.Context, std stdio) error {
 	if err := checkFlag(c, "account-id", rewrite.CheckAccountID); err != nil {
 		return err
 	}
-	timeout := c.Duration("timeout")
-	if timeout < 0 {
-		return fail("--timeout %s is negative (give a duration such as 60s or 2m, or 0 for no limit)", timeout)
+	timeout, err := timeoutOf(c)
+	if err != nil {
+		return err
 	}
 	var pols [2]*rewrite.Policy
 	for i, path := range c.Args().Slice() {
@@ -58,13 +59,13 @@ func diffAction(c *cli.Context, std stdio) error {
 			return err
 		}
 	}
-	ctx, cancel := withTimeout(c.Context, timeout)
+	ctx, cancel := fleet.WithTimeout(c.Context, timeout)
 	defer cancel()
-	d, err := bounded(ctx, func() (*rewrite.DeltaResult, error) {
+	d, err := fleet.Bounded(ctx, func() (*rewrite.DeltaResult, error) {
 		return rewrite.DeltaContext(ctx, pols[0], pols[1], rewrite.DeltaOptions{Owner: owner})
 	})
 	if errors.Is(err, context.DeadlineExceeded) {
-		return fail("%v", timeoutError(timeout, c.Args().Get(0)+" and "+c.Args().Get(1)))
+		return fail("%v", fleet.TimeoutError(timeout, c.Args().Get(0)+" and "+c.Args().Get(1)))
 	}
 	if err != nil {
 		return fail("diff: %v", err)

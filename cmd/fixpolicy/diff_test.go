@@ -170,6 +170,7 @@ var cliRewrites = map[string]func(p jpolicy){
 // TestDiffEquivalentRewritesExitZero runs `fixpolicy diff` on every
 // fixture against equivalence-preserving rewrites of it.
 func TestDiffEquivalentRewritesExitZero(t *testing.T) {
+	t.Parallel()
 	dirs := fixtureDirs(t)
 	for _, dir := range dirs {
 		name := filepath.Base(dir)
@@ -207,6 +208,7 @@ func TestDiffEquivalentRewritesExitZero(t *testing.T) {
 // TestDiffRealChangesExitTwo: real changes to seed000 exit 2 and print
 // classes, in text and JSON, with flags before or after the files.
 func TestDiffRealChangesExitTwo(t *testing.T) {
+	t.Parallel()
 	oldPath := "../../fixtures/seed000-vpce-only/policy.json"
 	orig := loadJSON(t, oldPath)
 	first := func(p jpolicy) map[string]any { return statements(p)[0].(map[string]any) }
@@ -280,6 +282,7 @@ func TestDiffRealChangesExitTwo(t *testing.T) {
 }
 
 func TestDiffErrors(t *testing.T) {
+	t.Parallel()
 	p := "../../fixtures/seed000-vpce-only/policy.json"
 	bad := filepath.Join(t.TempDir(), "bad.json")
 	if err := os.WriteFile(bad, []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Maybe"}]}`), 0o644); err != nil {
@@ -317,6 +320,7 @@ func TestDiffErrors(t *testing.T) {
 // provoked through the CLI, since the patcher is correct; rewrite's
 // TestGateCatchesBrokenPatchers feeds broken patches to Verify directly.)
 func TestRefusedPatchExitsThree(t *testing.T) {
+	t.Parallel()
 	var stmts []string
 	stmts = append(stmts, `{"Sid":"Vpce","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::big","arn:aws:s3:::big/*"],"Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-12345678901234567"}}}`)
 	size := len(stmts[0]) + 60

@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/fixpolicy/fixpolicy/awsapi/doctor"
+	"github.com/fixpolicy/fixpolicy/awsapi/fleet"
 	"github.com/fixpolicy/fixpolicy/rewrite"
 )
 
@@ -73,8 +74,8 @@ type doctorOpts struct {
 
 // parseDoctorOpts checks the flags: a usage error (exit 1) before any AWS call.
 func parseDoctorOpts(c *cli.Context) (doctorOpts, error) {
-	o := doctorOpts{format: c.String("output"), timeout: c.Duration("timeout"), Options: doctor.Options{
-		RoleName: c.String("role-name"), RoleID: c.String("role-id"), AccountID: c.String("account-id"), Fix: fixBounded,
+	o := doctorOpts{format: c.String("output"), Options: doctor.Options{
+		RoleName: c.String("role-name"), RoleID: c.String("role-id"), AccountID: c.String("account-id"), Fix: fleet.Fix,
 	}}
 	if c.Args().Present() {
 		return o, fail("doctor: unexpected argument %q", c.Args().First())
@@ -101,10 +102,9 @@ func parseDoctorOpts(c *cli.Context) (doctorOpts, error) {
 	if err := checkFlag(c, "account-id", rewrite.CheckAccountID); err != nil {
 		return o, err
 	}
-	if o.timeout < 0 {
-		return o, fail("--timeout %s is negative (give a duration such as 60s or 2m, or 0 for no limit)", o.timeout)
-	}
-	return o, nil
+	var err error
+	o.timeout, err = timeoutOf(c)
+	return o, err
 }
 
 // runDoctor checks each bucket with api and prints its report as soon as it
@@ -115,30 +115,17 @@ func runDoctor(ctx context.Context, std stdio, o doctorOpts, api doctor.API) err
 	if err != nil {
 		return fail("%v", err)
 	}
-	code := exitOK
-	for _, b := range o.buckets {
-		if ctx.Err() != nil {
-			break // interrupted: run reports it
-		}
-		bctx, cancel := withTimeout(ctx, o.timeout)
-		r, fatal := d.Check(bctx, b)
-		if timedOut(bctx) {
-			r.Checks, fatal = []doctor.Check{}, timeoutError(o.timeout, "s3://"+b)
-		}
-		cancel()
-		switch {
-		case fatal != nil:
-			r.Error = oneLine(fatal.Error())
-			code = worst(code, exitError)
-		case r.Failed():
-			code = worst(code, exitChanges)
-		}
+	code, err := fleet.Doctor(ctx, d, o.buckets, o.timeout, func(r *doctor.Report) error {
 		if err := r.Print(std.out, o.format); err != nil {
-			return fail("%v", err)
+			return err
 		}
-		if fatal != nil {
+		if r.Error != "" {
 			fmt.Fprintf(std.err, "fixpolicy: doctor: %s\n", r.Error)
 		}
+		return nil
+	})
+	if err != nil {
+		return fail("%v", err)
 	}
 	return exitWith(code)
 }

@@ -44,6 +44,7 @@ func parseDoctorArgs(t *testing.T, args ...string) (doctorOpts, error) {
 // TestDoctorFlags is not parallel: every urfave/cli run writes to the
 // package-level cli.HelpFlag, which the race detector reports.
 func TestDoctorFlags(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		args    []string
 		want    doctorOpts // Options.Fix aside
@@ -92,6 +93,7 @@ func TestDoctorFlags(t *testing.T) {
 // TestDoctorUsage runs the whole CLI: usage errors exit 1 before any AWS
 // client is built.
 func TestDoctorUsage(t *testing.T) {
+	t.Parallel()
 	h := harness{aws: func(context.Context, awsapi.Options) (*awsapi.Clients, error) {
 		t.Errorf("a usage error built AWS clients")
 		return nil, fmt.Errorf("no")

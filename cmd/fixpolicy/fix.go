@@ -1,23 +1,22 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/fixpolicy/fixpolicy/awsapi/fleet"
 	"github.com/fixpolicy/fixpolicy/rewrite"
 )
 
 // fixOpts are the root command's settings, validated.
 type fixOpts struct {
-	mode     string // "dry-run", "check", "write" or "" (apply to live buckets)
+	mode     string // "dry-run", "check", "write" or "" (apply to live buckets): fleet's modes
 	yes      bool
 	format   string
 	color    bool
@@ -29,9 +28,10 @@ type fixOpts struct {
 var formats = []string{"text", "json", "markdown", "sarif", "github"}
 
 func parseFixOpts(c *cli.Context, std stdio) (*fixOpts, error) {
-	o := &fixOpts{yes: c.Bool("yes"), format: c.String("output"), roleName: c.String("role-name"), timeout: c.Duration("timeout")}
-	if o.timeout < 0 {
-		return nil, fail("--timeout %s is negative (give a duration such as 60s or 2m, or 0 for no limit)", o.timeout)
+	o := &fixOpts{yes: c.Bool("yes"), format: c.String("output"), roleName: c.String("role-name")}
+	var err error
+	if o.timeout, err = timeoutOf(c); err != nil {
+		return nil, err
 	}
 	n := 0
 	for _, m := range []string{"dry-run", "check", "write"} {
@@ -79,6 +79,15 @@ func parseFixOpts(c *cli.Context, std stdio) (*fixOpts, error) {
 	return o, nil
 }
 
+// timeoutOf is --timeout, which may not be negative.
+func timeoutOf(c *cli.Context) (time.Duration, error) {
+	d := c.Duration("timeout")
+	if d < 0 {
+		return 0, fail("--timeout %s is negative (give a duration such as 60s or 2m, or 0 for no limit)", d)
+	}
+	return d, nil
+}
+
 // checkFlag validates a flag's value, when given, with rewrite's one
 // validator for that kind of input: a usage error (exit 1) before any file
 // is read or any AWS call is made.
@@ -119,30 +128,33 @@ func fixAction(c *cli.Context, std stdio) error {
 	return fail("nothing to check: pass --policy-file PATH or --bucket NAME (see fixpolicy --help)")
 }
 
-// expandFiles resolves globs; a pattern that matches nothing is an error.
-func expandFiles(patterns []string) ([]string, error) {
-	var out []string
-	for _, p := range patterns {
-		if p == "-" || !strings.ContainsAny(p, "*?[") {
-			out = append(out, p)
-			continue
-		}
-		m, err := filepath.Glob(p)
+// session is the run's fleet.Session, with AWS calls built from the AWS
+// flags by the run's client factory.
+func session(c *cli.Context, std stdio) *fleet.Session {
+	return fleet.NewSession(c.Context, func(ctx context.Context) (fleet.API, error) {
+		cl, err := std.aws(ctx, awsOptions(c))
 		if err != nil {
-			return nil, fail("--policy-file %q is not a valid pattern: %v", p, err)
+			return nil, err
 		}
-		if len(m) == 0 {
-			return nil, fail("--policy-file %q matches no file", p)
-		}
-		out = append(out, m...)
+		return fleet.FromClients(cl), nil
+	})
+}
+
+// newRun is the fleet.Run of the root command's options, printing with pr.
+func newRun(c *cli.Context, std stdio, o *fixOpts, s *fleet.Session, facts rewrite.Facts, pr *printer) *fleet.Run {
+	run := &fleet.Run{
+		Session: s, Journal: std.journal, Mode: o.mode, Yes: o.yes, Fix: o.options, Timeout: o.timeout,
+		BackupDir: c.String("backup-dir"), Concurrency: c.Int("concurrency"), Stdin: std.in,
+		UI: fleet.UI{Print: pr.print},
 	}
-	return out, nil
+	run.Fix.Facts = facts
+	return run
 }
 
 func fixFiles(c *cli.Context, std stdio, o *fixOpts, patterns, buckets []string) error {
-	files, err := expandFiles(patterns)
+	files, err := fleet.ExpandFiles(patterns)
 	if err != nil {
-		return err
+		return fail("%v", err)
 	}
 	if len(buckets) > 1 && len(buckets) != len(files) {
 		return fail("with --policy-file, give one --bucket (for every file) or one per file; got %d buckets for %d files", len(buckets), len(files))
@@ -155,124 +167,98 @@ func fixFiles(c *cli.Context, std stdio, o *fixOpts, patterns, buckets []string)
 			return fail("--write cannot rewrite standard input; give a file path")
 		}
 	}
-	s := newSession(c, std)
-	facts, err := resolveFactsWith(s, o)
+	s := session(c, std)
+	facts, err := s.ResolveFacts(o.options)
 	if err != nil {
-		return err
+		return fail("%v", err)
 	}
 	pr := &printer{w: std.out, errW: std.err, format: o.format, color: o.color, getenv: std.getenv}
-	code := exitOK
-	for i, f := range files {
-		if c.Context.Err() != nil {
-			break // interrupted: run reports it
-		}
-		opt := o.options
-		opt.Facts = facts
-		switch {
-		case len(buckets) == 1:
-			opt.Facts.Bucket = buckets[0]
-		case len(buckets) > 1:
-			opt.Facts.Bucket = buckets[i]
-		}
-		r := fixFile(c.Context, std, s, f, opt, o)
-		pr.print(r)
-		code = worst(code, r.ExitCode)
-	}
+	code := newRun(c, std, o, s, facts, pr).Files(c.Context, files, buckets)
 	if err := pr.finish(); err != nil {
 		return fail("%v", err)
 	}
 	return exitWith(code)
 }
 
-func fixFile(ctx context.Context, std stdio, s *session, path string, opt rewrite.Options, o *fixOpts) *report {
-	name := path
-	if path == "-" {
-		name = "<stdin>"
+func fixBuckets(c *cli.Context, std stdio, o *fixOpts, buckets []string) error {
+	all := c.Bool("all-buckets")
+	if all && len(buckets) > 0 {
+		return fail("--all-buckets and --bucket are exclusive: pick one")
 	}
-	src, err := readPolicySource(std, path)
+	if conc := c.Int("concurrency"); conc < 1 {
+		return fail("--concurrency must be at least 1 (got %d)", conc)
+	}
+	s := session(c, std)
+	if _, err := s.API(); err != nil {
+		return fail("%v", err)
+	}
+	targets, err := s.Targets(all, buckets)
 	if err != nil {
-		r := errorReport(name, err)
-		r.File = path
-		return r
+		return fail("%v", err)
 	}
-	// With AWS at hand (the run looked up the role or the account), ask
-	// Organizations rather than assume the policy's organization.
-	var orgWhy string
-	if opt.Facts.OrgID == "" && s.online() && namesOrg(src) {
-		id, why, none, err := s.org()
-		if err != nil {
-			r := errorReport(name, orgLookupError(err))
-			r.File = path
-			return r
-		}
-		opt.Facts.OrgID, opt.Facts.NoOrg, orgWhy = id, none, why
+	if len(targets) == 0 {
+		fmt.Fprintln(std.err, "fixpolicy: the account has no buckets")
+		return nil
 	}
-	tctx, cancel := withTimeout(ctx, o.timeout)
-	res, err := fixBounded(tctx, src, opt)
-	cancel()
+	facts, err := s.ResolveFacts(o.options)
 	if err != nil {
-		gaveUp := errors.Is(err, context.DeadlineExceeded)
-		if gaveUp {
-			err = timeoutError(o.timeout, name)
-		}
-		r := errorReport(name, err)
-		r.File, r.SelfNamed = path, gaveUp
-		return r
+		return fail("%v", err)
 	}
-	r := fromResult(name, res, name)
-	r.File = path
-	r.NoteOrg(res.OrgAssumed, orgWhy)
-	if r.Status != statusNeedsChange {
-		return r
+	pr := &printer{w: std.out, errW: std.err, format: o.format, color: o.color, getenv: std.getenv}
+	run := newRun(c, std, o, s, facts, pr)
+	if o.mode == "" && !o.yes && std.inTTY {
+		run.Confirm, run.Confirmed = prompter(std, pr, "Apply this change to s3://%s? [y/N] ")
 	}
-	switch o.mode {
-	case "check":
-		r.ExitCode = exitChanges
-	case "write":
-		err := std.journal.Local(func() error {
-			if err := writeFileAtomic(path, res.After); err != nil {
-				return err
-			}
-			std.journal.WroteFile(path)
-			return nil
-		})
-		if err != nil {
-			r.Status, r.Error, r.ExitCode = statusError, fmt.Sprintf("cannot write %s: %v", path, unwrapPathError(err)), exitError
-			return r
-		}
-		r.Status = statusPatched
+	if std.errTTY {
+		run.Progress = std.err
 	}
-	return r
+	code, err := run.Buckets(c.Context, targets)
+	if err != nil && !errors.Is(err, fleet.ErrNoConfirm) {
+		return fail("%v", err)
+	}
+	if pr.format == "text" && (all || len(targets) > 1) {
+		pr.summary()
+	}
+	if err := pr.finish(); err != nil {
+		return fail("%v", err)
+	}
+	if err != nil {
+		return fail("%v", err) // ErrNoConfirm, after the reports
+	}
+	return exitWith(code)
 }
 
-// fixBounded is rewrite.Fix bounded by ctx (which carries --timeout): it
-// returns context.DeadlineExceeded when the analysis and proof did not
-// finish in time.
-func fixBounded(ctx context.Context, src []byte, opt rewrite.Options) (*rewrite.Result, error) {
-	opt.Context = ctx
-	return bounded(ctx, func() (*rewrite.Result, error) { return rewrite.Fix(src, opt) })
-}
-
-// readPolicySource reads a policy file, or standard input for "-", with the
-// error worded for the user.
-func readPolicySource(std stdio, path string) ([]byte, error) {
-	var src []byte
-	var err error
-	if path == "-" {
-		src, err = readAll(std.in)
-	} else {
-		src, err = os.ReadFile(path)
+// prompter returns the [y/N] prompt on the terminal, question being a format
+// for the bucket's name: confirm shows the change (the report in text, else
+// its diff on standard error) and asks; confirmed shows the outcome (the
+// steps in text, else the report).
+func prompter(std stdio, pr *printer, question string) (confirm func(*report) bool, confirmed func(*report)) {
+	in := bufio.NewReader(std.in)
+	confirm = func(r *report) bool {
+		if pr.format == "text" {
+			pr.print(r)
+		} else {
+			fmt.Fprintf(std.err, "%s", r.Diff)
+		}
+		fmt.Fprintf(std.err, question, r.Bucket)
+		answer, _ := in.ReadString('\n')
+		a := strings.ToLower(strings.TrimSpace(answer))
+		return a == "y" || a == "yes"
 	}
-	if err != nil {
-		return nil, fmt.Errorf("cannot read the policy: %v", unwrapPathError(err))
+	confirmed = func(r *report) {
+		if pr.format == "text" {
+			pr.steps(r)
+		} else {
+			pr.print(r)
+		}
 	}
-	return src, nil
+	return confirm, confirmed
 }
 
 // readPolicy reads and parses a policy for the commands that need it whole;
 // the error names the file.
 func readPolicy(std stdio, path string) (*rewrite.Policy, error) {
-	src, err := readPolicySource(std, path)
+	src, err := fleet.ReadSource(std.in, path)
 	if err != nil {
 		return nil, fail("%s: %v", path, err)
 	}
@@ -283,42 +269,4 @@ func readPolicy(std stdio, path string) (*rewrite.Policy, error) {
 	return pol, nil
 }
 
-func readAll(r io.Reader) ([]byte, error) {
-	if r == nil {
-		return nil, fmt.Errorf("no standard input")
-	}
-	return io.ReadAll(io.LimitReader(r, 16<<20))
-}
-
-func unwrapPathError(err error) error {
-	if pe, ok := err.(*os.PathError); ok {
-		return pe.Err
-	}
-	return err
-}
-
-// writeFileAtomic replaces path with data, keeping its mode: it writes a
-// temporary file beside it and renames it over the original.
-func writeFileAtomic(path string, data []byte) error {
-	st, err := os.Stat(path)
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".fixpolicy-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(st.Mode().Perm()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
+func unwrapPathError(err error) error { return fleet.UnwrapPathError(err) }

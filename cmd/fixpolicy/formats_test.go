@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fixpolicy/fixpolicy/awsapi/fleet"
 	"github.com/fixpolicy/fixpolicy/rewrite"
 	rep "github.com/fixpolicy/fixpolicy/rewrite/report"
 )
@@ -250,12 +251,12 @@ func seedReports(t *testing.T) []*report {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := fromResult(name+".json", res, name+".json")
+		r := fleet.FromResult(name+".json", res, name+".json")
 		r.File = name + ".json"
 		out = append(out, r)
 	}
 	_, err := rewrite.Parse([]byte("{\n  \"Statement\": [\n    {},\n  ]\n}"))
-	return append(out, errorReport("bad.json", err))
+	return append(out, fleet.ErrorReport("bad.json", err))
 }
 
 // writeGitHub prints reports as fixpolicy does for -o github, with getenv

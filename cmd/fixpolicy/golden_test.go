@@ -14,6 +14,12 @@ import (
 	"github.com/fixpolicy/fixpolicy/awsapi"
 )
 
+func TestMain(m *testing.M) {
+	code := m.Run() // parses the flags (-update) first
+	removeBinary()
+	os.Exit(code)
+}
+
 var update = flag.Bool("update", false, "rewrite the golden files under fixtures/")
 
 const defaultArgs = "--role-id AROAEXAMPLEROLEID0001 --account-id 012345678901"
@@ -147,6 +153,7 @@ func TestGoldenFixtures(t *testing.T) {
 // one clear line on stderr naming what is wrong, exit 1, write nothing and
 // not panic. The messages are golden (fixtures/bad/*.err).
 func TestBadInputs(t *testing.T) {
+	t.Parallel()
 	files, _ := filepath.Glob("../../fixtures/bad/*.json")
 	if len(files) < 25 {
 		t.Fatalf("only %d bad inputs", len(files))

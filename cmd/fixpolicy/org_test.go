@@ -4,12 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"net/http"
 	"os"
 	"strings"
 	"testing"
 
-	"github.com/fixpolicy/fixpolicy/awsapi/awstest"
+	"github.com/fixpolicy/fixpolicy/awsapi/fleet"
 	"github.com/fixpolicy/fixpolicy/rewrite"
 )
 
@@ -43,13 +42,14 @@ func parseOrgReports(t *testing.T, out string) map[string]orgJSONReport {
 // so in every output format. (It builds the report by hand, so it does not
 // depend on rewrite filling Result.OrgAssumed.)
 func TestOrgNoteFormats(t *testing.T) {
+	t.Parallel()
 	src, err := os.ReadFile(orgOnlyPolicy)
 	if err != nil {
 		t.Fatal(err)
 	}
 	res := &rewrite.Result{Bucket: "data-lake-prod", Before: src, After: src, Status: rewrite.StatusCompliant, Proof: &rewrite.Proof{}, OrgAssumed: "o-a1b2c3d4e5"}
 	mk := func() *report {
-		r := fromResult("policy.json", res, "policy.json")
+		r := fleet.FromResult("policy.json", res, "policy.json")
 		r.File, r.Bucket = "policy.json", "data-lake-prod"
 		r.NoteOrg(res.OrgAssumed, "")
 		return r
@@ -105,7 +105,7 @@ func TestOrgNoteFormats(t *testing.T) {
 		t.Errorf("note %q, want %q", r.OrgNote, want)
 	}
 	// No assumption, no note.
-	r = fromResult("policy.json", &rewrite.Result{Before: src, After: src, Status: rewrite.StatusCompliant, Proof: &rewrite.Proof{}}, "policy.json")
+	r = fleet.FromResult("policy.json", &rewrite.Result{Before: src, After: src, Status: rewrite.StatusCompliant, Proof: &rewrite.Proof{}}, "policy.json")
 	r.NoteOrg("", "organizations:DescribeOrganization was denied")
 	if b, _ := json.Marshal(r); strings.Contains(string(b), "org_") {
 		t.Errorf("a report without an assumption has %s", b)
@@ -118,6 +118,7 @@ func TestOrgNoteFormats(t *testing.T) {
 //
 // Needs rewrite to fill Result.OrgAssumed.
 func TestOrgAssumedOffline(t *testing.T) {
+	t.Parallel()
 	args := append([]string{"--policy-file", orgOnlyPolicy, "--dry-run"}, strings.Fields(defaultArgs)...)
 	out, stderr, code := runCLI(t, "", append(args, "-o", "json")...)
 	r := parseOrgReports(t, out)[orgOnlyPolicy]
@@ -132,105 +133,10 @@ func TestOrgAssumedOffline(t *testing.T) {
 
 // TestOrgGivenOffline: with --org-id nothing is assumed.
 func TestOrgGivenOffline(t *testing.T) {
+	t.Parallel()
 	args := append([]string{"--policy-file", orgOnlyPolicy, "--dry-run", "--org-id", "o-a1b2c3d4e5", "-o", "json"}, strings.Fields(defaultArgs)...)
 	out, stderr, code := runCLI(t, "", args...)
 	if r := parseOrgReports(t, out)[orgOnlyPolicy]; code != exitOK || r.OrgAssumed != "" || r.OrgNote != "" {
 		t.Errorf("exit %d, %+v (stderr %q)", code, r, stderr)
 	}
-}
-
-// TestOrgLookupLive: on live buckets without --org-id, the account's
-// organization comes from organizations:DescribeOrganization, asked once per
-// run and only when a policy tests it. When the call is denied, or the
-// account is in no organization, the analysis assumes the policy's and the
-// report says why; any other failure is an error for the bucket.
-func TestOrgLookupLive(t *testing.T) {
-	setup := func(t *testing.T, buckets ...string) *liveFaultCase {
-		fc := liveFaultSetup(t, nil)
-		src, err := os.ReadFile(orgOnlyPolicy)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, b := range buckets {
-			fc.fs.CreateBucket(b, "")
-			fc.fs.SetPolicy(b, strings.ReplaceAll(string(src), "data-lake-prod", b))
-		}
-		return fc
-	}
-	var fc *liveFaultCase // the case of the running subtest
-	run := func(t *testing.T, args ...string) (map[string]orgJSONReport, string, int) {
-		out, stderr, code := fc.h.run(t, "", append(args, "--dry-run", "-o", "json")...)
-		return parseOrgReports(t, out), stderr, code
-	}
-	const op = "organizations:DescribeOrganization"
-
-	t.Run("found", func(t *testing.T) {
-		fc = setup(t, "org-a", "org-b")
-		fc.fs.SetOrganization("o-a1b2c3d4e5")
-		reps, stderr, code := run(t, "--bucket", "org-a", "--bucket", "org-b")
-		if code != exitOK {
-			t.Fatalf("exit %d: %s", code, stderr)
-		}
-		for _, b := range []string{"org-a", "org-b"} {
-			if r := reps["s3://"+b]; r.Status != statusCompliant || r.OrgAssumed != "" || r.OrgNote != "" {
-				t.Errorf("%s: %+v", b, r)
-			}
-		}
-		if n := fc.fs.Count(op); n != 1 {
-			t.Errorf("%d %s calls, want 1 per run", n, op)
-		}
-	})
-	// Needs rewrite to fill Result.OrgAssumed.
-	t.Run("denied", func(t *testing.T) {
-		fc = setup(t, "org-denied")
-		fc.fs.SetOrganization("o-a1b2c3d4e5")
-		fc.fs.Fail(op, awstest.Fault{Status: http.StatusBadRequest, Code: "AccessDeniedException", Message: "You don't have permissions to access this resource."})
-		reps, stderr, code := run(t, "--bucket", "org-denied")
-		r := reps["s3://org-denied"]
-		want := "Assumed o-a1b2c3d4e5 is the account's organization because the policy names it (organizations:DescribeOrganization was denied); pass --org-id to state it."
-		if code != exitOK || r.OrgAssumed != "o-a1b2c3d4e5" || r.OrgNote != want {
-			t.Errorf("exit %d, %+v (stderr %q); want the note %q", code, r, stderr, want)
-		}
-	})
-	// Needs rewrite to fill Result.OrgAssumed.
-	t.Run("no-organization", func(t *testing.T) {
-		fc = setup(t, "org-none")
-		fc.fs.SetOrganization("")
-		reps, stderr, code := run(t, "--bucket", "org-none")
-		r := reps["s3://org-none"]
-		// In no organization, the account's requests carry no
-		// aws:PrincipalOrgID: nothing is assumed.
-		if code != exitOK || r.OrgAssumed != "" || r.OrgNote != "" {
-			t.Errorf("exit %d, %+v (stderr %q)", code, r, stderr)
-		}
-	})
-	t.Run("failing", func(t *testing.T) {
-		fc = setup(t, "org-fail")
-		fc.fs.Fail(op, awstest.Fault{Status: http.StatusInternalServerError, Code: "ServiceException", Message: "internal error"})
-		reps, _, code := run(t, "--bucket", "org-fail")
-		r := reps["s3://org-fail"]
-		if code != exitError || r.Status != statusError || !strings.Contains(r.Error, "looking up the account's organization failed") || !strings.Contains(r.Error, "--org-id") {
-			t.Errorf("exit %d, %+v", code, r)
-		}
-	})
-	t.Run("given", func(t *testing.T) {
-		fc = setup(t, "org-given")
-		reps, stderr, code := run(t, "--bucket", "org-given", "--org-id", "o-a1b2c3d4e5")
-		if r := reps["s3://org-given"]; code != exitOK || r.OrgAssumed != "" {
-			t.Errorf("exit %d, %+v (stderr %q)", code, r, stderr)
-		}
-		if n := fc.fs.Count(op); n != 0 {
-			t.Errorf("%d %s calls with --org-id", n, op)
-		}
-	})
-	t.Run("not-needed", func(t *testing.T) {
-		fc = liveFaultSetup(t, nil)
-		fc.bucket(t, "no-org", "", "seed000-vpce-only")
-		if _, stderr, code := run(t, "--bucket", "no-org"); code != exitOK {
-			t.Errorf("exit %d: %s", code, stderr)
-		}
-		if n := fc.fs.Count(op); n != 0 {
-			t.Errorf("%d %s calls for a policy that does not test the organization", n, op)
-		}
-	})
 }

@@ -52,6 +52,7 @@ func applyPatch(t testing.TB, patch, dir string, old []byte, diff string) []byte
 // is a real unified diff: GNU patch applies it to the policy and gets
 // exactly what --write writes.
 func TestFixtureDiffsApplyWithPatch(t *testing.T) {
+	t.Parallel()
 	patch := gnuPatch(t)
 	dir := t.TempDir()
 	n := 0
@@ -80,6 +81,7 @@ func TestFixtureDiffsApplyWithPatch(t *testing.T) {
 // give diffs GNU patch applies exactly (ported from rewrite/udiff, which
 // runs no programs).
 func TestUnifiedAppliesWithPatch(t *testing.T) {
+	t.Parallel()
 	patch := gnuPatch(t)
 	dir := t.TempDir()
 	r := rand.New(rand.NewPCG(3, 4))

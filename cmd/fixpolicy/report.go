@@ -5,13 +5,11 @@ package main
 // job summary file of -o github.
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 
-	"github.com/fixpolicy/fixpolicy/rewrite"
 	rep "github.com/fixpolicy/fixpolicy/rewrite/report"
 )
 
@@ -20,30 +18,9 @@ type report = rep.Report
 
 // Status values of a target (-o json; README, "Usage").
 const (
-	statusCompliant   = rep.StatusCompliant
-	statusNeedsChange = rep.StatusNeedsChange
-	statusPatched     = rep.StatusPatched
-	statusRefused     = rep.StatusRefused
-	statusError       = rep.StatusError
+	statusPatched = rep.StatusPatched
+	statusError   = rep.StatusError
 )
-
-// errorReport is the report of a target that could not be checked.
-func errorReport(target string, err error) *report {
-	r := rep.ErrorReport(target, err)
-	r.ExitCode = exitError
-	return r
-}
-
-// fromResult fills a report from a rewrite.Result.
-func fromResult(target string, res *rewrite.Result, diffName string) *report {
-	r := rep.FromResult(target, res, diffName)
-	if r.Status == statusRefused {
-		r.ExitCode = exitRefused
-	}
-	return r
-}
-
-func compactJSON(b []byte) json.RawMessage { return rep.CompactJSON(b) }
 
 // printer renders reports in one output format (rewrite/report's Printer)
 // and appends -o github's job summary to the file $GITHUB_STEP_SUMMARY

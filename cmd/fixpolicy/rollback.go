@@ -1,15 +1,11 @@
 package main
 
 import (
-	"bufio"
-	"fmt"
 	"os"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/fixpolicy/fixpolicy/awsapi"
-	"github.com/fixpolicy/fixpolicy/awsapi/apply"
+	"github.com/fixpolicy/fixpolicy/awsapi/fleet"
 	"github.com/fixpolicy/fixpolicy/rewrite"
 )
 
@@ -67,120 +63,21 @@ func rollbackAction(c *cli.Context, std stdio) error {
 	if err != nil {
 		return fail("cannot read --from %s: %v", from, unwrapPathError(err))
 	}
-	p, err := rewrite.Parse(saved)
-	if err != nil {
-		return fail("--from %s is not a bucket policy: %v", from, oneLine(err.Error()))
-	}
-	if named := policyBuckets(p); len(named) > 0 && !named[bucket] {
-		var list []string
-		for n := range named {
-			list = append(list, n)
-		}
-		return fail("--from %s is the policy of another bucket (its resources name %s, not %s)", from, strings.Join(list, ", "), bucket)
-	}
-
-	s := newSession(c, std)
-	cl, err := s.get()
-	if err != nil {
+	if err := fleet.CheckSaved(bucket, from, saved); err != nil {
 		return fail("%v", err)
 	}
-	ctx := c.Context
-	if region, err := cl.BucketRegion(ctx, bucket); err == nil && region != "" {
-		cl = cl.ForRegion(region)
-	} else if err != nil && (awsapi.IsNotFound(err) || awsapi.IsCredentials(err)) {
-		return fail("%v", err)
-	}
-	cur, exists, err := cl.GetBucketPolicy(ctx, bucket)
-	if err != nil {
-		return fail("%v", err)
-	}
-	r := &report{Target: "s3://" + bucket, Bucket: bucket, Changes: []rewrite.Change{}, AccessChanges: []string{},
-		PolicyBefore: compactJSON(cur), PolicyAfter: compactJSON(saved)}
 	color := colorOn(format, std, c.Bool("no-color"))
 	pr := &printer{w: std.out, errW: std.err, format: format, color: color, getenv: std.getenv}
-	if exists && apply.SameMeaning(cur, saved) == nil {
-		r.Status = statusCompliant
-		r.Explanations = []string{fmt.Sprintf("The bucket's policy already is the one saved in %s; nothing to restore.", from)}
-		pr.print(r)
-		return nil
+	rb := &fleet.Rollback{
+		Session: session(c, std), Journal: std.journal, Bucket: bucket, From: from, Saved: saved, Account: account,
+		BackupDir: c.String("backup-dir"), DryRun: c.Bool("dry-run"), Yes: c.Bool("yes"), UI: fleet.UI{Print: pr.print},
 	}
-	name := bucket + ".policy.json"
-	if !exists {
-		r.Explanations = []string{"The bucket has no policy now (NoSuchBucketPolicy); the saved one will be put back."}
+	if std.inTTY {
+		rb.Confirm, rb.Confirmed = prompter(std, pr, "Restore the saved policy to s3://%s? [y/N] ")
 	}
-	r.Diff = unifiedDiff(name, name+" (restored from "+from+")", cur, saved)
-	r.Status = statusNeedsChange
-	if c.Bool("dry-run") {
-		pr.print(r)
-		return nil
+	code, err := rb.Run(c.Context)
+	if err != nil {
+		return fail("%v", err)
 	}
-	if !c.Bool("yes") {
-		if !std.inTTY {
-			r.Error = "not restored: there is no terminal to confirm on; pass --yes"
-			r.ExitCode = exitError
-			pr.print(r)
-			return fail("refusing to change the bucket policy without a terminal to confirm on: pass --yes to restore, or --dry-run to only look")
-		}
-		if format == "text" {
-			pr.print(r)
-		} else {
-			fmt.Fprintf(std.err, "%s", r.Diff)
-		}
-		fmt.Fprintf(std.err, "Restore the saved policy to s3://%s? [y/N] ", bucket)
-		answer, _ := bufio.NewReader(std.in).ReadString('\n')
-		if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
-			r.Error = "not restored: the change was not confirmed"
-			r.Steps = append(r.Steps, r.Error)
-			if format == "text" {
-				pr.steps(r)
-			} else {
-				pr.print(r)
-			}
-			return exitWith(exitError)
-		}
-		defer func() {
-			if format == "text" {
-				pr.steps(r)
-			} else {
-				pr.print(r)
-			}
-		}()
-	} else {
-		defer pr.print(r)
-	}
-	if account == "" {
-		id, err := cl.CallerIdentity(ctx)
-		if err != nil {
-			r.Status, r.ExitCode, r.Error = statusError, exitError, oneLine(err.Error())
-			r.Steps = append(r.Steps, "error: "+r.Error)
-			return exitWith(exitError)
-		}
-		account = id.Account
-	}
-	record(r, apply.Restore(ctx, std.journal, cl, apply.Change{
-		Bucket: bucket, Current: cur, NoPolicy: !exists, New: saved, Owner: account, BackupDir: c.String("backup-dir"),
-	}))
-	return exitWith(r.ExitCode)
-}
-
-// policyBuckets returns the bucket names the policy's resource ARNs name.
-func policyBuckets(p *rewrite.Policy) map[string]bool {
-	names := map[string]bool{}
-	for _, s := range p.Statements {
-		for _, res := range s.Resources {
-			i := strings.Index(res, ":s3:::")
-			if i < 0 || !strings.HasPrefix(res, "arn:") {
-				continue
-			}
-			name := res[i+len(":s3:::"):]
-			if j := strings.IndexByte(name, '/'); j >= 0 {
-				name = name[:j]
-			}
-			if name == "" || strings.ContainsAny(name, "*?$") {
-				continue
-			}
-			names[name] = true
-		}
-	}
-	return names
+	return exitWith(code)
 }

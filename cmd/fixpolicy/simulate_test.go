@@ -1,26 +1,22 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"strings"
 	"testing"
-
-	"github.com/fixpolicy/fixpolicy/rewrite"
 )
 
 // Tests of `fixpolicy simulate` through the in-process CLI (runCLI). The
-// evaluator's own semantics are pinned by rewrite/conformance_test.go; these
-// check the command: flags, JSON Lines, text, error lines, exit codes,
-// standard input, and streaming in constant memory.
+// evaluator's own semantics are pinned by rewrite/conformance_test.go, the
+// request decoder and the stream by rewrite/simulate's tests; these check
+// the command: flags, JSON Lines, text, error lines, exit codes and
+// standard input.
 
 const (
 	simSeed000 = "../../fixtures/seed000-vpce-only/policy.json"
@@ -78,6 +74,7 @@ func (r simResult) indexes() []int {
 }
 
 func TestSimulateSingleRequestFlags(t *testing.T) {
+	t.Parallel()
 	base := []string{"simulate", "--policy-file", simSeed000, "--account-id", simOwner, "--action", "s3:GetObject", "--resource", simBucket + "/a.csv", "-o", "json"}
 	out, stderr, code := runCLI(t, "", append(base, "--principal", simBackup)...)
 	if code != exitOK {
@@ -108,6 +105,7 @@ func TestSimulateSingleRequestFlags(t *testing.T) {
 // --context becomes one multivalued key, as ForAnyValue/ForAllValues see it;
 // commas inside a value are not separators.
 func TestSimulateRepeatedContextIsMultivalued(t *testing.T) {
+	t.Parallel()
 	p := simPolicyFile(t, `{"Version":"2012-10-17","Statement":[
 	 {"Sid":"AnySecret","Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::b/*","Condition":{"ForAnyValue:StringLike":{"aws:TagKeys":"secret*"}}},
 	 {"Sid":"OnlyKnownTags","Effect":"Allow","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::b/*","Condition":{"ForAllValues:StringEquals":{"aws:TagKeys":["team","project"]}}}]}`)
@@ -162,6 +160,7 @@ var simRequests = []struct {
 }
 
 func TestSimulateJSONLinesInOrder(t *testing.T) {
+	t.Parallel()
 	var in strings.Builder
 	for _, r := range simRequests {
 		in.WriteString(r.line + "\n")
@@ -189,6 +188,7 @@ func TestSimulateJSONLinesInOrder(t *testing.T) {
 }
 
 func TestSimulateTextOutput(t *testing.T) {
+	t.Parallel()
 	p := simPolicyFile(t, `{"Version":"2012-10-17","Statement":[
 	 {"Sid":"AllowAccount","Effect":"Allow","Principal":{"AWS":"012345678901"},"Action":"s3:*","Resource":"arn:aws:s3:::b/*"},
 	 {"Sid":"AllowAlice","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::012345678901:user/alice"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"},
@@ -257,6 +257,7 @@ func TestSimulateTextOutput(t *testing.T) {
 // line in its place; the run goes on and exits 1 at the end with a one-line
 // summary on stderr.
 func TestSimulateErrorLines(t *testing.T) {
+	t.Parallel()
 	good := `{"principal":"` + simAlice + `","action":"s3:GetObject","resource":"` + simBucket + `/k"}`
 	lines := []struct{ line, errPart string }{
 		{good, ""},
@@ -306,37 +307,10 @@ func TestSimulateErrorLines(t *testing.T) {
 	}
 }
 
-// TestSimulateInputShapes: blank lines are skipped (line numbers still
-// count them), CRLF line ends and a byte order mark are accepted, the last
-// line may lack its newline, and an over-long line is an error line.
-func TestSimulateInputShapes(t *testing.T) {
-	good := `{"principal":"` + simAlice + `","action":"s3:GetObject","resource":"` + simBucket + `/k"}`
-	long := `{"principal":"` + simAlice + `","action":"s3:GetObject","resource":"` + simBucket + `/` + strings.Repeat("x", maxLine) + `"}`
-	in := "\xef\xbb\xbf" + good + "\r\n\r\n   \n" + long + "\n" + `{"principal":"bad"}` + "\n" + good
-	out, stderr, code := runCLI(t, in, "simulate", "--policy-file", simSeed000, "--requests", "-", "-o", "json")
-	res := simParseLines(t, out)
-	if code != exitError || len(res) != 4 {
-		t.Fatalf("exit %d, %d results: %s %s", code, len(res), out, stderr)
-	}
-	if res[0].Decision != "deny" || res[3].Decision != "deny" {
-		t.Errorf("results %+v", res)
-	}
-	if !strings.HasPrefix(res[1].Error, "line 4: the line is longer than") {
-		t.Errorf("long line: %+v", res[1])
-	}
-	if !strings.HasPrefix(res[2].Error, "line 5: missing") {
-		t.Errorf("line after the long one: %+v", res[2])
-	}
-	// An empty request stream gives no output and succeeds.
-	out, _, code = runCLI(t, "\n\n", "simulate", "--policy-file", simSeed000, "--requests", "-", "-o", "json")
-	if code != exitOK || out != "" {
-		t.Errorf("empty stream: exit %d, %q", code, out)
-	}
-}
-
 // TestSimulateBadPolicy: a policy that cannot be used is exit 1 with one
 // precise line on stderr and nothing on stdout.
 func TestSimulateBadPolicy(t *testing.T) {
+	t.Parallel()
 	cases := []struct{ policy, want string }{
 		{`{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*","Condition":{"StringEqual":{"aws:SourceVpce":"v"}}}]}`,
 			`statement 1 (Sid "A"), Condition: unknown condition operator "StringEqual"`},
@@ -368,6 +342,7 @@ func TestSimulateBadPolicy(t *testing.T) {
 // TestSimulateUsageErrors: wrong flag combinations are exit 1 with a line
 // that says what to do.
 func TestSimulateUsageErrors(t *testing.T) {
+	t.Parallel()
 	req := []string{"--principal", simAlice, "--action", "s3:GetObject", "--resource", simBucket}
 	cases := []struct {
 		args []string
@@ -399,6 +374,7 @@ func TestSimulateUsageErrors(t *testing.T) {
 // TestSimulateStdin: --requests - reads the requests, --policy-file - the
 // policy, from standard input.
 func TestSimulateStdin(t *testing.T) {
+	t.Parallel()
 	var in strings.Builder
 	for _, r := range simRequests {
 		in.WriteString(r.line + "\n")
@@ -421,6 +397,7 @@ func TestSimulateStdin(t *testing.T) {
 // arguments ("-" for standard input, key=value contexts, ARNs), and come in
 // any order, with = or a space.
 func TestSimulateFlagOrder(t *testing.T) {
+	t.Parallel()
 	in := simRequests[0].line + "\n"
 	want, _, _ := runCLI(t, in, "simulate", "--policy-file", simSeed000, "--requests", "-", "-o", "json")
 	for _, args := range [][]string{
@@ -464,182 +441,20 @@ func TestSimulateFlagOrder(t *testing.T) {
 	}
 }
 
-// simLineCounter counts output lines and decisions as they stream by, and
-// samples the heap while the run goes on.
-type simLineCounter struct {
-	lines, deny, none, allow, errs int
-	writes                         int
-	peakHeap                       uint64
-	partial                        []byte
-}
-
-func (c *simLineCounter) Write(p []byte) (int, error) {
-	c.writes++
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	c.peakHeap = max(c.peakHeap, ms.HeapInuse)
-	data := append(c.partial, p...)
-	for {
-		i := bytes.IndexByte(data, '\n')
-		if i < 0 {
-			break
-		}
-		l := data[:i]
-		c.lines++
-		switch {
-		case bytes.HasPrefix(l, []byte(`{"decision":"deny"`)):
-			c.deny++
-		case bytes.HasPrefix(l, []byte(`{"decision":"none"`)):
-			c.none++
-		case bytes.HasPrefix(l, []byte(`{"decision":"allow"`)):
-			c.allow++
-		case bytes.HasPrefix(l, []byte(`{"error"`)):
-			c.errs++
-		}
-		data = data[i+1:]
-	}
-	c.partial = append(c.partial[:0], data...)
-	return len(p), nil
-}
-
-// simWriteRequests writes n request lines against seed 000: every third
-// comes through the VPC endpoint (none), the others do not (deny).
-func simWriteRequests(t testing.TB, n int) (path string, wantDeny, wantNone int) {
-	t.Helper()
-	path = filepath.Join(t.TempDir(), "requests.jsonl")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := bufio.NewWriter(f)
-	actions := []string{"s3:GetObject", "s3:PutObject", "s3:GetObjectTagging", "s3:DeleteObject"}
-	for i := 0; i < n; i++ {
-		principal := simBackup
-		switch i % 4 {
-		case 1:
-			principal = fmt.Sprintf("arn:aws:iam::012345678901:user/user%d", i%97)
-		case 2:
-			principal = "anonymous"
-		case 3:
-			principal = fmt.Sprintf("arn:aws:sts::444455556666:assumed-role/Reader/s%d", i%13)
-		}
-		ctx := fmt.Sprintf(`{"aws:SourceIp":"52.95.%d.%d","aws:userid":"AROAEXAMPLEROLEID0001:s%d"`, i%256, (i/256)%256, i)
-		if i%3 == 0 {
-			ctx += `,"aws:SourceVpce":"` + simVpce + `"`
-			wantNone++
-		} else {
-			wantDeny++
-		}
-		ctx += `,"aws:TagKeys":["a","b"]}`
-		fmt.Fprintf(w, `{"principal":%q,"action":%q,"resource":"%s/data/%06d/part:%d.parquet","context":%s}`+"\n",
-			principal, actions[i%len(actions)], simBucket, i, i%7, ctx)
-	}
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	return path, wantDeny, wantNone
-}
-
-// TestSimulateStreams100kInConstantMemory decides 100,000 generated requests
-// from a file into a counting writer: one output line per request, in
-// order of the input, with the heap in use bounded (the output is never
-// held, the input never read whole).
-func TestSimulateStreams100kInConstantMemory(t *testing.T) {
-	n := 100_000
-	if testing.Short() {
-		n = 10_000
-	}
-	path, wantDeny, wantNone := simWriteRequests(t, n)
-	st, _ := os.Stat(path)
-	runtime.GC()
-	var before runtime.MemStats
-	runtime.ReadMemStats(&before)
-	cnt := &simLineCounter{}
+// TestSimulateStopsOnWriteError: when the output cannot be written the
+// command stops with one line and exit 1 (rewrite/simulate's
+// TestStopsOnWriteError checks that it stops early).
+func TestSimulateStopsOnWriteError(t *testing.T) {
+	t.Parallel()
+	reqs := filepath.Join(t.TempDir(), "requests.jsonl")
+	os.WriteFile(reqs, []byte(strings.Repeat(simRequests[0].line+"\n", 5000)), 0o600)
+	w := &simFailingWriter{}
 	var errb bytes.Buffer
-	code := run(context.Background(), []string{"fixpolicy", "simulate", "--policy-file", simSeed000, "--account-id", simOwner, "--requests", path, "-o", "json"},
-		stdio{in: strings.NewReader(""), out: cnt, err: &errb, getenv: func(string) string { return "" }})
-	var after runtime.MemStats
-	runtime.ReadMemStats(&after)
-	if code != exitOK {
-		t.Fatalf("exit %d: %s", code, errb.String())
+	code := run(context.Background(), []string{"fixpolicy", "simulate", "--policy-file", simSeed000, "--requests", reqs, "-o", "json"},
+		stdio{in: strings.NewReader(""), out: w, err: &errb, getenv: func(string) string { return "" }})
+	if code != exitError || errb.String() != "fixpolicy: simulate: --requests "+reqs+": writing the results: broken pipe\n" || w.n != 1 {
+		t.Errorf("exit %d, %d writes, stderr %q", code, w.n, errb.String())
 	}
-	if cnt.lines != n || cnt.deny != wantDeny || cnt.none != wantNone || cnt.allow != 0 || cnt.errs != 0 || len(cnt.partial) != 0 {
-		t.Errorf("%d lines (deny %d, none %d, allow %d, errors %d), want %d (deny %d, none %d)", cnt.lines, cnt.deny, cnt.none, cnt.allow, cnt.errs, n, wantDeny, wantNone)
-	}
-	const bound = 64 << 20
-	if cnt.peakHeap > bound {
-		t.Errorf("heap in use peaked at %d MB while streaming; want under %d MB", cnt.peakHeap>>20, bound>>20)
-	}
-	t.Logf("%d requests (%.1f MB of JSON Lines): heap in use %.1f MB before, peak %.1f MB during (%d samples), %.1f MB after; %.1f MB allocated in all (%.0f B/request)",
-		n, float64(st.Size())/1e6, float64(before.HeapInuse)/1e6, float64(cnt.peakHeap)/1e6, cnt.writes, float64(after.HeapInuse)/1e6,
-		float64(after.TotalAlloc-before.TotalAlloc)/1e6, float64(after.TotalAlloc-before.TotalAlloc)/float64(n))
-}
-
-// BenchmarkSimulateJSONLines100k runs `fixpolicy simulate -o json` end to
-// end (reading the file, decoding, deciding, encoding) on 100,000 request
-// lines, and reports requests per second.
-func BenchmarkSimulateJSONLines100k(b *testing.B) {
-	const n = 100_000
-	path, _, _ := simWriteRequests(b, n)
-	b.ReportAllocs()
-	for b.Loop() {
-		var errb bytes.Buffer
-		code := run(context.Background(), []string{"fixpolicy", "simulate", "--policy-file", simSeed000, "--account-id", simOwner, "--requests", path, "-o", "json"},
-			stdio{in: strings.NewReader(""), out: io.Discard, err: &errb, getenv: func(string) string { return "" }})
-		if code != exitOK {
-			b.Fatalf("exit %d: %s", code, errb.String())
-		}
-	}
-	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "requests/s")
-	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N)/n*1e9, "ns/request")
-}
-
-// FuzzSimulateDecode: the fast request decoder accepts only lines that
-// encoding/json (decodeRequest) reads, and reads them the same way; whatever
-// the line, decoding never panics.
-func FuzzSimulateDecode(f *testing.F) {
-	for _, r := range simRequests {
-		f.Add([]byte(r.line))
-	}
-	for _, l := range []string{
-		`{"principal":"a","action":"s3:GetObject","resource":"arn:aws:s3:::b","context":{}}`,
-		`{"principal":"a","action":"b","resource":"c","context":{"k":[],"K":["x","y"]}}`,
-		`{"principal":"a","principal":"b","action":"c","resource":"d"}`,
-		`{"Principal":"a","action":"c","resource":"d"}`,
-		`{"principal":"a\u0062","action":"c","resource":"d","context":{"k":1}}`,
-		` { "principal" : "a" , "action" : "c" , "resource" : "d" } `,
-		`{"principal":"a","action":"c","resource":"d"}}`,
-		`{"principal":"a","action":"c","resource":"d","context":{"k":"v","k":"w"}}`,
-		`{"principal":"é","action":"c","resource":"d","context":null}`,
-	} {
-		f.Add([]byte(l))
-	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		p, _ := rewrite.Parse([]byte(`{"Statement":{"Effect":"Deny","Principal":"*","Action":"*","Resource":"*"}}`))
-		sim := newSimulator(p, "", true, bufio.NewWriter(io.Discard))
-		fast, fastOK := (&fastDecoder{b: b, s: sim}).request()
-		slow, err := decodeRequest(b)
-		got, err2 := newSimulator(p, "", true, bufio.NewWriter(io.Discard)).decode(b)
-		if (err == nil) != (err2 == nil) || err != nil && err.Error() != err2.Error() {
-			t.Fatalf("decode %q: %v, decodeRequest: %v", b, err2, err)
-		}
-		if !fastOK {
-			return
-		}
-		if err != nil {
-			t.Fatalf("fast decoder accepted %q, encoding/json refuses it: %v", b, err)
-		}
-		norm := func(r rewrite.Request) rewrite.Request {
-			if len(r.Context) == 0 {
-				r.Context = nil
-			}
-			return r
-		}
-		if !reflect.DeepEqual(norm(fast), norm(slow)) || !reflect.DeepEqual(norm(got), norm(slow)) {
-			t.Fatalf("%q: fast %+v, encoding/json %+v", b, fast, slow)
-		}
-	})
 }
 
 type simFailingWriter struct{ n int }
@@ -647,17 +462,4 @@ type simFailingWriter struct{ n int }
 func (w *simFailingWriter) Write(p []byte) (int, error) {
 	w.n++
 	return 0, fmt.Errorf("broken pipe")
-}
-
-// TestSimulateStopsOnWriteError: when the output cannot be written the run
-// stops early with an error instead of deciding the rest of the input.
-func TestSimulateStopsOnWriteError(t *testing.T) {
-	path, _, _ := simWriteRequests(t, 20_000)
-	w := &simFailingWriter{}
-	var errb bytes.Buffer
-	code := run(context.Background(), []string{"fixpolicy", "simulate", "--policy-file", simSeed000, "--requests", path, "-o", "json"},
-		stdio{in: strings.NewReader(""), out: w, err: &errb, getenv: func(string) string { return "" }})
-	if code != exitError || !strings.Contains(errb.String(), "writing the results: broken pipe") || w.n != 1 {
-		t.Errorf("exit %d, %d writes, stderr %q", code, w.n, errb.String())
-	}
 }

@@ -10,6 +10,7 @@ import (
 // the kernel), and colour needs text on a terminal without NO_COLOR or
 // --no-color.
 func TestTerminalAndColor(t *testing.T) {
+	t.Parallel()
 	null, err := os.Open(os.DevNull)
 	if err != nil {
 		t.Fatal(err)
@@ -50,6 +51,7 @@ func TestTerminalAndColor(t *testing.T) {
 // (the file named does not exist), in every output format, with rewrite's
 // one message for it.
 func TestFlagValidatedOnce(t *testing.T) {
+	t.Parallel()
 	missing := t.TempDir() + "/missing.json"
 	for _, tc := range []struct {
 		args []string

@@ -79,6 +79,7 @@ func wiringSeed(t *testing.T) string {
 // TestApplyWiring: --yes on a live bucket runs the write transaction and
 // prints its outcome (steps, backup, status) in the report.
 func TestApplyWiring(t *testing.T) {
+	t.Parallel()
 	orig := wiringSeed(t)
 	for _, tc := range []struct {
 		name   string
@@ -130,6 +131,7 @@ func TestApplyWiring(t *testing.T) {
 
 // TestRollbackWiring: rollback --yes restores the saved policy and says so.
 func TestRollbackWiring(t *testing.T) {
+	t.Parallel()
 	orig := wiringSeed(t)
 	dir := t.TempDir()
 	from := filepath.Join(dir, "saved.json")
@@ -152,6 +154,7 @@ func TestRollbackWiring(t *testing.T) {
 // TestNamesCheckedAtParse: a bad bucket or region name is one line on
 // stderr, exit 1, before any AWS client is built.
 func TestNamesCheckedAtParse(t *testing.T) {
+	t.Parallel()
 	h := harness{aws: offline(t)}
 	for _, tc := range []struct {
 		args []string
@@ -164,6 +167,7 @@ func TestNamesCheckedAtParse(t *testing.T) {
 		{[]string{"rollback", "--bucket", "arn:aws:s3:::b", "--from", "x.json"}, `--bucket "arn:aws:s3:::b" is not a bucket name`},
 		{[]string{"rollback", "--bucket", "my-bucket", "--from", "x.json", "--region", "us-east"}, `--region "us-east" is not an AWS Region name`},
 		{[]string{"--policy-file", "x.json", "--bucket", "a b c"}, `--bucket "a b c" is not a bucket name`},
+		{[]string{"--all-buckets", "--bucket", "xyz"}, `--all-buckets and --bucket are exclusive: pick one`},
 	} {
 		out, stderr, code := h.run(t, "", tc.args...)
 		if code != exitError || out != "" || !strings.HasPrefix(stderr, "fixpolicy: "+tc.want) || strings.Count(stderr, "\n") != 1 {
@@ -174,5 +178,111 @@ func TestNamesCheckedAtParse(t *testing.T) {
 	fake := &fakeS3{policies: map[string]string{}}
 	if _, stderr, code := fakeAWS(fake).run(t, "", "--bucket", "Legacy_Bucket", "--dry-run", "--role-id", "AROAEXAMPLEROLEID0001", "--account-id", "012345678901"); code != exitOK {
 		t.Errorf("a legacy name: exit %d: %s", code, stderr)
+	}
+}
+
+// TestPromptWiring: without --yes, a change to a live bucket is applied only
+// when the user answers y on the terminal, after the report and its diff
+// are shown; without a terminal it is refused, naming --yes.
+func TestPromptWiring(t *testing.T) {
+	t.Parallel()
+	orig := wiringSeed(t)
+	for _, tc := range []struct {
+		name, stdin string
+		tty         bool
+		applied     bool
+		code        int
+	}{
+		{"yes", "y\n", true, true, exitOK},
+		{"YES", "YES\n", true, true, exitOK},
+		{"no", "n\n", true, false, exitError},
+		{"empty", "\n", true, false, exitError},
+		{"eof", "", true, false, exitError},
+		{"no terminal", "y\n", false, false, exitError},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			fake := &fakeS3{policies: map[string]string{wiringBucket: orig}}
+			h := fakeAWS(fake)
+			h.inTTY = tc.tty
+			out, stderr, code := h.run(t, tc.stdin, "--bucket", wiringBucket, "--backup-dir", t.TempDir(),
+				"--role-id", "AROAEXAMPLEROLEID0001", "--account-id", "012345678901")
+			if code != tc.code {
+				t.Errorf("exit %d, want %d\n%s\n%s", code, tc.code, out, stderr)
+			}
+			if applied := fake.policy(wiringBucket) != orig; applied != tc.applied {
+				t.Errorf("applied=%v, want %v", applied, tc.applied)
+			}
+			if tc.tty && !strings.Contains(stderr, "Apply this change to s3://"+wiringBucket+"? [y/N] ") {
+				t.Errorf("no prompt on stderr: %q", stderr)
+			}
+			if tc.tty && !strings.Contains(out, "@@") {
+				t.Errorf("the diff was not shown before asking:\n%s", out)
+			}
+			if tc.tty && tc.applied && !strings.Contains(out, "wrote the patched policy") {
+				t.Errorf("the steps were not shown after the answer:\n%s", out)
+			}
+			if !tc.tty && (!strings.Contains(stderr, "--yes") || len(fake.puts) != 0) {
+				t.Errorf("the refusal does not name --yes: %q (%d puts)", stderr, len(fake.puts))
+			}
+		})
+	}
+}
+
+// TestRollbackValidation: rollback checks --from before any write, refuses
+// without --yes when there is no terminal, asks on a terminal, and writes
+// nothing when the bucket already has the saved policy.
+func TestRollbackValidation(t *testing.T) {
+	t.Parallel()
+	orig := wiringSeed(t)
+	fake := &fakeS3{policies: map[string]string{wiringBucket: orig}}
+	h := fakeAWS(fake)
+	dir := t.TempDir()
+	write := func(name, s string) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(s), 0o600)
+		return p
+	}
+	base := []string{"rollback", "--bucket", wiringBucket, "--account-id", "012345678901", "--backup-dir", filepath.Join(dir, "bk")}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"not json", []string{"--from", write("bad.json", "{not json")}, "is not a bucket policy"},
+		{"no statement", []string{"--from", write("empty.json", `{"Version":"2012-10-17"}`)}, "is not a bucket policy"},
+		{"missing file", []string{"--from", filepath.Join(dir, "nope.json")}, "cannot read --from"},
+		{"other bucket", []string{"--from", write("other.json", strings.ReplaceAll(orig, wiringBucket, "someone-else"))}, "another bucket"},
+		{"no --from", nil, "--from"},
+	} {
+		out, stderr, code := h.run(t, "", append(append(base, "--yes"), tc.args...)...)
+		if code != exitError || !strings.Contains(stderr, tc.want) || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("%s: exit %d, stderr %q, stdout %q", tc.name, code, stderr, out)
+		}
+	}
+	if fake.policy(wiringBucket) != orig || len(fake.puts) != 0 {
+		t.Fatalf("the policy was changed")
+	}
+	// Without a terminal and without --yes: refused.
+	other := strings.Replace(orig, "vpce-12345678901234567", "vpce-00000000000000000", 1)
+	from := write("prev.json", other)
+	_, stderr, code := h.run(t, "", append(base, "--from", from)...)
+	if code != exitError || !strings.Contains(stderr, "--yes") || fake.policy(wiringBucket) != orig {
+		t.Errorf("rollback without --yes: exit %d, %q", code, stderr)
+	}
+	// On a terminal, "n" writes nothing, "y" restores.
+	tty := h
+	tty.inTTY = true
+	if _, stderr, code := tty.run(t, "n\n", append(base, "--from", from)...); code != exitError || fake.policy(wiringBucket) != orig || !strings.Contains(stderr, "[y/N]") {
+		t.Errorf("rollback answered n: exit %d: %q", code, stderr)
+	}
+	if out, stderr, code := tty.run(t, "y\n", append(base, "--from", from)...); code != exitOK || fake.policy(wiringBucket) != other {
+		t.Errorf("rollback answered y: exit %d\n%s\n%s", code, out, stderr)
+	}
+	// A rollback to the policy the bucket already has writes nothing.
+	puts := len(fake.puts)
+	out, _, code := h.run(t, "", append(base, "--from", from, "--yes")...)
+	if code != exitOK || !strings.Contains(strings.Join(strings.Fields(out), " "), "nothing to restore") || len(fake.puts) != puts {
+		t.Errorf("rollback to the current policy: exit %d: %s", code, out)
 	}
 }

@@ -13,7 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/fixpolicy/fixpolicy/awsapi/awstest"
+	"github.com/fixpolicy/fixpolicy/awsapi/internal/awstest"
 )
 
 func TestMain(m *testing.M) {

@@ -1,9 +1,8 @@
-package main
+package fleet
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,16 +12,20 @@ import (
 	"time"
 
 	"github.com/fixpolicy/fixpolicy/awsapi"
-	"github.com/fixpolicy/fixpolicy/awsapi/awstest"
+	"github.com/fixpolicy/fixpolicy/awsapi/internal/awstest"
 	"github.com/fixpolicy/fixpolicy/rewrite"
+	"github.com/fixpolicy/fixpolicy/rewrite/report"
 )
 
-// liveFaultCase is the CLI pointed at a FaultServer.
+// Runs against the in-process fault server (awstest.FaultServer): AWS
+// read-side faults (throttling, resets, slow replies, denials), regions,
+// --all-buckets, --timeout and interrupts.
+
+// liveFaultCase is a run environment pointed at a FaultServer.
 type liveFaultCase struct {
+	env
 	fs   *awstest.FaultServer
 	role awstest.Role
-	dir  string
-	h    harness // the CLI, with clients pointed at fs
 
 	mu       sync.Mutex
 	unbacked []string // PutBucketPolicy requests made without a backup of the live policy
@@ -32,17 +35,14 @@ func liveFaultSetup(t *testing.T, edit func(*awsapi.Options)) *liveFaultCase {
 	t.Helper()
 	fs := awstest.NewFaultServer(t)
 	awstest.TestEnv(t)
-	fc := &liveFaultCase{fs: fs, role: fs.AddBackupRole(), dir: filepath.Join(t.TempDir(), "backups")}
-	fc.h.aws = func(ctx context.Context, flags awsapi.Options) (*awsapi.Clients, error) {
+	fc := &liveFaultCase{fs: fs, role: fs.AddBackupRole(), env: env{dir: filepath.Join(t.TempDir(), "backups")}}
+	fc.opts = func() awsapi.Options {
 		o := fs.Options()
-		if flags.Region != "" {
-			o.Region = flags.Region
-		}
 		o.CallTimeout = 2 * time.Second
 		if edit != nil {
 			edit(&o)
 		}
-		return awsapi.New(ctx, o)
+		return o
 	}
 	// Before every write, a backup of the policy then in place must exist.
 	for n := 1; n <= 50; n++ {
@@ -92,32 +92,18 @@ func (fc *liveFaultCase) patched(t *testing.T, bucket, orig string) []byte {
 	return res.After
 }
 
-type liveJSONReport struct {
-	Target, Bucket, Status, Error string
-	Steps                         []string
-	Backup                        string `json:"backup_file"`
-}
-
-func (fc *liveFaultCase) run(t *testing.T, args ...string) (map[string]liveJSONReport, string, int) {
+func (fc *liveFaultCase) runs(t *testing.T, a runArgs) result {
 	t.Helper()
-	out, stderr, code := fc.h.run(t, "", append(args, "--backup-dir", fc.dir, "-o", "json")...)
-	reps := map[string]liveJSONReport{}
-	sc := bufio.NewScanner(strings.NewReader(out))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var r liveJSONReport
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			t.Fatalf("bad JSON line %q: %v", sc.Text(), err)
-		}
-		reps[r.Bucket] = r
-	}
-	return reps, stderr, code
+	return fc.run(t, context.Background(), a)
 }
 
 // settled checks the safety property of every fault test: the bucket is either
 // patched and verified, or untouched and reported as an error; no policy is lost.
-func (fc *liveFaultCase) settled(t *testing.T, r liveJSONReport, bucket, orig string) (patched bool) {
+func (fc *liveFaultCase) settled(t *testing.T, r *report.Report, bucket, orig string) (patched bool) {
 	t.Helper()
+	if r == nil {
+		t.Fatalf("no report for %s", bucket)
+	}
 	live, ok := fc.fs.Policy(bucket)
 	if !ok {
 		t.Fatalf("%s lost its policy", bucket)
@@ -125,12 +111,12 @@ func (fc *liveFaultCase) settled(t *testing.T, r liveJSONReport, bucket, orig st
 	want := fc.patched(t, bucket, orig)
 	switch {
 	case live == orig:
-		if r.Status != statusError || r.Error == "" {
+		if r.Status != report.StatusError || r.Error == "" {
 			t.Errorf("%s is untouched but reported %q (error %q)", bucket, r.Status, r.Error)
 		}
 		return false
 	case liveEquivalent(t, live, string(want)):
-		if r.Status != statusPatched {
+		if r.Status != report.StatusPatched {
 			t.Errorf("%s is patched but reported %q (error %q)", bucket, r.Status, r.Error)
 		}
 		if b, err := os.ReadFile(r.Backup); err != nil || string(b) != orig {
@@ -147,12 +133,12 @@ func TestFaultThrottlingThenSuccess(t *testing.T) {
 	orig := fc.bucket(t, "throttled", "", "seed000-vpce-only")
 	fc.fs.Fail("iam:GetRole", awstest.Fault{Status: 400, Code: "Throttling", Message: "Rate exceeded", Times: 1})
 	fc.fs.Fail("s3:GetBucketPolicy", awstest.Fault{Status: 503, Code: "SlowDown", Times: 2})
-	reps, stderr, code := fc.run(t, "--bucket", "throttled", "--yes")
-	if code != exitOK {
-		t.Fatalf("exit %d: %s", code, stderr)
+	res := fc.runs(t, runArgs{buckets: []string{"throttled"}, yes: true})
+	if res.code != ExitOK {
+		t.Fatalf("exit %d: %s", res.code, res.msg())
 	}
-	if !fc.settled(t, reps["throttled"], "throttled", orig) {
-		t.Errorf("not patched: %+v", reps["throttled"])
+	if !fc.settled(t, res.byBucket["throttled"], "throttled", orig) {
+		t.Errorf("not patched: %+v", res.byBucket["throttled"])
 	}
 	// Throttled writes: awsapi/apply's TestPatchThrottled.
 }
@@ -161,13 +147,13 @@ func TestFaultThrottledPersistently(t *testing.T) {
 	fc := liveFaultSetup(t, nil)
 	orig := fc.bucket(t, "slowdown", "", "seed000-vpce-only")
 	fc.fs.Fail("s3:GetBucketPolicy", awstest.Fault{Status: 503, Code: "SlowDown"})
-	reps, stderr, code := fc.run(t, "--bucket", "slowdown", "--yes")
-	if code != exitError {
-		t.Errorf("exit %d, want 1", code)
+	res := fc.runs(t, runArgs{buckets: []string{"slowdown"}, yes: true})
+	if res.code != ExitError {
+		t.Errorf("exit %d, want 1", res.code)
 	}
-	fc.settled(t, reps["slowdown"], "slowdown", orig)
-	if !strings.Contains(stderr+reps["slowdown"].Error, "throttled") {
-		t.Errorf("error: %q %q", reps["slowdown"].Error, stderr)
+	fc.settled(t, res.byBucket["slowdown"], "slowdown", orig)
+	if !strings.Contains(res.msg(), "throttled") {
+		t.Errorf("error: %q", res.msg())
 	}
 	if fc.fs.Count("s3:PutBucketPolicy") != 0 {
 		t.Errorf("a write was attempted")
@@ -179,9 +165,9 @@ func TestFaultConnectionResets(t *testing.T) {
 		fc := liveFaultSetup(t, nil)
 		orig := fc.bucket(t, "reset-read", "", "seed000-vpce-only")
 		fc.fs.Fail("s3:GetBucketPolicy", awstest.Fault{Reset: true, Times: 1})
-		reps, stderr, code := fc.run(t, "--bucket", "reset-read", "--yes")
-		if code != exitOK || !fc.settled(t, reps["reset-read"], "reset-read", orig) {
-			t.Errorf("exit %d: %s %+v", code, stderr, reps["reset-read"])
+		res := fc.runs(t, runArgs{buckets: []string{"reset-read"}, yes: true})
+		if res.code != ExitOK || !fc.settled(t, res.byBucket["reset-read"], "reset-read", orig) {
+			t.Errorf("exit %d: %s %+v", res.code, res.msg(), res.byBucket["reset-read"])
 		}
 	})
 }
@@ -193,13 +179,13 @@ func TestFaultSlowReplies(t *testing.T) {
 		orig := fc.bucket(t, "slow-read", "", "seed000-vpce-only")
 		fc.fs.Fail("s3:GetBucketPolicy", awstest.Fault{Delay: 10 * time.Second})
 		start := time.Now()
-		reps, _, code := fc.run(t, "--bucket", "slow-read", "--yes")
+		res := fc.runs(t, runArgs{buckets: []string{"slow-read"}, yes: true})
 		if el := time.Since(start); el > 5*time.Second {
 			t.Errorf("took %s", el)
 		}
-		r := reps["slow-read"]
-		if code != exitError || fc.settled(t, r, "slow-read", orig) || !strings.Contains(r.Error, "timed out after 300ms") {
-			t.Errorf("exit %d: %+v", code, r)
+		r := res.byBucket["slow-read"]
+		if res.code != ExitError || fc.settled(t, r, "slow-read", orig) || !strings.Contains(r.Error, "timed out after 300ms") {
+			t.Errorf("exit %d: %+v", res.code, r)
 		}
 	})
 }
@@ -234,18 +220,18 @@ func TestFaultUserErrors(t *testing.T) {
 			if tc.setup != nil {
 				tc.setup(fc)
 			}
-			reps, stderr, code := fc.run(t, "--bucket", "bk1", "--yes")
-			r, ok := reps["bk1"]
+			res := fc.runs(t, runArgs{buckets: []string{"bk1"}, yes: true})
+			r, ok := res.byBucket["bk1"]
 			if tc.want == nil {
-				if code != exitOK || !fc.settled(t, r, "bk1", orig) {
-					t.Errorf("exit %d: %s %+v", code, stderr, r)
+				if res.code != ExitOK || !fc.settled(t, r, "bk1", orig) {
+					t.Errorf("exit %d: %s %+v", res.code, res.msg(), r)
 				}
 				return
 			}
-			if code != exitError {
-				t.Errorf("exit %d, want 1", code)
+			if res.code != ExitError {
+				t.Errorf("exit %d, want 1", res.code)
 			}
-			msg := stderr + r.Error
+			msg := res.msg()
 			for _, w := range tc.want {
 				if !strings.Contains(msg, w) {
 					t.Errorf("the error lacks %q: %q", w, msg)
@@ -254,11 +240,11 @@ func TestFaultUserErrors(t *testing.T) {
 			if got, _ := fc.fs.Policy("bk1"); got != orig {
 				t.Errorf("the policy was changed")
 			}
-			if ok && r.Status != statusError {
+			if ok && r.Status != report.StatusError {
 				t.Errorf("status %q", r.Status)
 			}
-			if strings.Count(stderr, "\n") > 1 {
-				t.Errorf("more than one line on stderr: %q", stderr)
+			if strings.Contains(strings.TrimSpace(msg), "\n") {
+				t.Errorf("more than one error: %q", msg)
 			}
 		})
 	}
@@ -267,9 +253,9 @@ func TestFaultUserErrors(t *testing.T) {
 func TestFaultBucketInAnotherRegion(t *testing.T) {
 	fc := liveFaultSetup(t, nil)
 	orig := fc.bucket(t, "eu-bucket", "eu-west-1", "seed000-vpce-only")
-	reps, stderr, code := fc.run(t, "--bucket", "eu-bucket", "--yes", "--region", "us-east-1")
-	if code != exitOK || !fc.settled(t, reps["eu-bucket"], "eu-bucket", orig) {
-		t.Fatalf("exit %d: %s %+v", code, stderr, reps["eu-bucket"])
+	res := fc.runs(t, runArgs{buckets: []string{"eu-bucket"}, yes: true, region: "us-east-1"})
+	if res.code != ExitOK || !fc.settled(t, res.byBucket["eu-bucket"], "eu-bucket", orig) {
+		t.Fatalf("exit %d: %s %+v", res.code, res.msg(), res.byBucket["eu-bucket"])
 	}
 	for _, req := range fc.fs.Requests("s3:PutBucketPolicy") {
 		if req.Region != "eu-west-1" {
@@ -278,9 +264,9 @@ func TestFaultBucketInAnotherRegion(t *testing.T) {
 	}
 }
 
-// TestFleetAllBuckets checks --all-buckets on the fault server: every bucket
-// in its own region, one result each, IAM and STS looked up once, failures
-// isolated, and the summary.
+// TestFleetAllBuckets checks all-buckets runs on the fault server: every
+// bucket in its own region, one result each, IAM and STS looked up once,
+// failures isolated, and the summary.
 func TestFleetAllBuckets(t *testing.T) {
 	fc := liveFaultSetup(t, nil)
 	regions := []string{"", "eu-west-1", "ap-northeast-1", "EU"}
@@ -302,22 +288,28 @@ func TestFleetAllBuckets(t *testing.T) {
 	fc.fs.SetPolicy("fleet-03", "not json at all")
 	fc.fs.OmitBucketRegion(true)
 
-	// --check: one JSON line per bucket, exit 1 (one error beats changes).
-	reps, stderr, code := fc.run(t, "--all-buckets", "--check", "--concurrency", "4")
-	if code != exitError || len(reps) != 24 {
-		t.Fatalf("exit %d, %d reports: %s", code, len(reps), stderr)
+	// Check: one report per bucket, in order, exit 1 (one error beats changes).
+	res := fc.runs(t, runArgs{all: true, mode: Check, concurrency: 4})
+	reps := res.byBucket
+	if res.code != ExitError || len(res.list) != 24 || len(reps) != 24 {
+		t.Fatalf("exit %d, %d reports: %s", res.code, len(res.list), res.msg())
 	}
-	if reps["fleet-03"].Status != statusError || reps["fleet-00"].Status != statusNeedsChange || reps["fleet-02"].Status != statusCompliant || reps["fleet-07"].Status != statusCompliant {
+	for i, r := range res.list {
+		if want := fmt.Sprintf("fleet-%02d", i); r.Bucket != want {
+			t.Errorf("report %d is %s's, want %s's", i, r.Bucket, want)
+		}
+	}
+	if reps["fleet-03"].Status != report.StatusError || reps["fleet-00"].Status != report.StatusNeedsChange || reps["fleet-02"].Status != report.StatusCompliant || reps["fleet-07"].Status != report.StatusCompliant {
 		t.Errorf("statuses: %+v", reps)
 	}
-	// --yes: everything that can be patched is, in its own region.
-	reps, _, code = fc.run(t, "--all-buckets", "--yes")
-	if code != exitError {
-		t.Errorf("exit %d", code)
+	// Yes: everything that can be patched is, in its own region.
+	res = fc.runs(t, runArgs{all: true, yes: true})
+	if res.code != ExitError {
+		t.Errorf("exit %d", res.code)
 	}
 	for name, orig := range origs {
-		if !fc.settled(t, reps[name], name, orig) {
-			t.Errorf("%s not patched: %+v", name, reps[name])
+		if !fc.settled(t, res.byBucket[name], name, orig) {
+			t.Errorf("%s not patched: %+v", name, res.byBucket[name])
 		}
 	}
 	for _, req := range fc.fs.Requests("s3:PutBucketPolicy") {
@@ -334,7 +326,7 @@ func TestFleetAllBuckets(t *testing.T) {
 		t.Errorf("%d GetCallerIdentity calls for 2 runs", n)
 	}
 	// The text output ends with the summary table.
-	out, _, _ := fc.h.run(t, "", "--all-buckets", "--dry-run", "--backup-dir", fc.dir)
+	out := fc.runs(t, runArgs{all: true, mode: DryRun}).text(t)
 	i := strings.Index(out, "Summary (24 buckets):")
 	if i < 0 {
 		t.Fatalf("no summary:\n%s", out)
@@ -350,12 +342,109 @@ func TestFleetAllBuckets(t *testing.T) {
 func TestFleetErrorsListing(t *testing.T) {
 	fc := liveFaultSetup(t, nil)
 	fc.fs.Fail("s3:ListBuckets", awstest.Fault{Status: 403, Code: "AccessDenied"})
-	_, stderr, code := fc.run(t, "--all-buckets", "--dry-run")
-	if code != exitError || !strings.Contains(stderr, "s3:ListAllMyBuckets") && !strings.Contains(stderr, "s3:ListBuckets") {
-		t.Errorf("exit %d: %q", code, stderr)
+	res := fc.runs(t, runArgs{all: true, mode: DryRun})
+	if res.code != ExitError || res.err == nil || !strings.Contains(res.err.Error(), "s3:ListAllMyBuckets") && !strings.Contains(res.err.Error(), "s3:ListBuckets") {
+		t.Errorf("exit %d: %v", res.code, res.err)
 	}
-	if _, stderr, code := fc.run(t, "--all-buckets", "--bucket", "xyz"); code != exitError || !strings.Contains(stderr, "exclusive") {
-		t.Errorf("exit %d: %q", code, stderr)
+	if !strings.HasPrefix(res.err.Error(), "listing the account's buckets: ") {
+		t.Errorf("error %q", res.err)
+	}
+}
+
+// TestTimeoutLive: on a live bucket, the run's Timeout bounds the AWS
+// reads too (here a GetBucketPolicy that S3 answers only after 10 s, within
+// the 2 s limit of one call): the bucket gives up in time, nothing is saved
+// and nothing is written.
+func TestTimeoutLive(t *testing.T) {
+	fc := liveFaultSetup(t, nil)
+	orig := fc.bucket(t, "slow", "", "seed000-vpce-only")
+	fc.fs.Fail("s3:GetBucketPolicy", awstest.Fault{Delay: 10 * time.Second})
+	start := time.Now()
+	res := fc.runs(t, runArgs{buckets: []string{"slow"}, yes: true, timeout: 300 * time.Millisecond})
+	el := time.Since(start)
+	r := res.byBucket["slow"]
+	want := "gave up after 300ms (--timeout): the analysis of s3://slow did not finish; nothing was written"
+	if res.code != ExitError || r == nil || r.Status != report.StatusError || r.Error != want || !r.SelfNamed {
+		t.Errorf("exit %d, %+v; want error %q", res.code, r, want)
+	}
+	if el > 1500*time.Millisecond {
+		t.Errorf("took %s with a 300ms timeout", el)
+	}
+	if n := fc.fs.Count("s3:PutBucketPolicy"); n != 0 {
+		t.Errorf("%d writes", n)
+	}
+	if _, err := os.Stat(fc.dir); !os.IsNotExist(err) {
+		t.Errorf("the backup directory was created (%v)", err)
+	}
+	if live, _ := fc.fs.Policy("slow"); live != orig {
+		t.Errorf("the bucket's policy changed")
+	}
+}
+
+// TestInterruptLive: a run whose context is cancelled (Ctrl-C) while a
+// request hangs returns at once. Cancelled while reading, its journal says
+// nothing was written and no backup was made; while a PutBucketPolicy is in
+// flight, it says so, how to check the bucket and how to put the saved
+// original back. (The signals and the message on standard error:
+// cmd/fixpolicy's TestInterruptBinary and TestRunReturnsOnCancel.)
+func TestInterruptLive(t *testing.T) {
+	for _, tc := range []struct {
+		name, op string
+	}{
+		{"reading", "s3:GetBucketPolicy"},
+		{"writing", "s3:PutBucketPolicy"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fc := liveFaultSetup(t, func(o *awsapi.Options) { o.CallTimeout = 20 * time.Second })
+			orig := fc.bucket(t, "slow", "", "seed000-vpce-only")
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			arrived := make(chan time.Time, 1)
+			fc.fs.OnRequest(tc.op, 1, func() { arrived <- time.Now(); cancel() })
+			fc.fs.Fail(tc.op, awstest.Fault{Delay: 10 * time.Second})
+			res := fc.run(t, ctx, runArgs{buckets: []string{"slow"}, yes: true})
+			select {
+			case at := <-arrived:
+				if el := time.Since(at); el > 2*time.Second {
+					t.Errorf("took %s to return after the cancel", el)
+				}
+			default:
+				t.Fatalf("no %s request: %s", tc.op, res.msg())
+			}
+			if !errors.Is(ctx.Err(), context.Canceled) || len(res.list) != 0 {
+				t.Errorf("reports after the interrupt: %+v", res.list)
+			}
+			msg := res.journal.Interrupted()
+			switch tc.name {
+			case "reading":
+				if msg != "interrupted; nothing was written" {
+					t.Errorf("journal %q", msg)
+				}
+				if _, err := os.Stat(fc.dir); !os.IsNotExist(err) {
+					t.Errorf("the backup directory was created (%v)", err)
+				}
+				if n := fc.fs.Count("s3:PutBucketPolicy"); n != 0 {
+					t.Errorf("%d writes", n)
+				}
+			case "writing":
+				backups := liveBackups(t, fc.dir, "slow")
+				if len(backups) != 1 {
+					t.Fatalf("backups %q", backups)
+				}
+				if b, _ := os.ReadFile(backups[0]); string(b) != orig {
+					t.Errorf("the backup does not hold the original")
+				}
+				for _, want := range []string{
+					"interrupted; the write to s3://slow was in flight",
+					"check with fixpolicy --bucket slow --dry-run",
+					"fixpolicy rollback --bucket slow --from " + backups[0],
+				} {
+					if !strings.Contains(msg, want) {
+						t.Errorf("journal %q lacks %q", msg, want)
+					}
+				}
+			}
+		})
 	}
 }
 

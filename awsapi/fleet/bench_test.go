@@ -1,8 +1,8 @@
-package main
+package fleet
 
 import (
+	"context"
 	"fmt"
-	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -10,7 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fixpolicy/fixpolicy/awsapi/awstest"
+	"github.com/fixpolicy/fixpolicy/awsapi"
+	"github.com/fixpolicy/fixpolicy/awsapi/internal/awstest"
 )
 
 // liveFleetSize is how many buckets the fleet benchmark creates in moto
@@ -48,14 +49,20 @@ func liveSeedFleet(tb testing.TB, m awstest.Moto, n int) {
 	wg.Wait()
 }
 
-// BenchmarkFleetMoto runs --all-buckets --check against moto with a few
-// hundred buckets and reports buckets per second.
+// motoEnv is a run environment pointed at the shared moto.
+func motoEnv(tb testing.TB, ep, dir string) *env {
+	hc := awstest.LoopbackHTTPClient(tb)
+	return &env{opts: func() awsapi.Options { return awsapi.Options{EndpointURL: ep, HTTPClient: hc} }, dir: dir}
+}
+
+// BenchmarkFleetMoto checks every bucket of moto (a few hundred) and
+// reports buckets per second.
 //
-//	go test ./cmd/fixpolicy -run '^$' -bench FleetMoto -benchtime 3x
+//	go test ./awsapi/fleet -run '^$' -bench FleetMoto -benchtime 3x
 func BenchmarkFleetMoto(b *testing.B) {
 	ep := awstest.SharedMoto(b)
 	awstest.MotoEnv(b, ep)
-	aws := liveClients(b, nil)
+	e := motoEnv(b, ep, b.TempDir())
 	m := awstest.Moto{Endpoint: ep}
 	n := liveFleetSize()
 	liveSeedFleet(b, m, n)
@@ -63,10 +70,8 @@ func BenchmarkFleetMoto(b *testing.B) {
 		b.Run(fmt.Sprintf("concurrency=%d", conc), func(b *testing.B) {
 			start := time.Now()
 			for b.Loop() {
-				code := run(b.Context(), []string{"fixpolicy", "--all-buckets", "--check", "-o", "json", "--endpoint-url", ep, "--concurrency", strconv.Itoa(conc)},
-					stdio{in: strings.NewReader(""), out: io.Discard, err: io.Discard, aws: aws, getenv: func(string) string { return "" }})
-				if code != exitChanges {
-					b.Fatalf("exit %d, want 2", code)
+				if res := e.run(b, b.Context(), runArgs{all: true, mode: Check, concurrency: conc}); res.code != ExitChanges {
+					b.Fatalf("exit %d, want 2: %s", res.code, res.msg())
 				}
 			}
 			b.ReportMetric(float64(n*b.N)/time.Since(start).Seconds(), "buckets/s")
@@ -74,38 +79,38 @@ func BenchmarkFleetMoto(b *testing.B) {
 	}
 }
 
-// TestFleetMoto runs the fleet path end to end against moto: --check, --yes,
-// then --check again. It is skipped with -short.
+// TestFleetMoto runs the fleet path end to end against moto: check, yes,
+// then check again. It is skipped with -short.
 func TestFleetMoto(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short")
 	}
 	ep := awstest.SharedMoto(t)
 	awstest.MotoEnv(t, ep)
-	h := harness{aws: liveClients(t, nil)}
+	dir := t.TempDir()
+	e := motoEnv(t, ep, dir)
 	m := awstest.Moto{Endpoint: ep}
 	n := 60
 	liveSeedFleet(t, m, n)
-	dir := t.TempDir()
-	args := []string{"--all-buckets", "--endpoint-url", ep, "--backup-dir", dir}
-	out, stderr, code := h.run(t, "", append(args, "--check")...)
-	if code != exitChanges || !strings.Contains(out, fmt.Sprintf("Summary (%d buckets)", n)) {
-		t.Fatalf("--check: exit %d\n%s", code, stderr)
+	ctx := context.Background()
+	res := e.run(t, ctx, runArgs{all: true, mode: Check})
+	if res.code != ExitChanges || len(res.list) != n || !strings.Contains(res.text(t), fmt.Sprintf("Summary (%d buckets)", n)) {
+		t.Fatalf("check: exit %d, %d reports: %s", res.code, len(res.list), res.msg())
 	}
 	start := time.Now()
-	out, stderr, code = h.run(t, "", append(args, "--yes")...)
-	if code != exitOK {
-		t.Fatalf("--yes: exit %d\n%s\n%s", code, out, stderr)
+	res = e.run(t, ctx, runArgs{all: true, yes: true})
+	if res.code != ExitOK {
+		t.Fatalf("yes: exit %d\n%s", res.code, res.msg())
 	}
 	t.Logf("patched %d of %d buckets in %s", 2*n/3, n, time.Since(start))
-	if !strings.Contains(out, fmt.Sprintf("patched          %3d", 2*n/3)) {
+	if out := res.text(t); !strings.Contains(out, fmt.Sprintf("patched          %3d", 2*n/3)) {
 		t.Errorf("summary:\n%s", out[strings.Index(out, "Summary"):])
 	}
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 2*n/3 {
 		t.Errorf("%d liveBackups, want %d", len(entries), 2*n/3)
 	}
-	if _, stderr, code := h.run(t, "", append(args, "--check")...); code != exitOK {
-		t.Errorf("--check after --yes: exit %d: %s", code, stderr)
+	if res := e.run(t, ctx, runArgs{all: true, mode: Check}); res.code != ExitOK {
+		t.Errorf("check after yes: exit %d: %s", res.code, res.msg())
 	}
 }

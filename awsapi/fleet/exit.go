@@ -1,0 +1,52 @@
+package fleet
+
+import (
+	"github.com/fixpolicy/fixpolicy/rewrite"
+	"github.com/fixpolicy/fixpolicy/rewrite/report"
+)
+
+// Exit codes of a target (README, "Usage").
+const (
+	ExitOK      = 0 // nothing to do, dry-run shown, or applied and verified
+	ExitError   = 1 // bad input, AWS error
+	ExitChanges = 2 // --check found changes needed
+	ExitRefused = 3 // a blocking statement cannot be patched safely
+)
+
+// severity orders exit codes for "the worst one wins".
+func severity(code int) int {
+	switch code {
+	case ExitError:
+		return 3
+	case ExitRefused:
+		return 2
+	case ExitChanges:
+		return 1
+	}
+	return 0
+}
+
+// Worst is the more severe of two exit codes: error, then refused, then
+// changes needed, then OK.
+func Worst(a, b int) int {
+	if severity(b) > severity(a) {
+		return b
+	}
+	return a
+}
+
+// ErrorReport is the report of a target that could not be checked.
+func ErrorReport(target string, err error) *report.Report {
+	r := report.ErrorReport(target, err)
+	r.ExitCode = ExitError
+	return r
+}
+
+// FromResult fills a report from a rewrite.Result.
+func FromResult(target string, res *rewrite.Result, diffName string) *report.Report {
+	r := report.FromResult(target, res, diffName)
+	if r.Status == report.StatusRefused {
+		r.ExitCode = ExitRefused
+	}
+	return r
+}

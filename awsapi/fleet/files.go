@@ -1,0 +1,182 @@
+package fleet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/fixpolicy/fixpolicy/rewrite/report"
+)
+
+// ExpandFiles resolves the globs of --policy-file; a pattern that matches
+// nothing is an error. "-" (standard input) and names without glob
+// characters are kept as they are.
+func ExpandFiles(patterns []string) ([]string, error) {
+	var out []string
+	for _, p := range patterns {
+		if p == "-" || !strings.ContainsAny(p, "*?[") {
+			out = append(out, p)
+			continue
+		}
+		m, err := filepath.Glob(p)
+		if err != nil {
+			return nil, fmt.Errorf("--policy-file %q is not a valid pattern: %v", p, err)
+		}
+		if len(m) == 0 {
+			return nil, fmt.Errorf("--policy-file %q matches no file", p)
+		}
+		out = append(out, m...)
+	}
+	return out, nil
+}
+
+// Files checks each policy file in order (rewriting it with Mode Write) and
+// prints its report. buckets names the policies' buckets: none, one for
+// every file, or one per file. It returns the worst exit code; when ctx
+// ends (an interrupt) it stops.
+func (run *Run) Files(ctx context.Context, files, buckets []string) int {
+	code := ExitOK
+	for i, f := range files {
+		if ctx.Err() != nil {
+			break // interrupted: the caller reports it
+		}
+		bucket := ""
+		switch {
+		case len(buckets) == 1:
+			bucket = buckets[0]
+		case len(buckets) > 1:
+			bucket = buckets[i]
+		}
+		r := run.File(ctx, f, bucket)
+		run.Print(r)
+		code = Worst(code, r.ExitCode)
+	}
+	return code
+}
+
+// File checks the policy file path ("-": Stdin) of bucket (may be ""), and
+// with Mode Write rewrites it with the patch.
+func (run *Run) File(ctx context.Context, path, bucket string) *report.Report {
+	name := path
+	if path == "-" {
+		name = "<stdin>"
+	}
+	opt := run.Fix
+	opt.Facts.Bucket = bucket
+	src, err := ReadSource(run.Stdin, path)
+	if err != nil {
+		r := ErrorReport(name, err)
+		r.File = path
+		return r
+	}
+	// With AWS at hand (the run looked up the role or the account), ask
+	// Organizations rather than assume the policy's organization.
+	var orgWhy string
+	if opt.Facts.OrgID == "" && run.Session.Online() && namesOrg(src) {
+		id, why, none, err := run.Session.org()
+		if err != nil {
+			r := ErrorReport(name, orgLookupError(err))
+			r.File = path
+			return r
+		}
+		opt.Facts.OrgID, opt.Facts.NoOrg, orgWhy = id, none, why
+	}
+	tctx, cancel := WithTimeout(ctx, run.Timeout)
+	res, err := Fix(tctx, src, opt)
+	cancel()
+	if err != nil {
+		gaveUp := errors.Is(err, context.DeadlineExceeded)
+		if gaveUp {
+			err = TimeoutError(run.Timeout, name)
+		}
+		r := ErrorReport(name, err)
+		r.File, r.SelfNamed = path, gaveUp
+		return r
+	}
+	r := FromResult(name, res, name)
+	r.File = path
+	r.NoteOrg(res.OrgAssumed, orgWhy)
+	if r.Status != report.StatusNeedsChange {
+		return r
+	}
+	switch run.Mode {
+	case Check:
+		r.ExitCode = ExitChanges
+	case Write:
+		err := run.Journal.Local(func() error {
+			if err := WriteFileAtomic(path, res.After); err != nil {
+				return err
+			}
+			run.Journal.WroteFile(path)
+			return nil
+		})
+		if err != nil {
+			r.Status, r.Error, r.ExitCode = report.StatusError, fmt.Sprintf("cannot write %s: %v", path, UnwrapPathError(err)), ExitError
+			return r
+		}
+		r.Status = report.StatusPatched
+	}
+	return r
+}
+
+// ReadSource reads a policy file, or stdin for "-" (at most 16 MiB), with
+// the error worded for the user.
+func ReadSource(stdin io.Reader, path string) ([]byte, error) {
+	var src []byte
+	var err error
+	if path == "-" {
+		src, err = readAll(stdin)
+	} else {
+		src, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the policy: %v", UnwrapPathError(err))
+	}
+	return src, nil
+}
+
+func readAll(r io.Reader) ([]byte, error) {
+	if r == nil {
+		return nil, fmt.Errorf("no standard input")
+	}
+	return io.ReadAll(io.LimitReader(r, 16<<20))
+}
+
+// UnwrapPathError drops the operation and path an *os.PathError repeats:
+// the messages name the file themselves.
+func UnwrapPathError(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+// WriteFileAtomic replaces path with data, keeping its mode: it writes a
+// temporary file beside it and renames it over the original.
+func WriteFileAtomic(path string, data []byte) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".fixpolicy-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(st.Mode().Perm()); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

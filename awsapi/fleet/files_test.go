@@ -1,0 +1,158 @@
+package fleet
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fixpolicy/fixpolicy/awsapi/apply"
+	"github.com/fixpolicy/fixpolicy/rewrite"
+	"github.com/fixpolicy/fixpolicy/rewrite/report"
+)
+
+const seed000Dir = "../../fixtures/seed000-vpce-only"
+
+// offlineRun is a run over policy files with the facts given, as with
+// --role-id and --account-id: building AWS calls fails the test.
+func offlineRun(t *testing.T, mode string) (*Run, *[]*report.Report) {
+	t.Helper()
+	var reps []*report.Report
+	s := NewSession(context.Background(), func(context.Context) (API, error) {
+		t.Errorf("an offline run built its AWS calls")
+		return nil, errors.New("offline")
+	})
+	fix := rewrite.Options{ExemptBy: rewrite.ExemptByUserID, Facts: rewrite.Facts{RoleName: rewrite.DefaultRoleName, RoleID: "AROAEXAMPLEROLEID0001", AccountID: "012345678901"}}
+	facts, err := s.ResolveFacts(fix)
+	if err != nil || facts != fix.Facts || s.Online() {
+		t.Fatalf("ResolveFacts offline: %+v, %v (online %v)", facts, err, s.Online())
+	}
+	return &Run{Session: s, Journal: &apply.Journal{}, Mode: mode, Fix: fix, Timeout: time.Minute,
+		UI: UI{Print: func(r *report.Report) { reps = append(reps, r) }}}, &reps
+}
+
+// copyPolicy copies the seed 000 policy into a temporary directory with mode
+// 0640 and returns its path.
+func copyPolicy(t *testing.T) (path string, orig []byte) {
+	t.Helper()
+	orig, err := os.ReadFile(filepath.Join(seed000Dir, "policy.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path = filepath.Join(t.TempDir(), "policy.json")
+	if err := os.WriteFile(path, orig, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	return path, orig
+}
+
+// TestFilesWrite: with Write, a file that needs the patch is rewritten in
+// place (its mode kept, nothing else left in its directory) with the golden
+// patched policy; the journal records it; a second run finds it compliant.
+func TestFilesWrite(t *testing.T) {
+	path, _ := copyPolicy(t)
+	run, reps := offlineRun(t, Write)
+	if code := run.Files(context.Background(), []string{path}, nil); code != ExitOK || len(*reps) != 1 || (*reps)[0].Status != report.StatusPatched {
+		t.Fatalf("exit %d: %+v", code, *reps)
+	}
+	want, _ := os.ReadFile(filepath.Join(seed000Dir, "want.policy.json"))
+	if got, _ := os.ReadFile(path); !bytes.Equal(got, want) {
+		t.Errorf("the file holds\n%s\nwant\n%s", got, want)
+	}
+	if st, _ := os.Stat(path); st.Mode().Perm() != 0o640 {
+		t.Errorf("mode %v", st.Mode().Perm())
+	}
+	if ents, _ := os.ReadDir(filepath.Dir(path)); len(ents) != 1 {
+		t.Errorf("files left beside the policy: %v", ents)
+	}
+	if msg := run.Journal.Interrupted(); !strings.Contains(msg, path) {
+		t.Errorf("the journal does not name the file written: %q", msg)
+	}
+	again, reps2 := offlineRun(t, Check)
+	if code := again.Files(context.Background(), []string{path}, nil); code != ExitOK || (*reps2)[0].Status != report.StatusCompliant {
+		t.Errorf("check after the write: exit %d, %+v", code, (*reps2)[0])
+	}
+}
+
+// TestFilesCheckStdinAndBuckets: Check gives ExitChanges; "-" reads Stdin;
+// one bucket names every file's bucket, several one each; the worst exit
+// code wins and an unreadable file is an error report.
+func TestFilesCheckStdinAndBuckets(t *testing.T) {
+	path, orig := copyPolicy(t)
+	run, reps := offlineRun(t, Check)
+	run.Stdin = bytes.NewReader(orig)
+	code := run.Files(context.Background(), []string{path, "-"}, []string{"mtzml-20231208"})
+	if code != ExitChanges || len(*reps) != 2 {
+		t.Fatalf("exit %d, %d reports", code, len(*reps))
+	}
+	for i, r := range *reps {
+		if r.Status != report.StatusNeedsChange || r.ExitCode != ExitChanges || r.Bucket != "mtzml-20231208" {
+			t.Errorf("report %d: %s %d bucket %q", i, r.Status, r.ExitCode, r.Bucket)
+		}
+	}
+	if (*reps)[1].Target != "<stdin>" || (*reps)[1].File != "-" {
+		t.Errorf("standard input's report: %q %q", (*reps)[1].Target, (*reps)[1].File)
+	}
+	if got, _ := os.ReadFile(path); !bytes.Equal(got, orig) {
+		t.Errorf("Check wrote the file")
+	}
+	missing := filepath.Join(t.TempDir(), "missing.json")
+	*reps = nil
+	if code := run.Files(context.Background(), []string{path, missing}, []string{"a-bucket", "b-bucket"}); code != ExitError {
+		t.Errorf("exit %d with a missing file", code)
+	}
+	if r := (*reps)[1]; r.Status != report.StatusError || r.Error != "cannot read the policy: no such file or directory" || (*reps)[0].Bucket != "a-bucket" {
+		t.Errorf("reports %+v %+v", (*reps)[0], r)
+	}
+}
+
+// TestFileTimeout: an analysis that does not finish within the Timeout is
+// an error report naming the limit, and nothing is written.
+func TestFileTimeout(t *testing.T) {
+	path, orig := copyPolicy(t)
+	run, _ := offlineRun(t, Write)
+	run.Timeout = time.Nanosecond
+	r := run.File(context.Background(), path, "")
+	want := "gave up after 1ns (--timeout): the analysis of " + path + " did not finish; nothing was written"
+	if r.Status != report.StatusError || r.Error != want || !r.SelfNamed || r.ExitCode != ExitError {
+		t.Errorf("%+v, want the error %q", r, want)
+	}
+	if got, _ := os.ReadFile(path); !bytes.Equal(got, orig) {
+		t.Errorf("the file was written")
+	}
+}
+
+func TestExpandFiles(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"a.json", "b.json", "c.txt"} {
+		os.WriteFile(filepath.Join(dir, n), []byte("{}"), 0o600)
+	}
+	got, err := ExpandFiles([]string{"-", filepath.Join(dir, "*.json"), "plain,name.json"})
+	want := []string{"-", filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json"), "plain,name.json"}
+	if err != nil || strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("ExpandFiles = %q, %v; want %q", got, err, want)
+	}
+	if _, err := ExpandFiles([]string{filepath.Join(dir, "*.yaml")}); err == nil || !strings.Contains(err.Error(), "matches no file") {
+		t.Errorf("no match: %v", err)
+	}
+	if _, err := ExpandFiles([]string{"[x"}); err == nil || !strings.Contains(err.Error(), "is not a valid pattern") {
+		t.Errorf("bad pattern: %v", err)
+	}
+}
+
+// TestTargets: named buckets are kept in order without repeats, and need
+// no AWS call.
+func TestTargets(t *testing.T) {
+	s := NewSession(context.Background(), func(context.Context) (API, error) {
+		t.Errorf("built the AWS calls")
+		return nil, errors.New("offline")
+	})
+	got, err := s.Targets(false, []string{"b", "a", "b"})
+	if err != nil || len(got) != 2 || got[0].Name != "b" || got[1].Name != "a" {
+		t.Errorf("Targets = %+v, %v", got, err)
+	}
+}
