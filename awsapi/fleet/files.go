@@ -70,7 +70,7 @@ func (run *Run) File(ctx context.Context, path, bucket string) *report.Report {
 	src, err := ReadSource(run.Stdin, path)
 	if err != nil {
 		r := ErrorReport(name, err)
-		r.File = path
+		setFile(r, path)
 		return r
 	}
 	// With AWS at hand (the run looked up the role or the account), ask
@@ -80,7 +80,7 @@ func (run *Run) File(ctx context.Context, path, bucket string) *report.Report {
 		id, why, none, err := run.Session.org()
 		if err != nil {
 			r := ErrorReport(name, orgLookupError(err))
-			r.File = path
+			setFile(r, path)
 			return r
 		}
 		opt.Facts.OrgID, opt.Facts.NoOrg, orgWhy = id, none, why
@@ -94,11 +94,12 @@ func (run *Run) File(ctx context.Context, path, bucket string) *report.Report {
 			err = TimeoutError(run.Timeout, name)
 		}
 		r := ErrorReport(name, err)
-		r.File, r.SelfNamed = path, gaveUp
+		setFile(r, path)
+		r.SelfNamed = gaveUp
 		return r
 	}
 	r := FromResult(name, res, name)
-	r.File = path
+	setFile(r, path)
 	r.NoteOrg(res.OrgAssumed, orgWhy)
 	if r.Status != report.StatusNeedsChange {
 		return r
@@ -179,4 +180,27 @@ func WriteFileAtomic(path string, data []byte) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// setFile records the report's policy file in the form the renderers take:
+// forward slashes, and whether it is absolute ("-" is standard input).
+func setFile(r *report.Report, path string) {
+	r.File = path
+	if path != "-" {
+		r.File, r.FileAbs = filepath.ToSlash(path), filepath.IsAbs(path)
+	}
+}
+
+// AppendFile appends text to the file at path, creating it if need be (the
+// job summary file of -o github).
+func AppendFile(path, text string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := io.WriteString(f, text); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

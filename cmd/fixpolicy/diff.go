@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
-
-	"github.com/urfave/cli/v2"
 
 	"github.com/fixpolicy/fixpolicy/awsapi/fleet"
 	"github.com/fixpolicy/fixpolicy/rewrite"
+	rep "github.com/fixpolicy/fixpolicy/rewrite/report"
+	"github.com/urfave/cli/v2"
 )
 
 func diffCommand(std stdio) *cli.Command {
@@ -70,17 +68,8 @@ func diffAction(c *cli.Context, std stdio) error {
 	if err != nil {
 		return fail("diff: %v", err)
 	}
-	if format == "json" {
-		b, _ := json.Marshal(d)
-		fmt.Fprintf(std.out, "%s\n", b)
-	} else if d.Equivalent {
-		fmt.Fprintf(std.out, "equivalent: %s and %s decide every request alike (%d differing statements, %d request classes compared)\n",
-			c.Args().Get(0), c.Args().Get(1), d.Statements, d.Requests)
-	} else {
-		fmt.Fprintf(std.out, "Access changes from %s to %s (%d request classes compared):\n", c.Args().Get(0), c.Args().Get(1), d.Requests)
-		for _, ch := range d.Changes {
-			fmt.Fprintf(std.out, "  - %s\n", ch)
-		}
+	if err := rep.WriteDelta(std.out, format, c.Args().Get(0), c.Args().Get(1), d); err != nil {
+		return fail("%v", err)
 	}
 	if !d.Equivalent {
 		return exitWith(exitChanges)

@@ -145,7 +145,7 @@ func newRun(c *cli.Context, std stdio, o *fixOpts, s *fleet.Session, facts rewri
 	run := &fleet.Run{
 		Session: s, Journal: std.journal, Mode: o.mode, Yes: o.yes, Fix: o.options, Timeout: o.timeout,
 		BackupDir: c.String("backup-dir"), Concurrency: c.Int("concurrency"), Stdin: std.in,
-		UI: fleet.UI{Print: pr.print},
+		UI: fleet.UI{Print: pr.Print},
 	}
 	run.Fix.Facts = facts
 	return run
@@ -172,9 +172,9 @@ func fixFiles(c *cli.Context, std stdio, o *fixOpts, patterns, buckets []string)
 	if err != nil {
 		return fail("%v", err)
 	}
-	pr := &printer{w: std.out, errW: std.err, format: o.format, color: o.color, getenv: std.getenv}
+	pr := newPrinter(std, o.format, o.color)
 	code := newRun(c, std, o, s, facts, pr).Files(c.Context, files, buckets)
-	if err := pr.finish(); err != nil {
+	if err := finish(pr, std.getenv); err != nil {
 		return fail("%v", err)
 	}
 	return exitWith(code)
@@ -204,7 +204,7 @@ func fixBuckets(c *cli.Context, std stdio, o *fixOpts, buckets []string) error {
 	if err != nil {
 		return fail("%v", err)
 	}
-	pr := &printer{w: std.out, errW: std.err, format: o.format, color: o.color, getenv: std.getenv}
+	pr := newPrinter(std, o.format, o.color)
 	run := newRun(c, std, o, s, facts, pr)
 	if o.mode == "" && !o.yes && std.inTTY {
 		run.Confirm, run.Confirmed = prompter(std, pr, "Apply this change to s3://%s? [y/N] ")
@@ -216,10 +216,10 @@ func fixBuckets(c *cli.Context, std stdio, o *fixOpts, buckets []string) error {
 	if err != nil && !errors.Is(err, fleet.ErrNoConfirm) {
 		return fail("%v", err)
 	}
-	if pr.format == "text" && (all || len(targets) > 1) {
-		pr.summary()
+	if pr.Format == "text" && (all || len(targets) > 1) {
+		pr.Summary()
 	}
-	if err := pr.finish(); err != nil {
+	if err := finish(pr, std.getenv); err != nil {
 		return fail("%v", err)
 	}
 	if err != nil {
@@ -235,8 +235,8 @@ func fixBuckets(c *cli.Context, std stdio, o *fixOpts, buckets []string) error {
 func prompter(std stdio, pr *printer, question string) (confirm func(*report) bool, confirmed func(*report)) {
 	in := bufio.NewReader(std.in)
 	confirm = func(r *report) bool {
-		if pr.format == "text" {
-			pr.print(r)
+		if pr.Format == "text" {
+			pr.Print(r)
 		} else {
 			fmt.Fprintf(std.err, "%s", r.Diff)
 		}
@@ -246,10 +246,10 @@ func prompter(std stdio, pr *printer, question string) (confirm func(*report) bo
 		return a == "y" || a == "yes"
 	}
 	confirmed = func(r *report) {
-		if pr.format == "text" {
-			pr.steps(r)
+		if pr.Format == "text" {
+			pr.Steps(r)
 		} else {
-			pr.print(r)
+			pr.Print(r)
 		}
 	}
 	return confirm, confirmed

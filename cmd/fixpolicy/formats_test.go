@@ -262,11 +262,11 @@ func seedReports(t *testing.T) []*report {
 // writeGitHub prints reports as fixpolicy does for -o github, with getenv
 // as its environment.
 func writeGitHub(w io.Writer, reports []*report, getenv func(string) string) error {
-	pr := &printer{w: w, errW: w, format: "github", getenv: getenv}
+	pr := &printer{W: w, ErrW: w, Format: "github"}
 	for _, r := range reports {
-		pr.print(r)
+		pr.Print(r)
 	}
-	return pr.finish()
+	return finish(pr, getenv)
 }
 
 // TestGitHubStepSummary: the Markdown report is appended to the file named

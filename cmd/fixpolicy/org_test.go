@@ -56,9 +56,9 @@ func TestOrgNoteFormats(t *testing.T) {
 	}
 	render := func(format string) string {
 		var out bytes.Buffer
-		pr := &printer{w: &out, errW: &out, format: format, getenv: func(string) string { return "" }}
-		pr.print(mk())
-		if err := pr.finish(); err != nil {
+		pr := &printer{W: &out, ErrW: &out, Format: format}
+		pr.Print(mk())
+		if err := finish(pr, func(string) string { return "" }); err != nil {
 			t.Fatal(err)
 		}
 		return out.String()

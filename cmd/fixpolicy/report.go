@@ -6,10 +6,8 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 
+	"github.com/fixpolicy/fixpolicy/awsapi/fleet"
 	rep "github.com/fixpolicy/fixpolicy/rewrite/report"
 )
 
@@ -22,67 +20,28 @@ const (
 	statusError   = rep.StatusError
 )
 
-// printer renders reports in one output format (rewrite/report's Printer)
-// and appends -o github's job summary to the file $GITHUB_STEP_SUMMARY
-// names.
-type printer struct {
-	w      io.Writer
-	errW   io.Writer // text-mode errors go here
-	format string
-	color  bool
-	getenv func(string) string
-	all    []*report // the reports printed so far
-	p      *rep.Printer
+// printer is rewrite/report's Printer; newPrinter binds it to the run's
+// output streams.
+type printer = rep.Printer
+
+func newPrinter(std stdio, format string, color bool) *printer {
+	return &printer{W: std.out, ErrW: std.err, Format: format, Color: color, Version: version}
 }
 
-func (p *printer) pr() *rep.Printer {
-	if p.p == nil {
-		p.p = &rep.Printer{W: p.w, ErrW: p.errW, Format: p.format, Color: p.color, Version: version}
-	}
-	return p.p
-}
-
-func (p *printer) print(r *report) {
-	if r.File != "" && r.File != "-" {
-		r.File, r.FileAbs = filepath.ToSlash(r.File), filepath.IsAbs(r.File)
-	}
-	p.all = append(p.all, r)
-	p.pr().Print(r)
-}
-
-// steps prints the steps of a report already printed (text output), after a
-// confirmation prompt.
-func (p *printer) steps(r *report) { p.pr().Steps(r) }
-
-// summary prints a table of the targets' outcomes (text output, several buckets).
-func (p *printer) summary() { p.pr().Summary() }
-
-// finish writes the formats that cover every target at once.
-func (p *printer) finish() error {
-	if err := p.pr().Finish(); err != nil {
+// finish writes the formats that cover every target at once, and appends
+// -o github's job summary to the file $GITHUB_STEP_SUMMARY names (GitHub,
+// "Adding a job summary").
+func finish(pr *printer, getenv func(string) string) error {
+	if err := pr.Finish(); err != nil {
 		return err
 	}
-	if p.format != "github" || p.getenv == nil {
+	if pr.Format != "github" || getenv == nil {
 		return nil
 	}
-	if path := p.getenv("GITHUB_STEP_SUMMARY"); path != "" {
-		if err := appendSummary(path, rep.StepSummary(p.all)); err != nil {
+	if path := getenv("GITHUB_STEP_SUMMARY"); path != "" {
+		if err := fleet.AppendFile(path, rep.StepSummary(pr.Reports())); err != nil {
 			return fmt.Errorf("cannot append the job summary to $GITHUB_STEP_SUMMARY (%s): %v", path, unwrapPathError(err))
 		}
 	}
 	return nil
-}
-
-// appendSummary appends md to the job summary file, creating it if need be
-// (GitHub, "Adding a job summary").
-func appendSummary(path, md string) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := io.WriteString(f, md); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }

@@ -67,10 +67,10 @@ func rollbackAction(c *cli.Context, std stdio) error {
 		return fail("%v", err)
 	}
 	color := colorOn(format, std, c.Bool("no-color"))
-	pr := &printer{w: std.out, errW: std.err, format: format, color: color, getenv: std.getenv}
+	pr := newPrinter(std, format, color)
 	rb := &fleet.Rollback{
 		Session: session(c, std), Journal: std.journal, Bucket: bucket, From: from, Saved: saved, Account: account,
-		BackupDir: c.String("backup-dir"), DryRun: c.Bool("dry-run"), Yes: c.Bool("yes"), UI: fleet.UI{Print: pr.print},
+		BackupDir: c.String("backup-dir"), DryRun: c.Bool("dry-run"), Yes: c.Bool("yes"), UI: fleet.UI{Print: pr.Print},
 	}
 	if std.inTTY {
 		rb.Confirm, rb.Confirmed = prompter(std, pr, "Restore the saved policy to s3://%s? [y/N] ")

@@ -37,6 +37,9 @@ func (p *Printer) Print(r *Report) {
 	}
 }
 
+// Reports are the reports printed so far, in order.
+func (p *Printer) Reports() []*Report { return p.all }
+
 // Finish writes the formats that cover every target at once. The job
 // summary of -o github is the caller's to append (StepSummary).
 func (p *Printer) Finish() error {
