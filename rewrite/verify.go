@@ -47,6 +47,11 @@ func verify(p *Policy, out []byte, opt Options, orig *Analysis) (*Proof, error) 
 	if n := len(q.Compact()); n > MaxPolicySize {
 		return nil, fmt.Errorf("invariant 5: %d bytes exceeds S3's %d-byte limit", n, MaxPolicySize)
 	}
+	// The pairs' deltas (for 2.) are independent of the analysis of the
+	// patch (for 1. and 3.): compute them alongside it.
+	pairs := pairStatements(p, q)
+	deltasDone := make(chan []pairDelta, 1)
+	go func() { deltasDone <- pairDeltas(opt.Context, p, q, pairs, f) }()
 	// 1.
 	an, err := AnalyzeContext(opt.Context, q, f)
 	if err != nil {
@@ -72,7 +77,7 @@ func verify(p *Policy, out []byte, opt Options, orig *Analysis) (*Proof, error) 
 			touched[b.Stmt.Index] = true
 		}
 	}
-	proof, err := checkPairs(opt.Context, p, q, pairStatements(p, q), touched, f, opt.ExemptBy)
+	proof, err := checkPairs(p, q, pairs, <-deltasDone, touched, f, opt.ExemptBy)
 	if err != nil {
 		return proof, err
 	}
@@ -94,7 +99,8 @@ func checkDelta(p, q *Policy, f Facts, by ExemptBy) (*Proof, error) {
 	for _, s := range p.Statements {
 		all[s.Index] = true
 	}
-	return checkPairs(context.Background(), p, q, pairStatements(p, q), all, f, by)
+	pairs := pairStatements(p, q)
+	return checkPairs(p, q, pairs, pairDeltas(context.Background(), p, q, pairs, f), all, f, by)
 }
 
 // pair is a statement of the original policy and what the patched policy
@@ -177,11 +183,10 @@ func pairDeltas(ctx context.Context, p, q *Policy, pairs []pair, f Facts) []pair
 	return out
 }
 
-func checkPairs(ctx context.Context, p, q *Policy, pairs []pair, touched map[int]bool, f Facts, by ExemptBy) (*Proof, error) {
+func checkPairs(p, q *Policy, pairs []pair, deltas []pairDelta, touched map[int]bool, f Facts, by ExemptBy) (*Proof, error) {
 	proof := &Proof{}
 	bucket := f.bucketARN()
 	seen := map[string]bool{}
-	deltas := pairDeltas(ctx, p, q, pairs, f)
 	for pi, pr := range pairs {
 		a := &Policy{Version: p.Version}
 		if pr.orig != nil {

@@ -3,6 +3,8 @@ package cond
 import (
 	"net/netip"
 	"slices"
+	"strings"
+	"sync"
 )
 
 // pval is a policy value, parsed for its operator's family.
@@ -361,6 +363,25 @@ func lastOf(p netip.Prefix) netip.Addr {
 // equals op.Eval(policyValues, req, present, vars). Use it when the same condition is evaluated
 // against many requests (IpAddress and Date values are then parsed once).
 func (op Operator) Compile(policyValues []string) *Compiled {
+	if op.base == 0 {
+		return op.compile(policyValues)
+	}
+	key := op.Name + "\x00" + strings.Join(policyValues, "\x00")
+	if c, ok := compiledMemo.Load(key); ok {
+		return c.(*Compiled)
+	}
+	c := op.compile(policyValues)
+	compiledMemo.Store(key, c)
+	return c
+}
+
+// compiledMemo maps an operator and its values to their compiled form,
+// which never changes once built: an analysis and its proof compile each
+// condition of a policy many times over (once per question). There are as
+// many entries as distinct conditions the process has read.
+var compiledMemo sync.Map
+
+func (op Operator) compile(policyValues []string) *Compiled {
 	info, ok := op.info()
 	c := &Compiled{op: op, info: info, ok: ok}
 	if ok {
