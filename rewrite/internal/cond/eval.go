@@ -366,7 +366,14 @@ func (op Operator) Compile(policyValues []string) *Compiled {
 	if op.base == 0 {
 		return op.compile(policyValues)
 	}
-	key := op.Name + "\x00" + strings.Join(policyValues, "\x00")
+	// Each value with its length: [] and [""] differ, as do ["a,b"] and
+	// ["a", "b"] whatever the separator.
+	var kb strings.Builder
+	kb.WriteString(op.Name)
+	for _, v := range policyValues {
+		fmt.Fprintf(&kb, "|%d:%s", len(v), v)
+	}
+	key := kb.String()
 	if c, ok := compiledMemo.Load(key); ok {
 		return c.(*Compiled)
 	}
