@@ -1,6 +1,7 @@
 package cond
 
 import (
+	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
