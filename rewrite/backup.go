@@ -88,6 +88,23 @@ func CheckAccountID(id string) error {
 	return nil
 }
 
+// CheckRoleName reports why name is not an IAM role's name (the name
+// only, not its ARN), or nil.
+func CheckRoleName(name string) error {
+	if name == "" || strings.ContainsAny(name, "/: ") {
+		return fmt.Errorf("%q is not a role name (give the name only, e.g. AWSBackupDefaultServiceRole, not its ARN)", name)
+	}
+	return nil
+}
+
+// CheckExemptBy reports why s is not an exemption style, or nil.
+func CheckExemptBy(s string) error {
+	if ExemptBy(s) != ExemptByUserID && ExemptBy(s) != ExemptByPrincipalARN {
+		return fmt.Errorf("%q is not an exemption style (use userid or principal-arn)", s)
+	}
+	return nil
+}
+
 // CheckRoleID reports why id is not an IAM role's unique ID, or nil.
 func CheckRoleID(id string) error {
 	if !validRoleID(id) {

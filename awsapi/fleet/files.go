@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/fixpolicy/fixpolicy/rewrite/report"
@@ -203,4 +204,16 @@ func AppendFile(path, text string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// CheckFileRun checks a run over policy files in mode (Mode) before any is
+// read: --yes is for buckets, and standard input cannot be rewritten.
+func CheckFileRun(mode string, yes bool, files []string) error {
+	if mode == "" && yes {
+		return errors.New("--yes applies to live buckets; for policy files use --write")
+	}
+	if mode == "write" && slices.Contains(files, "-") {
+		return errors.New("--write cannot rewrite standard input; give a file path")
+	}
+	return nil
 }

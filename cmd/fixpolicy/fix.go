@@ -50,16 +50,12 @@ func parseFixOpts(c *cli.Context, std stdio) (*fixOpts, error) {
 	if !ok {
 		return nil, fail("-o %q is not an output format (use %s)", o.format, strings.Join(formats, ", "))
 	}
-	by := rewrite.ExemptBy(c.String("exempt-by"))
-	if by != rewrite.ExemptByUserID && by != rewrite.ExemptByPrincipalARN {
-		return nil, fail("--exempt-by %q is not an exemption style (use userid or principal-arn)", by)
-	}
-	if o.roleName == "" || strings.ContainsAny(o.roleName, "/: ") {
-		return nil, fail("--role-name %q is not a role name (give the name only, e.g. AWSBackupDefaultServiceRole, not its ARN)", o.roleName)
+	if err := rewrite.CheckRoleName(o.roleName); err != nil {
+		return nil, fail("--role-name %v", err)
 	}
 	o.options = rewrite.Options{
 		NoSplit:  c.Bool("no-split"),
-		ExemptBy: by,
+		ExemptBy: rewrite.ExemptBy(c.String("exempt-by")),
 		Facts: rewrite.Facts{
 			AccountID: c.String("account-id"),
 			RoleID:    c.String("role-id"),
@@ -70,7 +66,8 @@ func parseFixOpts(c *cli.Context, std stdio) (*fixOpts, error) {
 	for _, fl := range []struct {
 		name  string
 		check func(string) error
-	}{{"account-id", rewrite.CheckAccountID}, {"role-id", rewrite.CheckRoleID}, {"org-id", rewrite.CheckOrgID}} {
+	}{{"account-id", rewrite.CheckAccountID}, {"role-id", rewrite.CheckRoleID}, {"org-id", rewrite.CheckOrgID},
+		{"exempt-by", rewrite.CheckExemptBy}} {
 		if err := checkFlag(c, fl.name, fl.check); err != nil {
 			return nil, err
 		}
@@ -159,13 +156,8 @@ func fixFiles(c *cli.Context, std stdio, o *fixOpts, patterns, buckets []string)
 	if len(buckets) > 1 && len(buckets) != len(files) {
 		return fail("with --policy-file, give one --bucket (for every file) or one per file; got %d buckets for %d files", len(buckets), len(files))
 	}
-	if o.mode == "" && o.yes {
-		return fail("--yes applies to live buckets; for policy files use --write")
-	}
-	for _, f := range files {
-		if f == "-" && o.mode == "write" {
-			return fail("--write cannot rewrite standard input; give a file path")
-		}
+	if err := fleet.CheckFileRun(o.mode, o.yes, files); err != nil {
+		return fail("%v", err)
 	}
 	s := session(c, std)
 	facts, err := s.ResolveFacts(o.options)
