@@ -1912,6 +1912,11 @@ func TestDeltaSoundness(t *testing.T) {
 // FuzzDeltaSoundness runs the check on one pair: the seed policy by index,
 // the mutations and requests from a random seed.
 func FuzzDeltaSoundness(f *testing.F) {
+	if raceDetector {
+		// Its seeds run in .ci/run's pass without the race detector, with
+		// TestDeltaSoundness; the race detector learns nothing new here.
+		f.Skip("run without -race (see .ci/run)")
+	}
 	seeds := soundSeeds(f)
 	for i := range uint64(2 * len(seeds)) {
 		f.Add(uint8(i), i*7919+1)
