@@ -100,7 +100,8 @@ type Error struct {
 // Unwrap returns the underlying SDK error.
 func (e *Error) Unwrap() error { return e.Err }
 
-// Error returns one sentence saying what failed and what to do about it.
+// Error returns one sentence saying what failed and what to do about it. It
+// is one switch over the kinds of failure, each with its own advice.
 func (e *Error) Error() string {
 	subj := e.subject()
 	on := ""

@@ -23,6 +23,8 @@ func writeXML(w http.ResponseWriter, status int, body string) {
 	io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?>`+"\n"+body)
 }
 
+// handleS3 routes one S3 request to its operation. It is one switch over
+// the S3 REST operations the tests use, each case a few lines.
 func (s *FaultServer) handleS3(w http.ResponseWriter, req *Request) {
 	w.Header().Set("x-amz-request-id", s.requestID())
 	if req.Op == "s3:ListBuckets" {
