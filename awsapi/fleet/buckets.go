@@ -131,6 +131,15 @@ func (run *Run) analyseAll(ctx context.Context, api API, targets []Target, patch
 			wg.Add(1)
 			go func() {
 				defer func() { <-sem; wg.Done() }()
+				defer func() {
+					// A panic is a bug: this bucket's report says so and
+					// the run goes on with the others.
+					if p := recover(); p != nil {
+						r := ErrorReport("s3://"+t.Name, errors.New(InternalError(p)))
+						r.Bucket, r.ExitCode = t.Name, ExitInternal
+						outs <- indexed{i, analysed{r: r}}
+					}
+				}()
 				a := run.analyse(ctx, api, t)
 				if a.r.Status == report.StatusNeedsChange && patch {
 					run.apply(ctx, a)

@@ -1,6 +1,8 @@
 package fleet
 
 import (
+	"fmt"
+
 	"github.com/fixpolicy/fixpolicy/rewrite"
 	"github.com/fixpolicy/fixpolicy/rewrite/report"
 )
@@ -11,11 +13,22 @@ const (
 	ExitError   = 1 // bad input, AWS error
 	ExitChanges = 2 // --check found changes needed
 	ExitRefused = 3 // a blocking statement cannot be patched safely
+	// ExitInternal: fixpolicy itself failed (a panic, which is a bug). It is
+	// not 2, which Go gives a crashing program and --check gives "changes
+	// needed", so that CI never reads a crash as a finding.
+	ExitInternal = 4
 )
+
+// InternalError is the one line said for a panic p.
+func InternalError(p any) string {
+	return fmt.Sprintf("internal error: %v; this is a bug in fixpolicy: please report it with the command you ran and the policy (https://github.com/fixpolicy/fixpolicy/issues)", p)
+}
 
 // severity orders exit codes for "the worst one wins".
 func severity(code int) int {
 	switch code {
+	case ExitInternal:
+		return 4
 	case ExitError:
 		return 3
 	case ExitRefused:
@@ -26,8 +39,8 @@ func severity(code int) int {
 	return 0
 }
 
-// Worst is the more severe of two exit codes: error, then refused, then
-// changes needed, then OK.
+// Worst is the more severe of two exit codes: internal error, error, then
+// refused, then changes needed, then OK.
 func Worst(a, b int) int {
 	if severity(b) > severity(a) {
 		return b

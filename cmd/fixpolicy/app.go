@@ -19,10 +19,11 @@ import (
 
 // Exit codes (README, "Usage"); a target's are package fleet's.
 const (
-	exitOK      = fleet.ExitOK      // nothing to do, dry-run shown, or applied and verified
-	exitError   = fleet.ExitError   // bad input, AWS error
-	exitChanges = fleet.ExitChanges // --check found changes needed
-	exitRefused = fleet.ExitRefused // a blocking statement cannot be patched safely
+	exitOK       = fleet.ExitOK       // nothing to do, dry-run shown, or applied and verified
+	exitError    = fleet.ExitError    // bad input, AWS error
+	exitChanges  = fleet.ExitChanges  // --check found changes needed
+	exitRefused  = fleet.ExitRefused  // a blocking statement cannot be patched safely
+	exitInternal = fleet.ExitInternal // fixpolicy failed: a bug
 
 	// Interrupted by a signal: 128 + the signal's number, as shells report
 	// a process a signal ended (the codes above are for runs that finish).
@@ -131,7 +132,13 @@ func run(ctx context.Context, args []string, std stdio) int {
 	return exitSIGINT
 }
 
-func runApp(ctx context.Context, args []string, std stdio) int {
+func runApp(ctx context.Context, args []string, std stdio) (code int) {
+	defer func() {
+		if p := recover(); p != nil {
+			fmt.Fprintf(std.err, "fixpolicy: %s\n", oneLine(fleet.InternalError(p)))
+			code = exitInternal
+		}
+	}()
 	app := newApp(std)
 	args = reorderArgs(app, args)
 	err := app.RunContext(ctx, args)
@@ -227,7 +234,8 @@ Examples:
 
 Exit codes: 0 nothing to do, dry-run shown, or applied and verified; 1 error (including
 an analysis that did not finish within --timeout); 2 --check found changes needed; 3 a
-blocking statement cannot be patched safely; 130 interrupted (Ctrl-C), 143 terminated.`,
+blocking statement cannot be patched safely; 4 internal error (a bug in fixpolicy); 130
+interrupted (Ctrl-C), 143 terminated.`,
 		Version:         version,
 		Flags:           fixFlags,
 		Reader:          std.in,

@@ -286,3 +286,15 @@ func TestRollbackValidation(t *testing.T) {
 		t.Errorf("rollback to the current policy: exit %d: %s", code, out)
 	}
 }
+
+// TestPanicExitsInternal: a panic in the command is one line naming the
+// bug and exit 4, not Go's crash (exit 2, which --check uses for "changes
+// needed") and its goroutine dump (issue 13, item 9).
+func TestPanicExitsInternal(t *testing.T) {
+	t.Parallel()
+	h := harness{aws: func(context.Context, awsapi.Options) (*awsapi.Clients, error) { panic("boom") }}
+	out, stderr, code := h.run(t, "", "--bucket", "bkt-a", "--check", "--role-id", "AROAEXAMPLEROLEID0001", "--account-id", "012345678901")
+	if code != exitInternal || out != "" || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "fixpolicy: internal error: boom; this is a bug in fixpolicy") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+}

@@ -1,0 +1,52 @@
+package fleet
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/fixpolicy/fixpolicy/awsapi"
+	"github.com/fixpolicy/fixpolicy/awsapi/apply"
+	"github.com/fixpolicy/fixpolicy/rewrite"
+	"github.com/fixpolicy/fixpolicy/rewrite/report"
+)
+
+// panicAPI is an account whose bucket-policy reads panic (a bug somewhere
+// below the run).
+type panicAPI struct{}
+
+func (panicAPI) GetRole(context.Context, string) (awsapi.Role, error) { return awsapi.Role{}, nil }
+func (panicAPI) CallerIdentity(context.Context) (awsapi.Identity, error) {
+	return awsapi.Identity{}, nil
+}
+func (panicAPI) OrganizationID(context.Context) (string, error)                { return "", nil }
+func (panicAPI) ListBuckets(context.Context) ([]awsapi.Bucket, error)          { return nil, nil }
+func (panicAPI) BucketRegion(context.Context, string) (string, error)          { return "us-east-1", nil }
+func (panicAPI) Regional(string) apply.PolicyAPI                               { return panicAPI{} }
+func (panicAPI) PutBucketPolicy(context.Context, string, []byte, string) error { return nil }
+func (panicAPI) GetBucketPolicy(context.Context, string) ([]byte, bool, error) {
+	panic("boom")
+}
+
+// TestPanicIsInternalError: a panic while a bucket is analysed is that
+// bucket's internal error (exit 4, one line naming the bug), never exit 2,
+// which --check gives "changes needed" (issue 13, item 9).
+func TestPanicIsInternalError(t *testing.T) {
+	var got []string
+	run := &Run{
+		Session: NewSession(context.Background(), func(context.Context) (API, error) { return panicAPI{}, nil }),
+		Journal: &apply.Journal{}, Mode: Check, Concurrency: 2,
+		Fix: rewrite.Options{Facts: rewrite.Facts{AccountID: "012345678901", RoleID: "AROAEXAMPLEROLEID0001", RoleName: "AWSBackupDefaultServiceRole"}},
+	}
+	run.UI.Print = func(r *report.Report) { got = append(got, r.Error) }
+	code, err := run.Buckets(context.Background(), []Target{{Name: "bkt-a"}, {Name: "bkt-b"}})
+	if err != nil || code != ExitInternal {
+		t.Fatalf("exit %d, %v", code, err)
+	}
+	if len(got) != 2 || !strings.Contains(got[0], "internal error: boom; this is a bug in fixpolicy") {
+		t.Errorf("reports %q", got)
+	}
+	if Worst(ExitInternal, ExitError) != ExitInternal || Worst(ExitChanges, ExitInternal) != ExitInternal {
+		t.Errorf("an internal error is not the worst outcome")
+	}
+}
