@@ -125,27 +125,53 @@ func (run *Run) File(ctx context.Context, path, bucket string) *report.Report {
 	return r
 }
 
-// ReadSource reads a policy file, or stdin for "-" (at most 16 MiB), with
-// the error worded for the user.
+// MaxInput bounds every policy read: a bucket policy is at most 20 KB
+// (S3's limit), and this leaves room for the Terraform and CloudFormation
+// files policies are kept in.
+const MaxInput = 4 << 20
+
+// ReadSource reads a policy file, or stdin for "-", at most MaxInput bytes,
+// with the error worded for the user: a larger input (or a device such as
+// /dev/zero) and a UTF-16 file are refused with what to do.
 func ReadSource(stdin io.Reader, path string) ([]byte, error) {
-	var src []byte
-	var err error
-	if path == "-" {
-		src, err = readAll(stdin)
-	} else {
-		src, err = os.ReadFile(path)
+	var r io.Reader = stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read the policy: %v", UnwrapPathError(err))
+		}
+		defer f.Close()
+		r = f
+	} else if stdin == nil {
+		return nil, fmt.Errorf("cannot read the policy: no standard input")
 	}
+	src, err := io.ReadAll(io.LimitReader(r, MaxInput+1))
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the policy: %v", UnwrapPathError(err))
+	}
+	if len(src) > MaxInput {
+		return nil, fmt.Errorf("the input is over %d MiB: a bucket policy is at most 20 KB (S3's limit); check that this is the policy file", MaxInput>>20)
+	}
+	if enc := utf16(src); enc != "" {
+		return nil, fmt.Errorf("the file is %s, and policies are UTF-8 (RFC 8259): convert it first, e.g. iconv -f UTF-16 -t UTF-8 FILE > FILE.utf8", enc)
 	}
 	return src, nil
 }
 
-func readAll(r io.Reader) ([]byte, error) {
-	if r == nil {
-		return nil, fmt.Errorf("no standard input")
+// utf16 names the encoding of a UTF-16 text (by its byte order mark, or a
+// zero byte beside each of the first ASCII characters), or "".
+func utf16(b []byte) string {
+	switch {
+	case len(b) >= 2 && b[0] == 0xFF && b[1] == 0xFE:
+		return "UTF-16 (little-endian, with a byte order mark)"
+	case len(b) >= 2 && b[0] == 0xFE && b[1] == 0xFF:
+		return "UTF-16 (big-endian, with a byte order mark)"
+	case len(b) >= 4 && b[0] != 0 && b[1] == 0 && b[2] != 0 && b[3] == 0:
+		return "UTF-16 (little-endian)"
+	case len(b) >= 4 && b[0] == 0 && b[1] != 0 && b[2] == 0 && b[3] != 0:
+		return "UTF-16 (big-endian)"
 	}
-	return io.ReadAll(io.LimitReader(r, 16<<20))
+	return ""
 }
 
 // UnwrapPathError drops the operation and path an *os.PathError repeats:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -155,4 +156,49 @@ func TestTargets(t *testing.T) {
 	if err != nil || len(got) != 2 || got[0].Name != "b" || got[1].Name != "a" {
 		t.Errorf("Targets = %+v, %v", got, err)
 	}
+}
+
+// TestReadSourceBounded: a read stops past MaxInput with one line, for a
+// file, for standard input and for /dev/zero, which used to grow until the
+// machine ran out of memory; a UTF-16 file is named as such with the fix,
+// instead of "invalid UTF-8 byte 0xFF" (issue 13, items 7 and 8).
+func TestReadSourceBounded(t *testing.T) {
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big.json")
+	if err := os.WriteFile(big, bytes.Repeat([]byte(" "), MaxInput+10), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, read := range map[string]func() ([]byte, error){
+		"file":      func() ([]byte, error) { return ReadSource(nil, big) },
+		"stdin":     func() ([]byte, error) { return ReadSource(io.MultiReader(strings.NewReader("{"), zeros{}), "-") },
+		"/dev/zero": func() ([]byte, error) { return ReadSource(nil, "/dev/zero") },
+	} {
+		if _, err := os.Stat("/dev/zero"); err != nil && name == "/dev/zero" {
+			continue
+		}
+		_, err := read()
+		if err == nil || !strings.Contains(err.Error(), "the input is over 4 MiB") || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	for name, b := range map[string][]byte{
+		"LE BOM": {0xFF, 0xFE, '{', 0}, "BE BOM": {0xFE, 0xFF, 0, '{'}, "LE": {'{', 0, '"', 0}, "BE": {0, '{', 0, '"'},
+	} {
+		p := filepath.Join(dir, "u16.json")
+		os.WriteFile(p, b, 0o600)
+		if _, err := ReadSource(nil, p); err == nil || !strings.Contains(err.Error(), "the file is UTF-16") || !strings.Contains(err.Error(), "iconv") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if src, err := ReadSource(strings.NewReader(`{"Statement":[]}`), "-"); err != nil || string(src) != `{"Statement":[]}` {
+		t.Errorf("a small policy: %q, %v", src, err)
+	}
+}
+
+// zeros is an endless reader of zero bytes.
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
 }

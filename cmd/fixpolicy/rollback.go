@@ -1,12 +1,11 @@
 package main
 
 import (
-	"os"
-
-	"github.com/urfave/cli/v2"
+	"strings"
 
 	"github.com/fixpolicy/fixpolicy/awsapi/fleet"
 	"github.com/fixpolicy/fixpolicy/rewrite"
+	"github.com/urfave/cli/v2"
 )
 
 func rollbackCommand(std stdio) *cli.Command {
@@ -59,9 +58,9 @@ func rollbackAction(c *cli.Context, std stdio) error {
 	if err := checkFlag(c, "account-id", rewrite.CheckAccountID); err != nil {
 		return err
 	}
-	saved, err := os.ReadFile(from)
+	saved, err := fleet.ReadSource(nil, from)
 	if err != nil {
-		return fail("cannot read --from %s: %v", from, unwrapPathError(err))
+		return fail("cannot read --from %s: %v", from, strings.TrimPrefix(err.Error(), "cannot read the policy: "))
 	}
 	if err := fleet.CheckSaved(bucket, from, saved); err != nil {
 		return fail("%v", err)
