@@ -183,30 +183,69 @@ func UnwrapPathError(err error) error {
 	return err
 }
 
-// WriteFileAtomic replaces path with data, keeping its mode: it writes a
-// temporary file beside it and renames it over the original.
+// WriteFileAtomic replaces the file at path with data, as an editor would:
+//   - a symbolic link is followed, and the file it names is replaced (the
+//     link stays a link);
+//   - a file with other hard links is refused (a new file would split it
+//     from its other names), as is one the user may not write (a read-only
+//     file in a writable directory is not replaced);
+//   - the data goes to a temporary file beside it, keeping the mode, is
+//     synced to disk, and renamed over the original; the directory is
+//     synced after the rename.
+//
+// Errors name the file or directory at fault.
 func WriteFileAtomic(path string, data []byte) error {
-	st, err := os.Stat(path)
+	real, err := filepath.EvalSymlinks(path)
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".fixpolicy-*")
+	st, err := os.Stat(real)
 	if err != nil {
 		return err
+	}
+	if n := hardLinks(st); n > 1 {
+		return fmt.Errorf("%s has %d hard links, and replacing it would split it from the others: write the patch by hand or remove the other links", real, n)
+	}
+	if st.Mode().Perm()&0o222 == 0 {
+		return fmt.Errorf("%s is read-only (mode %04o): make it writable first if it should change", real, st.Mode().Perm())
+	}
+	if f, err := os.OpenFile(real, os.O_WRONLY, 0); err != nil {
+		return fmt.Errorf("%s: %v (the file is not writable; fixpolicy does not override that)", real, UnwrapPathError(err))
+	} else {
+		f.Close()
+	}
+	dir := filepath.Dir(real)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(real)+".fixpolicy-*")
+	if err != nil {
+		return fmt.Errorf("cannot create a file in %s, the directory of %s: %v", dir, real, UnwrapPathError(err))
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
+	if err := writeSynced(tmp, data, st.Mode().Perm()); err != nil {
 		return err
 	}
-	if err := tmp.Chmod(st.Mode().Perm()); err != nil {
-		tmp.Close()
+	if err := os.Rename(tmp.Name(), real); err != nil {
 		return err
 	}
-	if err := tmp.Close(); err != nil {
-		return err
+	if d, err := os.Open(dir); err == nil {
+		d.Sync() // best effort: not every system can sync a directory
+		d.Close()
 	}
-	return os.Rename(tmp.Name(), path)
+	return nil
+}
+
+// writeSynced writes data to f with mode perm, syncs and closes it.
+func writeSynced(f *os.File, data []byte, perm os.FileMode) error {
+	_, err := f.Write(data)
+	if err == nil {
+		err = f.Chmod(perm)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // setFile records the report's policy file in the form the renderers take:

@@ -202,3 +202,61 @@ func (zeros) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
 }
+
+// TestWriteFileAtomicAsAnEditorWould: --write follows a symbolic link and
+// patches the file it names (the link stays); refuses a file with other
+// hard links and a read-only file, naming them; and a directory it cannot
+// write in is named as the cause (issue 13, items 1, 2 and 12).
+func TestWriteFileAtomicAsAnEditorWould(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real.json")
+	os.WriteFile(real, []byte("old"), 0o640)
+	link := filepath.Join(dir, "link.json")
+	if err := os.Symlink("real.json", link); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	if err := WriteFileAtomic(link, []byte("new")); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(real); string(got) != "new" {
+		t.Errorf("the linked file holds %q", got)
+	}
+	if fi, _ := os.Lstat(link); fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced by a regular file")
+	}
+	if fi, _ := os.Stat(real); fi.Mode().Perm() != 0o640 {
+		t.Errorf("mode %v", fi.Mode().Perm())
+	}
+
+	hard := filepath.Join(dir, "hard.json")
+	if err := os.Link(real, hard); err == nil {
+		err := WriteFileAtomic(real, []byte("newer"))
+		if err == nil || !strings.Contains(err.Error(), "has 2 hard links") {
+			t.Errorf("hard link: %v", err)
+		}
+		if got, _ := os.ReadFile(hard); string(got) != "new" {
+			t.Errorf("the other name holds %q", got)
+		}
+	}
+
+	ro := filepath.Join(dir, "ro.json")
+	os.WriteFile(ro, []byte("old"), 0o444)
+	if err := WriteFileAtomic(ro, []byte("new")); err == nil || !strings.Contains(err.Error(), "is read-only (mode 0444)") {
+		t.Errorf("read-only file: %v", err)
+	}
+	if got, _ := os.ReadFile(ro); string(got) != "old" {
+		t.Errorf("the read-only file was replaced: %q", got)
+	}
+
+	if os.Geteuid() != 0 {
+		sub := filepath.Join(dir, "sub")
+		os.Mkdir(sub, 0o755)
+		f := filepath.Join(sub, "p.json")
+		os.WriteFile(f, []byte("old"), 0o644)
+		os.Chmod(sub, 0o555)
+		defer os.Chmod(sub, 0o755)
+		if err := WriteFileAtomic(f, []byte("new")); err == nil || !strings.Contains(err.Error(), "cannot create a file in "+sub) {
+			t.Errorf("read-only directory: %v", err)
+		}
+	}
+}
