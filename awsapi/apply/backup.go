@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
+
+	"github.com/fixpolicy/fixpolicy/awsapi"
 )
 
 // SaveBackup writes a bucket's policy to dir (created with mode 0700 if
@@ -13,6 +16,11 @@ import (
 // synced to disk, and returns its path. It never overwrites a file: names
 // that exist get a counter.
 func SaveBackup(dir, bucket string, policy []byte) (string, error) {
+	// The bucket's name is part of the file name: it must not be able to
+	// lead out of dir ("../x", "a/b").
+	if err := awsapi.CheckBucketName(bucket); err != nil || strings.ContainsAny(bucket, `/\`) {
+		return "", fmt.Errorf("%q is not a bucket name, so no backup file is named after it", bucket)
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", err
 	}
@@ -25,6 +33,9 @@ func SaveBackup(dir, bucket string, policy []byte) (string, error) {
 			name = fmt.Sprintf("%s-%s-%d.json", bucket, stamp, n)
 		}
 		path = filepath.Join(dir, name)
+		if filepath.Dir(path) != filepath.Clean(dir) {
+			return "", fmt.Errorf("the backup file %s would leave %s", path, dir)
+		}
 		var err error
 		f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if err == nil {

@@ -2,6 +2,7 @@ package apply
 
 import (
 	"errors"
+	"path/filepath"
 	"testing"
 )
 
@@ -44,5 +45,20 @@ func TestJournal(t *testing.T) {
 	}
 	if got := (&Journal{}).Interrupted(); got != "interrupted; nothing was written" {
 		t.Errorf("empty journal: %q", got)
+	}
+}
+
+// TestSaveBackupStaysInItsDirectory: a bucket name that is not one (from a
+// hostile or broken endpoint) cannot name a backup file outside the backup
+// directory (issue 13, item 4).
+func TestSaveBackupStaysInItsDirectory(t *testing.T) {
+	dir := t.TempDir()
+	for _, b := range []string{"../../escaped", "a/b", "..", ""} {
+		if p, err := SaveBackup(filepath.Join(dir, "backups"), b, []byte("{}")); err == nil {
+			t.Errorf("%q: saved to %s", b, p)
+		}
+	}
+	if p, err := SaveBackup(dir, "bkt-a", []byte("{}")); err != nil || filepath.Dir(p) != dir {
+		t.Errorf("a bucket: %s, %v", p, err)
 	}
 }

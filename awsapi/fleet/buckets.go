@@ -42,6 +42,11 @@ func (s *Session) Targets(all bool, names []string) ([]Target, error) {
 		return nil, fmt.Errorf("listing the account's buckets: %v", err)
 	}
 	for _, b := range list {
+		// Names from the endpoint are checked like names typed by the
+		// user: they become file names in the backup directory.
+		if err := awsapi.CheckBucketName(b.Name); err != nil {
+			return nil, fmt.Errorf("s3:ListBuckets returned %q, which is not a bucket name (%v); nothing was read or written", b.Name, err)
+		}
 		targets = append(targets, Target{b.Name, b.Region})
 	}
 	return targets, nil

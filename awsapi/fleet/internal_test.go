@@ -50,3 +50,20 @@ func TestPanicIsInternalError(t *testing.T) {
 		t.Errorf("an internal error is not the worst outcome")
 	}
 }
+
+// listAPI is an endpoint whose ListBuckets returns a name that is not one.
+type listAPI struct{ panicAPI }
+
+func (listAPI) ListBuckets(context.Context) ([]awsapi.Bucket, error) {
+	return []awsapi.Bucket{{Name: "bkt-a"}, {Name: "../../escaped"}}, nil
+}
+
+// TestTargetsChecksListedNames: bucket names from s3:ListBuckets are checked
+// like typed ones before anything is read or written (issue 13, item 4).
+func TestTargetsChecksListedNames(t *testing.T) {
+	s := NewSession(context.Background(), func(context.Context) (API, error) { return listAPI{}, nil })
+	_, err := s.Targets(true, nil)
+	if err == nil || !strings.Contains(err.Error(), `s3:ListBuckets returned "../../escaped", which is not a bucket name`) {
+		t.Errorf("%v", err)
+	}
+}

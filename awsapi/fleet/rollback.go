@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/fixpolicy/fixpolicy/awsapi"
@@ -44,7 +45,19 @@ func CheckSaved(bucket, from string, saved []byte) error {
 	if err != nil {
 		return fmt.Errorf("--from %s is not a bucket policy: %v", from, oneLine(err.Error()))
 	}
-	if named := policyBuckets(p); len(named) > 0 && !named[bucket] {
+	named, wild := policyBuckets(p)
+	if len(wild) > 0 {
+		return fmt.Errorf("--from %s names resources on any bucket (%s): a saved bucket policy names its own bucket; refusing to restore it", from, strings.Join(wild, ", "))
+	}
+	if len(named) > 1 {
+		var list []string
+		for n := range named {
+			list = append(list, n)
+		}
+		sort.Strings(list)
+		return fmt.Errorf("--from %s names several buckets (%s): a saved bucket policy names only its own; refusing to restore it", from, strings.Join(list, ", "))
+	}
+	if len(named) > 0 && !named[bucket] {
 		var list []string
 		for n := range named {
 			list = append(list, n)
@@ -55,10 +68,14 @@ func CheckSaved(bucket, from string, saved []byte) error {
 }
 
 // policyBuckets returns the bucket names the policy's resource ARNs name.
-func policyBuckets(p *rewrite.Policy) map[string]bool {
-	names := map[string]bool{}
+func policyBuckets(p *rewrite.Policy) (names map[string]bool, wild []string) {
+	names = map[string]bool{}
 	for _, s := range p.Statements {
 		for _, res := range s.Resources {
+			if res == "*" {
+				wild = append(wild, res)
+				continue
+			}
 			i := strings.Index(res, ":s3:::")
 			if i < 0 || !strings.HasPrefix(res, "arn:") {
 				continue
@@ -67,13 +84,16 @@ func policyBuckets(p *rewrite.Policy) map[string]bool {
 			if j := strings.IndexByte(name, '/'); j >= 0 {
 				name = name[:j]
 			}
-			if name == "" || strings.ContainsAny(name, "*?$") {
+			if strings.ContainsAny(name, "*?$") {
+				wild = append(wild, res)
 				continue
 			}
-			names[name] = true
+			if name != "" {
+				names[name] = true
+			}
 		}
 	}
-	return names
+	return names, wild
 }
 
 // Run reads the bucket's policy and, unless it already means the saved one,
