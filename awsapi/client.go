@@ -28,6 +28,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/logging"
 )
 
 // Defaults applied by [New].
@@ -134,7 +135,10 @@ func New(ctx context.Context, opts Options) (*Clients, error) {
 				Msg: "not an http(s) URL", Err: err}
 		}
 	}
-	var lopts []func(*config.LoadOptions) error
+	// The SDK logs warnings to standard error (the instance-metadata
+	// client's "falling back to IMDSv1", say); fixpolicy reports what went
+	// wrong itself, in one line.
+	lopts := []func(*config.LoadOptions) error{config.WithLogger(logging.Nop{})}
 	if opts.Profile != "" {
 		lopts = append(lopts, config.WithSharedConfigProfile(opts.Profile))
 	}

@@ -144,7 +144,7 @@ func (e *Error) Error() string {
 		if e.Code == "ProfileNotFound" {
 			return fmt.Sprintf("AWS profile %q not found in the shared config files (~/.aws/config, ~/.aws/credentials): check --profile and AWS_PROFILE (aws configure list-profiles)", e.Resource)
 		}
-		return "no AWS credentials found: configure a profile (--profile), environment variables or SSO (aws sso login)"
+		return "no AWS credentials found (tried the environment variables, the shared config and credentials files, SSO, and the container and instance metadata services): configure a profile (--profile), environment variables or SSO (aws sso login)"
 
 	case ExpiredToken:
 		if expiredCodes[e.Code] {

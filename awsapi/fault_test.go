@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -432,7 +435,7 @@ func TestFaultNoCredentials(t *testing.T) {
 	}
 	_, _, err = c.GetBucketPolicy(context.Background(), "b")
 	e := wantKind(t, err, awsapi.NoCredentials)
-	wantMessage(t, err, `no AWS credentials found: configure a profile (--profile), environment variables or SSO (aws sso login)`)
+	wantMessage(t, err, `no AWS credentials found (tried the environment variables, the shared config and credentials files, SSO, and the container and instance metadata services): configure a profile (--profile), environment variables or SSO (aws sso login)`)
 	t.Logf("underlying: %v", e.Err)
 
 	_, err = c.CallerIdentity(context.Background())
@@ -835,5 +838,46 @@ func TestFaultMaxAttemptsFromEnvironment(t *testing.T) {
 	e := wantKind(t, err, awsapi.ServerError)
 	if c.MaxAttempts() != 2 || e.Attempts != 2 || fs.Count("s3:GetBucketVersioning") != 2 {
 		t.Errorf("MaxAttempts %d, error attempts %d, server saw %d; want 2", c.MaxAttempts(), e.Attempts, fs.Count("s3:GetBucketVersioning"))
+	}
+}
+
+// TestNoCredentialsOneLine: with no credentials and an instance-metadata
+// service that refuses IMDSv2 tokens (here a local server, standing in for
+// 169.254.169.254), the SDK's "falling back to IMDSv1" warning no longer
+// reaches standard error: the error is one line that names the sources
+// tried (issue 13, item 14).
+func TestNoCredentialsOneLine(t *testing.T) {
+	awstest.IsolatedEnv(t)
+	imds := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut {
+			w.WriteHeader(http.StatusForbidden) // no IMDSv2: the SDK falls back to v1 and warns
+			return
+		}
+		w.WriteHeader(http.StatusNotFound)
+	}))
+	defer imds.Close()
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "false")
+	t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.URL)
+	fs := awstest.NewFaultServer(t)
+
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr := os.Stderr
+	os.Stderr = w
+	c, err := awsapi.New(context.Background(), fs.Options())
+	if err == nil {
+		_, err = c.CallerIdentity(context.Background())
+	}
+	os.Stderr = stderr
+	w.Close()
+	logged, _ := io.ReadAll(r)
+	if len(logged) != 0 {
+		t.Errorf("the SDK wrote to standard error: %q", logged)
+	}
+	wantKind(t, err, awsapi.NoCredentials)
+	if msg := err.Error(); strings.Contains(msg, "\n") || !strings.Contains(msg, "instance metadata services") {
+		t.Errorf("message %q", msg)
 	}
 }
