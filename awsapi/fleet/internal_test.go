@@ -67,3 +67,31 @@ func TestTargetsChecksListedNames(t *testing.T) {
 		t.Errorf("%v", err)
 	}
 }
+
+// minifiedAPI is an account whose bucket policy comes back minified, on
+// one line, as S3's GetBucketPolicy returns every policy.
+type minifiedAPI struct{ panicAPI }
+
+func (minifiedAPI) Regional(string) apply.PolicyAPI { return minifiedAPI{} }
+func (minifiedAPI) GetBucketPolicy(context.Context, string) ([]byte, bool, error) {
+	return []byte(`{"Version":"2012-10-17","Statement":[{"Sid":"Vpce","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::bkt-a","arn:aws:s3:::bkt-a/*"],"Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-1"}}}]}`), true, nil
+}
+
+// TestLiveDiffIsReadable: the dry run of a live bucket shows its change
+// between pretty-printed renderings, not as one 300-character line removed
+// and one added (issue 13, item 23).
+func TestLiveDiffIsReadable(t *testing.T) {
+	var diff string
+	run := &Run{
+		Session: NewSession(context.Background(), func(context.Context) (API, error) { return minifiedAPI{}, nil }),
+		Journal: &apply.Journal{}, Mode: DryRun, Concurrency: 1,
+		Fix: rewrite.Options{Facts: rewrite.Facts{AccountID: "012345678901", RoleID: "AROAEXAMPLEROLEID0001", RoleName: "AWSBackupDefaultServiceRole"}},
+	}
+	run.UI.Print = func(r *report.Report) { diff = r.Diff }
+	if _, err := run.Buckets(context.Background(), []Target{{Name: "bkt-a"}}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(diff, "bkt-a.policy.json (pretty-printed)") || !strings.Contains(diff, `+          "aws:userid": "AROAEXAMPLEROLEID0001:*"`) {
+		t.Errorf("diff:\n%s", diff)
+	}
+}

@@ -1,11 +1,14 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 
 	"github.com/fixpolicy/fixpolicy/rewrite"
+	"github.com/fixpolicy/fixpolicy/rewrite/jsonast"
+	"github.com/fixpolicy/fixpolicy/rewrite/udiff"
 )
 
 // WriteDelta prints the access delta between the policies named oldName and
@@ -29,4 +32,23 @@ func WriteDelta(w io.Writer, format, oldName, newName string, d *rewrite.DeltaRe
 		}
 	}
 	return err
+}
+
+// ReadableDiff is the diff of a live bucket's policy. S3 returns a policy
+// minified on one line whatever was put (GetBucketPolicy), so a plain diff
+// would show the whole change as one removed and one added line of
+// hundreds of characters: when before is one line, both sides are diffed
+// pretty-printed (two-space indent, key order kept), and the header says
+// so. What is written to S3 stays the compact patch.
+func ReadableDiff(name string, before, after []byte) string {
+	if bytes.Count(bytes.TrimSpace(before), []byte("\n")) > 0 {
+		return udiff.Unified(name, name+" (patched)", before, after, 3)
+	}
+	b, errB := rewrite.Parse(before)
+	a, errA := rewrite.Parse(after)
+	if errB != nil || errA != nil {
+		return udiff.Unified(name, name+" (patched)", before, after, 3)
+	}
+	pretty := func(p *rewrite.Policy) []byte { return append(jsonast.Indent(p.Root, "", "  "), '\n') }
+	return udiff.Unified(name+" (pretty-printed)", name+" (patched, pretty-printed)", pretty(b), pretty(a), 3)
 }

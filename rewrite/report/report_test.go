@@ -256,3 +256,32 @@ func TestPrinterWarnings(t *testing.T) {
 		}
 	}
 }
+
+// TestReadableDiff: a live bucket's policy comes back from S3 on one line;
+// its diff is taken between pretty-printed renderings, so the change reads
+// as the lines it touches (issue 13, item 23). A multi-line policy keeps
+// its own lines.
+func TestReadableDiff(t *testing.T) {
+	before := []byte(`{"Version":"2012-10-17","Statement":[{"Sid":"Vpce","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"],"Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-1"}}}]}`)
+	res, err := rewrite.Fix(before, rewrite.Options{Facts: facts, NoSplit: true})
+	if err != nil || res.Status != rewrite.StatusNeedsChange {
+		t.Fatalf("%v %v", err, res.Status)
+	}
+	d := ReadableDiff("b.policy.json", res.Before, res.After)
+	if !strings.Contains(d, "--- b.policy.json (pretty-printed)") || !strings.Contains(d, `+          "aws:userid": "AROAEXAMPLEROLEID0001:*"`) {
+		t.Fatalf("diff:\n%s", d)
+	}
+	for _, l := range strings.Split(d, "\n") {
+		if len(l) > 120 {
+			t.Errorf("a %d-character line: %.80s…", len(l), l)
+		}
+	}
+	multi := fixture(t, "seed000-vpce-only")
+	res, err = rewrite.Fix(multi, rewrite.Options{Facts: facts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := ReadableDiff("p.json", res.Before, res.After); strings.Contains(d, "pretty-printed") {
+		t.Errorf("a multi-line policy was re-rendered:\n%s", d)
+	}
+}
