@@ -73,7 +73,8 @@ func (run *Run) Buckets(ctx context.Context, targets []Target) (int, error) {
 	if len(targets) > 1 && !prompt && run.Progress != nil {
 		prog = newProgress(run.Progress, len(targets))
 	}
-	outs := run.analyseAll(ctx, api, targets, applying && run.Yes)
+	writing := applying && run.Yes
+	outs := run.analyseAll(ctx, api, targets, writing)
 	code, refused := ExitOK, false
 	pending := map[int]analysed{}
 	next := 0
@@ -83,6 +84,12 @@ func (run *Run) Buckets(ctx context.Context, targets []Target) (int, error) {
 		}
 		pending[got.i] = got.a
 		prog.add(1)
+		if writing {
+			// Writes happen as buckets complete: so does their report, so
+			// that what is printed never lags what was written (a run
+			// killed midway shows every bucket it patched).
+			next = got.i
+		}
 		for {
 			a, ok := pending[next]
 			if !ok {

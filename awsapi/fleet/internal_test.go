@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fixpolicy/fixpolicy/awsapi"
 	"github.com/fixpolicy/fixpolicy/awsapi/apply"
@@ -93,5 +94,34 @@ func TestLiveDiffIsReadable(t *testing.T) {
 	}
 	if !strings.Contains(diff, "bkt-a.policy.json (pretty-printed)") || !strings.Contains(diff, `+          "aws:userid": "AROAEXAMPLEROLEID0001:*"`) {
 		t.Errorf("diff:\n%s", diff)
+	}
+}
+
+// slowFirstAPI is an account where the first bucket's policy read is slow
+// and the second's is not.
+type slowFirstAPI struct{ minifiedAPI }
+
+func (slowFirstAPI) Regional(string) apply.PolicyAPI { return slowFirstAPI{} }
+func (f slowFirstAPI) GetBucketPolicy(ctx context.Context, bucket string) ([]byte, bool, error) {
+	if bucket == "bkt-a" {
+		time.Sleep(300 * time.Millisecond)
+	}
+	return f.minifiedAPI.GetBucketPolicy(ctx, bucket)
+}
+
+// TestAppliedReportsAsTheyComplete: with --yes a bucket's outcome is printed
+// when the bucket is done, not after the buckets before it in the list, so
+// what is printed never lags what was written (issue 13, item 6).
+func TestAppliedReportsAsTheyComplete(t *testing.T) {
+	var order []string
+	run := &Run{
+		Session: NewSession(context.Background(), func(context.Context) (API, error) { return slowFirstAPI{}, nil }),
+		Journal: &apply.Journal{}, Mode: Apply, Yes: true, Concurrency: 2, BackupDir: t.TempDir(),
+		Fix: rewrite.Options{Facts: rewrite.Facts{AccountID: "012345678901", RoleID: "AROAEXAMPLEROLEID0001", RoleName: "AWSBackupDefaultServiceRole"}},
+	}
+	run.UI.Print = func(r *report.Report) { order = append(order, r.Target) }
+	run.Buckets(context.Background(), []Target{{Name: "bkt-a"}, {Name: "bkt-b"}})
+	if strings.Join(order, " ") != "s3://bkt-b s3://bkt-a" {
+		t.Errorf("printed in the order %q", order)
 	}
 }
