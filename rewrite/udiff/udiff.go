@@ -11,6 +11,7 @@ package udiff
 
 import (
 	"bytes"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -45,7 +46,8 @@ type line struct {
 // line and CRLF text round-trips. A last line without a final newline is
 // followed by "\ No newline at end of file". An empty side is written with
 // count 0 and the number of the line before the change (e.g. "-0,0").
-// The diff is minimal (Myers) and deterministic: no time limit is used.
+// The diff anchors on lines unique to both sides (patience), then is
+// minimal (Myers) between anchors; it is deterministic: no time limit.
 //
 // It is the hunk loop of the unified format, one state machine over the edit script.
 func Unified(oldName, newName string, a, b []byte, ctx int) string {
@@ -148,9 +150,112 @@ func editScript(a, b string) []line {
 	if strings.Count(a, "\n")+strings.Count(b, "\n")+2 > maxLines {
 		return replaceAll(a, b)
 	}
+	return patience(splitLines(a), splitLines(b))
+}
+
+func splitLines(s string) []string {
+	var out []string
+	for l := range strings.Lines(s) {
+		out = append(out, l)
+	}
+	return out
+}
+
+// patience is the patience diff (Bram Cohen's, as git diff --patience): the
+// lines that occur once in each side and in the same order anchor the
+// script, and the stretches between anchors are diffed recursively, then
+// by Myers. A reviewer then sees an unchanged statement kept where it was,
+// not a line of it paired with a new statement's line that happens to be
+// equal (a closing brace, an old exemption).
+func patience(a, b []string) []line {
+	var out []line
+	for len(a) > 0 && len(b) > 0 && a[0] == b[0] {
+		out = append(out, line{' ', a[0]})
+		a, b = a[1:], b[1:]
+	}
+	var tail []line
+	for len(a) > 0 && len(b) > 0 && a[len(a)-1] == b[len(b)-1] {
+		tail = append(tail, line{' ', a[len(a)-1]})
+		a, b = a[:len(a)-1], b[:len(b)-1]
+	}
+	anchors := uniqueCommon(a, b)
+	if len(anchors) == 0 {
+		out = append(out, myers(a, b)...)
+	} else {
+		ai, bi := 0, 0
+		for _, an := range anchors {
+			out = append(out, patience(a[ai:an[0]], b[bi:an[1]])...)
+			out = append(out, line{' ', a[an[0]]})
+			ai, bi = an[0]+1, an[1]+1
+		}
+		out = append(out, patience(a[ai:], b[bi:])...)
+	}
+	for i := len(tail) - 1; i >= 0; i-- {
+		out = append(out, tail[i])
+	}
+	return out
+}
+
+// uniqueCommon is the longest sequence of lines that occur exactly once in
+// a and once in b, in the same order in both, as index pairs.
+func uniqueCommon(a, b []string) [][2]int {
+	count := map[string][2]int{}
+	at := map[string][2]int{}
+	for i, l := range a {
+		c := count[l]
+		c[0]++
+		count[l] = c
+		p := at[l]
+		p[0] = i
+		at[l] = p
+	}
+	for j, l := range b {
+		c := count[l]
+		c[1]++
+		count[l] = c
+		p := at[l]
+		p[1] = j
+		at[l] = p
+	}
+	var pairs [][2]int // in a's order
+	for i, l := range a {
+		if c := count[l]; c[0] == 1 && c[1] == 1 {
+			pairs = append(pairs, [2]int{i, at[l][1]})
+		}
+	}
+	// Longest increasing subsequence of the b indices (patience sorting).
+	var tops []int // index in pairs of the top card of each pile
+	prev := make([]int, len(pairs))
+	for k, p := range pairs {
+		n := sort.Search(len(tops), func(x int) bool { return pairs[tops[x]][1] > p[1] })
+		prev[k] = -1
+		if n > 0 {
+			prev[k] = tops[n-1]
+		}
+		if n == len(tops) {
+			tops = append(tops, k)
+		} else {
+			tops[n] = k
+		}
+	}
+	if len(tops) == 0 {
+		return nil
+	}
+	out := make([][2]int, len(tops))
+	for k, x := len(tops)-1, tops[len(tops)-1]; k >= 0; k, x = k-1, prev[x] {
+		out[k] = pairs[x]
+	}
+	return out
+}
+
+// myers is the minimal line diff of a and b, by go-diff.
+func myers(a, b []string) []line {
+	if len(a) == 0 && len(b) == 0 {
+		return nil
+	}
 	dmp := diffmatchpatch.New()
 	dmp.DiffTimeout = 0 // deterministic: never settle for a non-minimal diff
-	r1, r2, table := dmp.DiffLinesToRunes(a, b)
+	r1, r2, table := dmp.DiffLinesToRunes(strings.Join(a, ""), strings.Join(b, ""))
 	// No cleanups after re-hydration: they work per character and would
 	// break line alignment.
 	diffs := dmp.DiffCharsToLines(dmp.DiffMainRunes(r1, r2, false), table)

@@ -399,3 +399,18 @@ func FuzzUnified(f *testing.F) {
 		}
 	})
 }
+
+// TestPatienceKeepsStatementsInPlace: a changed line inside an unchanged
+// statement stays with that statement, and an inserted statement that
+// repeats one of its lines is shown whole as new, not as the old line
+// moved into it (issue 13, item 21; fixtures stale-role-id and
+// userid-key-spelling show it on real reports).
+func TestPatienceKeepsStatementsInPlace(t *testing.T) {
+	a := "{\n  \"Sid\": \"A\",\n  \"Cond\": \"old\",\n  \"Resource\": \"r1\"\n},\n"
+	b := "{\n  \"Sid\": \"A\",\n  \"Cond\": [\"old\", \"new\"],\n  \"Resource\": \"r1\"\n},\n{\n  \"Sid\": \"B\",\n  \"Cond\": \"old\",\n  \"Resource\": \"r2\"\n},\n"
+	d := Unified("a", "b", []byte(a), []byte(b), 3)
+	want := "-  \"Cond\": \"old\",\n+  \"Cond\": [\"old\", \"new\"],\n"
+	if !strings.Contains(d, want) {
+		t.Errorf("the changed line is not replaced in place:\n%s", d)
+	}
+}
