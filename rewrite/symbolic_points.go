@@ -129,19 +129,7 @@ func (u *universe) valueRenames(r *EvalRequest) []*EvalRequest {
 // context value and the resource too (case-folded as well, for the
 // IgnoreCase operators).
 func renameValue(r *EvalRequest, key, old, new string) *EvalRequest {
-	rep := strings.NewReplacer(old, new, strings.ToLower(old), strings.ToLower(new), strings.ToUpper(old), strings.ToUpper(new))
-	r2 := &EvalRequest{Caller: r.Caller, Action: r.Action, Resource: rep.Replace(r.Resource), Ctx: map[string][]string{}}
-	for k, v := range r.Ctx {
-		if isDerived(k) {
-			r2.Ctx[k] = v
-			continue
-		}
-		vv := make([]string, len(v))
-		for i, x := range v {
-			vv[i] = rep.Replace(x)
-		}
-		r2.Ctx[k] = vv
-	}
+	r2 := renamed(r, r.Caller, strings.NewReplacer(foldedPair(nil, old, new)...))
 	r2.Ctx[key] = []string{new}
 	return r2
 }
@@ -150,18 +138,36 @@ func renameValue(r *EvalRequest, key, old, new string) *EvalRequest {
 // values, and each of r's derived values is replaced by cand's wherever it
 // appears in the other context values and the resource.
 func renameCaller(r, cand *EvalRequest) *EvalRequest {
-	r2 := &EvalRequest{Caller: cand.Caller, Action: r.Action, Resource: r.Resource, Ctx: map[string][]string{}}
 	var pairs []string
 	for _, k := range derivedKeys {
 		old, new := r.Ctx[k], cand.Ctx[k]
 		if len(old) == 1 && len(new) == 1 && old[0] != "" {
-			// Case-folded too, for the IgnoreCase operators.
-			pairs = append(pairs, old[0], new[0], strings.ToLower(old[0]), strings.ToLower(new[0]), strings.ToUpper(old[0]), strings.ToUpper(new[0]))
+			pairs = foldedPair(pairs, old[0], new[0])
 		}
 	}
-	rep := strings.NewReplacer(pairs...)
+	r2 := renamed(r, cand.Caller, strings.NewReplacer(pairs...))
+	for _, k := range derivedKeys {
+		delete(r2.Ctx, k)
+		if v, ok := cand.Ctx[k]; ok {
+			r2.Ctx[k] = v
+		}
+	}
+	return r2
+}
+
+// foldedPair adds old → new to a replacer's pairs, case-folded too, for
+// the IgnoreCase operators.
+func foldedPair(pairs []string, old, new string) []string {
+	return append(pairs, old, new, strings.ToLower(old), strings.ToLower(new), strings.ToUpper(old), strings.ToUpper(new))
+}
+
+// renamed is r made by caller, with rep applied to its resource and to its
+// context values other than the caller's derived ones.
+func renamed(r *EvalRequest, caller Caller, rep *strings.Replacer) *EvalRequest {
+	r2 := &EvalRequest{Caller: caller, Action: r.Action, Resource: rep.Replace(r.Resource), Ctx: make(map[string][]string, len(r.Ctx))}
 	for k, v := range r.Ctx {
 		if isDerived(k) {
+			r2.Ctx[k] = v
 			continue
 		}
 		vv := make([]string, len(v))
@@ -170,12 +176,6 @@ func renameCaller(r, cand *EvalRequest) *EvalRequest {
 		}
 		r2.Ctx[k] = vv
 	}
-	for _, k := range derivedKeys {
-		if v, ok := cand.Ctx[k]; ok {
-			r2.Ctx[k] = v
-		}
-	}
-	r2.Resource = rep.Replace(r.Resource)
 	return r2
 }
 
