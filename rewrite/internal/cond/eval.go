@@ -1,10 +1,9 @@
 package cond
 
 import (
-	"fmt"
 	"net/netip"
 	"slices"
-	"strings"
+	"strconv"
 	"sync"
 )
 
@@ -369,12 +368,19 @@ func (op Operator) Compile(policyValues []string) *Compiled {
 	}
 	// Each value with its length: [] and [""] differ, as do ["a,b"] and
 	// ["a", "b"] whatever the separator.
-	var kb strings.Builder
-	kb.WriteString(op.Name)
+	n := len(op.Name)
 	for _, v := range policyValues {
-		fmt.Fprintf(&kb, "|%d:%s", len(v), v)
+		n += len(v) + 8
 	}
-	key := kb.String()
+	kb := make([]byte, 0, n)
+	kb = append(kb, op.Name...)
+	for _, v := range policyValues {
+		kb = append(kb, '|')
+		kb = strconv.AppendInt(kb, int64(len(v)), 10)
+		kb = append(kb, ':')
+		kb = append(kb, v...)
+	}
+	key := string(kb)
 	if c, ok := compiledMemo.Load(key); ok {
 		return c.(*Compiled)
 	}

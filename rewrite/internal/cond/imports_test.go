@@ -14,7 +14,7 @@ import (
 func TestImports(t *testing.T) {
 	allowed := map[string]bool{
 		"errors": true, "fmt": true, "math/big": true, "math/bits": true, "net/netip": true,
-		"slices": true, "strings": true, "sync": true, "unicode": true, "unicode/utf8": true,
+		"slices": true, "strconv": true, "strings": true, "sync": true, "unicode": true, "unicode/utf8": true,
 	}
 	entries, err := os.ReadDir(".")
 	if err != nil {
