@@ -245,10 +245,7 @@ func (run *Run) analyse(ctx context.Context, api API, t Target) analysed {
 		}
 		return bad(err)
 	}
-	r := FromResult(name, res, bucket+".policy.json")
-	if r.Diff != "" {
-		r.Diff = report.ReadableDiff(bucket+".policy.json", res.Before, res.After)
-	}
+	r := FromResult(name, res, bucket+".policy.json", true)
 	r.Bucket = bucket
 	r.NoteOrg(res.OrgAssumed, orgWhy)
 	return analysed{r: r, res: res, api: regional}

@@ -55,9 +55,14 @@ func ErrorReport(target string, err error) *report.Report {
 	return r
 }
 
-// FromResult fills a report from a rewrite.Result.
-func FromResult(target string, res *rewrite.Result, diffName string) *report.Report {
-	r := report.FromResult(target, res, diffName)
+// FromResult fills a report from a rewrite.Result for a policy file; live
+// says the policy is a bucket's, as S3 returned it (report.FromLiveResult).
+func FromResult(target string, res *rewrite.Result, diffName string, live bool) *report.Report {
+	from := report.FromResult
+	if live {
+		from = report.FromLiveResult
+	}
+	r := from(target, res, diffName)
 	if r.Status == report.StatusRefused {
 		r.ExitCode = ExitRefused
 	}

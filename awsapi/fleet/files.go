@@ -99,7 +99,7 @@ func (run *Run) File(ctx context.Context, path, bucket string) *report.Report {
 		r.SelfNamed = gaveUp
 		return r
 	}
-	r := FromResult(name, res, name)
+	r := FromResult(name, res, name, false)
 	setFile(r, path)
 	r.NoteOrg(res.OrgAssumed, orgWhy)
 	if r.Status != report.StatusNeedsChange {

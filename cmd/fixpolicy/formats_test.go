@@ -251,7 +251,7 @@ func seedReports(t *testing.T) []*report {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := fleet.FromResult(name+".json", res, name+".json")
+		r := fleet.FromResult(name+".json", res, name+".json", false)
 		r.File = name + ".json"
 		out = append(out, r)
 	}

@@ -49,7 +49,7 @@ func TestOrgNoteFormats(t *testing.T) {
 	}
 	res := &rewrite.Result{Bucket: "data-lake-prod", Before: src, After: src, Status: rewrite.StatusCompliant, Proof: &rewrite.Proof{}, OrgAssumed: "o-a1b2c3d4e5"}
 	mk := func() *report {
-		r := fleet.FromResult("policy.json", res, "policy.json")
+		r := fleet.FromResult("policy.json", res, "policy.json", false)
 		r.File, r.Bucket = "policy.json", "data-lake-prod"
 		r.NoteOrg(res.OrgAssumed, "")
 		return r
@@ -105,7 +105,7 @@ func TestOrgNoteFormats(t *testing.T) {
 		t.Errorf("note %q, want %q", r.OrgNote, want)
 	}
 	// No assumption, no note.
-	r = fleet.FromResult("policy.json", &rewrite.Result{Before: src, After: src, Status: rewrite.StatusCompliant, Proof: &rewrite.Proof{}}, "policy.json")
+	r = fleet.FromResult("policy.json", &rewrite.Result{Before: src, After: src, Status: rewrite.StatusCompliant, Proof: &rewrite.Proof{}}, "policy.json", false)
 	r.NoteOrg("", "organizations:DescribeOrganization was denied")
 	if b, _ := json.Marshal(r); strings.Contains(string(b), "org_") {
 		t.Errorf("a report without an assumption has %s", b)

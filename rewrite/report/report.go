@@ -90,6 +90,16 @@ func ErrorReport(target string, err error) *Report {
 // FromResult is the report of a target from its rewrite.Result; diffName
 // names the policy in the diff's header.
 func FromResult(target string, res *rewrite.Result, diffName string) *Report {
+	return fromResult(target, res, func() string { return udiff.Unified(diffName, diffName+" (patched)", res.Before, res.After, 3) })
+}
+
+// FromLiveResult is FromResult for a live bucket's policy, whose diff is
+// ReadableDiff's.
+func FromLiveResult(target string, res *rewrite.Result, diffName string) *Report {
+	return fromResult(target, res, func() string { return ReadableDiff(diffName, res.Before, res.After) })
+}
+
+func fromResult(target string, res *rewrite.Result, diff func() string) *Report {
 	r := &Report{Target: target, Bucket: res.Bucket, Changes: res.Changes, Findings: res.Findings, Explanations: res.Paragraphs, AccessChanges: []string{}}
 	if r.Changes == nil {
 		r.Changes = []rewrite.Change{}
@@ -110,7 +120,7 @@ func FromResult(target string, res *rewrite.Result, diffName string) *Report {
 		r.Status, r.Error = StatusRefused, res.Refusal
 	default:
 		r.Status = StatusNeedsChange
-		r.Diff = udiff.Unified(diffName, diffName+" (patched)", res.Before, res.After, 3)
+		r.Diff = diff()
 	}
 	return r
 }
