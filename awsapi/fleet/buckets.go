@@ -1,9 +1,12 @@
 package fleet
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"strings"
 	"sync"
 
 	"github.com/fixpolicy/fixpolicy/awsapi"
@@ -271,4 +274,44 @@ func Record(r *report.Report, o apply.Outcome) {
 		return
 	}
 	r.Status = report.StatusPatched
+}
+
+// CheckBucketRun checks a run over buckets before anything is read: all
+// buckets or named ones, and at least one at a time.
+func CheckBucketRun(all bool, buckets []string, concurrency int) error {
+	if all && len(buckets) > 0 {
+		return errors.New("--all-buckets and --bucket are exclusive: pick one")
+	}
+	if concurrency < 1 {
+		return fmt.Errorf("--concurrency must be at least 1 (got %d)", concurrency)
+	}
+	return nil
+}
+
+// Prompter returns the [y/N] prompt read from in, question being a format
+// for the bucket's name: confirm shows the change (the report in text
+// output, else its diff on ask) and asks on ask; confirmed shows the
+// outcome (the steps in text, else the report).
+func Prompter(in io.Reader, ask io.Writer, pr *report.Printer, question string) (confirm func(*report.Report) bool, confirmed func(*report.Report)) {
+	rd := bufio.NewReader(in)
+	text := pr.Format == "text"
+	confirm = func(r *report.Report) bool {
+		if text {
+			pr.Print(r)
+		} else {
+			fmt.Fprintf(ask, "%s", r.Diff)
+		}
+		fmt.Fprintf(ask, question, r.Bucket)
+		answer, _ := rd.ReadString('\n')
+		a := strings.ToLower(strings.TrimSpace(answer))
+		return a == "y" || a == "yes"
+	}
+	confirmed = func(r *report.Report) {
+		if text {
+			pr.Steps(r)
+		} else {
+			pr.Print(r)
+		}
+	}
+	return confirm, confirmed
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -174,11 +173,8 @@ func fixFiles(c *cli.Context, std stdio, o *fixOpts, patterns, buckets []string)
 
 func fixBuckets(c *cli.Context, std stdio, o *fixOpts, buckets []string) error {
 	all := c.Bool("all-buckets")
-	if all && len(buckets) > 0 {
-		return fail("--all-buckets and --bucket are exclusive: pick one")
-	}
-	if conc := c.Int("concurrency"); conc < 1 {
-		return fail("--concurrency must be at least 1 (got %d)", conc)
+	if err := fleet.CheckBucketRun(all, buckets, c.Int("concurrency")); err != nil {
+		return fail("%v", err)
 	}
 	s := session(c, std)
 	if _, err := s.API(); err != nil {
@@ -199,7 +195,7 @@ func fixBuckets(c *cli.Context, std stdio, o *fixOpts, buckets []string) error {
 	pr := newPrinter(std, o.format, o.color)
 	run := newRun(c, std, o, s, facts, pr)
 	if o.mode == "" && !o.yes && std.inTTY {
-		run.Confirm, run.Confirmed = prompter(std, pr, "Apply this change to s3://%s? [y/N] ")
+		run.Confirm, run.Confirmed = fleet.Prompter(std.in, std.err, pr, "Apply this change to s3://%s? [y/N] ")
 	}
 	if std.errTTY {
 		run.Progress = std.err
@@ -218,33 +214,6 @@ func fixBuckets(c *cli.Context, std stdio, o *fixOpts, buckets []string) error {
 		return fail("%v", err) // ErrNoConfirm, after the reports
 	}
 	return exitWith(code)
-}
-
-// prompter returns the [y/N] prompt on the terminal, question being a format
-// for the bucket's name: confirm shows the change (the report in text, else
-// its diff on standard error) and asks; confirmed shows the outcome (the
-// steps in text, else the report).
-func prompter(std stdio, pr *printer, question string) (confirm func(*report) bool, confirmed func(*report)) {
-	in := bufio.NewReader(std.in)
-	confirm = func(r *report) bool {
-		if pr.Format == "text" {
-			pr.Print(r)
-		} else {
-			fmt.Fprintf(std.err, "%s", r.Diff)
-		}
-		fmt.Fprintf(std.err, question, r.Bucket)
-		answer, _ := in.ReadString('\n')
-		a := strings.ToLower(strings.TrimSpace(answer))
-		return a == "y" || a == "yes"
-	}
-	confirmed = func(r *report) {
-		if pr.Format == "text" {
-			pr.Steps(r)
-		} else {
-			pr.Print(r)
-		}
-	}
-	return confirm, confirmed
 }
 
 // readPolicy reads and parses a policy for the commands that need it whole;

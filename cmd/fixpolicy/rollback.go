@@ -72,7 +72,7 @@ func rollbackAction(c *cli.Context, std stdio) error {
 		BackupDir: c.String("backup-dir"), DryRun: c.Bool("dry-run"), Yes: c.Bool("yes"), UI: fleet.UI{Print: pr.Print},
 	}
 	if std.inTTY {
-		rb.Confirm, rb.Confirmed = prompter(std, pr, "Restore the saved policy to s3://%s? [y/N] ")
+		rb.Confirm, rb.Confirmed = fleet.Prompter(std.in, std.err, pr, "Restore the saved policy to s3://%s? [y/N] ")
 	}
 	code, err := rb.Run(c.Context)
 	if err != nil {
