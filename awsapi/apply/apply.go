@@ -6,10 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/fixpolicy/fixpolicy/awsapi"
 	"github.com/fixpolicy/fixpolicy/rewrite"
+	"github.com/fixpolicy/fixpolicy/rewrite/report"
 )
 
 // PolicyAPI is what a transaction needs from S3. [*awsapi.Clients] has it;
@@ -57,7 +57,7 @@ func (o *Outcome) step(format string, args ...any) {
 }
 
 func (o *Outcome) fail(format string, args ...any) {
-	o.Err = oneLine(fmt.Sprintf(format, args...))
+	o.Err = report.OneLine(fmt.Sprintf(format, args...))
 	o.step("error: %s", o.Err)
 }
 
@@ -112,7 +112,7 @@ func Patch(ctx context.Context, j *Journal, s3 PolicyAPI, c Change) Outcome {
 			o.fail("writing the patched policy failed, so the bucket keeps its original policy (also saved in %s): %v", path, err)
 		case rerr == nil && exists && SameMeaning(back, c.New) == nil:
 			j.settle(w, wsWritten)
-			o.step("the write reported an error (%v), but the policy read back is the patched one", oneLine(err.Error()))
+			o.step("the write reported an error (%v), but the policy read back is the patched one", report.OneLine(err.Error()))
 			o.step("read it back: it means what was written")
 		case rerr == nil:
 			o.fail("writing the patched policy failed (%v) and the bucket's policy is now neither the original nor the patch; the original is saved in %s (restore it with: fixpolicy rollback --bucket %s --from %s)", err, path, c.Bucket, path)
@@ -178,7 +178,7 @@ func Restore(ctx context.Context, j *Journal, s3 PolicyAPI, c Change) Outcome {
 		switch {
 		case rerr == nil && exists && SameMeaning(back, c.New) == nil:
 			j.settle(w, wsWritten)
-			o.step("the write reported an error (%v), but the policy read back is the restored one", oneLine(err.Error()))
+			o.step("the write reported an error (%v), but the policy read back is the restored one", report.OneLine(err.Error()))
 			o.step("read it back: it means what was written")
 		case rerr == nil && exists == existed && bytes.Equal(back, c.Current):
 			j.settle(w, wsUnchanged)
@@ -229,11 +229,6 @@ func SameMeaning(got, want []byte) error {
 		return fmt.Errorf("its statements differ")
 	}
 	return nil
-}
-
-// oneLine folds an error message into one line.
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
 }
 
 // unwrapPathError drops the operation and path of an *os.PathError: the

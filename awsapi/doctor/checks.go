@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/fixpolicy/fixpolicy/awsapi"
+	"github.com/fixpolicy/fixpolicy/rewrite/report"
 )
 
 // The AWS managed policies AWS Backup's role needs for S3
@@ -17,14 +18,14 @@ const backupTrustPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow
 // unsure is a could-not-check result whose detail is the awsapi error (which
 // names the missing permission for AccessDenied).
 func unsure(id, title string, err error) Check {
-	return Check{ID: id, Title: title, Status: Unsure, Detail: "could not check: " + oneLine(err.Error())}
+	return Check{ID: id, Title: title, Status: Unsure, Detail: "could not check: " + report.OneLine(err.Error())}
 }
 
 // unknownRole is why a check that needs the backup role's RoleId or ARN
 // could not run.
 func (d *Doctor) unknownRole(why string) string {
 	if d.roleErr != nil {
-		why += " (" + oneLine(d.roleErr.Error()) + ")"
+		why += " (" + report.OneLine(d.roleErr.Error()) + ")"
 	}
 	return why
 }
@@ -130,9 +131,4 @@ func uniq(xs []string) []string {
 		}
 	}
 	return out
-}
-
-// oneLine folds s (an error message) onto one line.
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
 }

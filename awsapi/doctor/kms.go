@@ -6,9 +6,9 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
-
 	"github.com/fixpolicy/fixpolicy/awsapi"
 	"github.com/fixpolicy/fixpolicy/rewrite"
+	"github.com/fixpolicy/fixpolicy/rewrite/report"
 )
 
 // The KMS actions AWS Backup needs on an SSE-KMS bucket's key (through S3).
@@ -64,11 +64,11 @@ func (d *Doctor) kmsCheck(ctx context.Context, cl Encryption, bucket string) Che
 	}
 	kp, err := rewrite.Parse(doc)
 	if err != nil {
-		return Check{ID: kmsID, Title: kmsTitle, Status: Unsure, Detail: "could not check: fixpolicy cannot evaluate the key policy: " + oneLine(err.Error())}
+		return Check{ID: kmsID, Title: kmsTitle, Status: Unsure, Detail: "could not check: fixpolicy cannot evaluate the key policy: " + report.OneLine(err.Error())}
 	}
 	acc, err := d.keyAccess(kp, key)
 	if err != nil {
-		return Check{ID: kmsID, Title: kmsTitle, Status: Unsure, Detail: "could not check: " + oneLine(err.Error())}
+		return Check{ID: kmsID, Title: kmsTitle, Status: Unsure, Detail: "could not check: " + report.OneLine(err.Error())}
 	}
 	return d.kmsVerdict(key, acc)
 }

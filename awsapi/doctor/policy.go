@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/fixpolicy/fixpolicy/rewrite"
+	"github.com/fixpolicy/fixpolicy/rewrite/report"
 )
 
 // roleIDRe matches an IAM role's unique ID (RoleId), as aws iam get-role
@@ -50,7 +51,7 @@ func (d *Doctor) policyCheck(ctx context.Context, bucket string, src []byte, exi
 	}
 	pol, perr := rewrite.Parse(src)
 	if perr != nil {
-		return Check{ID: id, Title: title, Status: Unsure, Detail: "could not check: fixpolicy cannot read the bucket's policy: " + oneLine(perr.Error())}, nil, nil
+		return Check{ID: id, Title: title, Status: Unsure, Detail: "could not check: fixpolicy cannot read the bucket's policy: " + report.OneLine(perr.Error())}, nil, nil
 	}
 	if d.roleID == "" {
 		return Check{ID: id, Title: title, Status: Unsure,
@@ -58,7 +59,7 @@ func (d *Doctor) policyCheck(ctx context.Context, bucket string, src []byte, exi
 	}
 	res, ferr := d.fix(ctx, src, rewrite.Options{Facts: d.facts(bucket)})
 	if ferr != nil {
-		return Check{ID: id, Title: title, Status: Unsure, Detail: "could not check: " + oneLine(ferr.Error())}, nil, pol
+		return Check{ID: id, Title: title, Status: Unsure, Detail: "could not check: " + report.OneLine(ferr.Error())}, nil, pol
 	}
 	switch res.Status {
 	case rewrite.StatusCompliant:
@@ -66,7 +67,7 @@ func (d *Doctor) policyCheck(ctx context.Context, bucket string, src []byte, exi
 			Detail: "no statement of the bucket policy blocks AWS Backup or denies the account's principals s3:GetBucketLocation / s3:GetBucketVersioning"}, res, pol
 	case rewrite.StatusRefused:
 		return Check{ID: id, Title: title, Status: Fail,
-			Detail: "the bucket policy blocks AWS Backup, and fixpolicy cannot patch it safely: " + oneLine(res.Refusal),
+			Detail: "the bucket policy blocks AWS Backup, and fixpolicy cannot patch it safely: " + report.OneLine(res.Refusal),
 			Fix:    "edit the bucket policy by hand (aws s3api get-bucket-policy / put-bucket-policy); see fixpolicy --bucket " + bucket + " --dry-run for the analysis"}, res, pol
 	}
 	return Check{ID: id, Title: title, Status: Fail,
@@ -189,7 +190,7 @@ func (d *Doctor) callerCheck(bucket string, src []byte, exists bool, err error, 
 	}
 	caller, perr := rewrite.ParseCaller(d.caller.Arn)
 	if perr != nil {
-		return Check{ID: id, Title: title, Status: Unsure, Detail: "could not check: the caller's ARN is not understood: " + oneLine(perr.Error())}
+		return Check{ID: id, Title: title, Status: Unsure, Detail: "could not check: the caller's ARN is not understood: " + report.OneLine(perr.Error())}
 	}
 	if caller.Kind == rewrite.AccountRoot {
 		return Check{ID: id, Title: title, Status: Pass, Detail: "the caller is the account root, which can always change the bucket policy"}
@@ -203,7 +204,7 @@ func (d *Doctor) callerCheck(bucket string, src []byte, exists bool, err error, 
 	}
 	p, perr := rewrite.Parse(doc)
 	if perr != nil {
-		return Check{ID: id, Title: title, Status: Unsure, Detail: "could not check: fixpolicy cannot read the bucket's policy: " + oneLine(perr.Error())}
+		return Check{ID: id, Title: title, Status: Unsure, Detail: "could not check: fixpolicy cannot read the bucket's policy: " + report.OneLine(perr.Error())}
 	}
 	ctx := map[string][]string{"aws:SecureTransport": {"true"}}
 	if d.caller.UserID != "" {
@@ -220,7 +221,7 @@ func (d *Doctor) callerCheck(bucket string, src []byte, exists bool, err error, 
 	resource := fmt.Sprintf("arn:%s:s3:::%s", d.partition, bucket)
 	er, perr := rewrite.Prepare(rewrite.Request{Principal: d.caller.Arn, Action: "s3:PutBucketPolicy", Resource: resource, Context: ctx})
 	if perr != nil {
-		return Check{ID: id, Title: title, Status: Unsure, Detail: "could not check: " + oneLine(perr.Error())}
+		return Check{ID: id, Title: title, Status: Unsure, Detail: "could not check: " + report.OneLine(perr.Error())}
 	}
 	out := p.Decide(er, d.account)
 	if out.Decision != rewrite.Deny {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/fixpolicy/fixpolicy/awsapi/doctor"
+	"github.com/fixpolicy/fixpolicy/rewrite/report"
 )
 
 // Doctor checks each bucket with d (`fixpolicy doctor`), each within
@@ -27,7 +28,7 @@ func Doctor(ctx context.Context, d *doctor.Doctor, buckets []string, timeout tim
 		cancel()
 		switch {
 		case fatal != nil:
-			r.Error = oneLine(fatal.Error())
+			r.Error = report.OneLine(fatal.Error())
 			code = Worst(code, ExitError)
 		case r.Failed():
 			code = Worst(code, ExitChanges)

@@ -43,7 +43,7 @@ var ErrNoTerminal = errors.New("refusing to change the bucket policy without a t
 func CheckSaved(bucket, from string, saved []byte) error {
 	p, err := rewrite.Parse(saved)
 	if err != nil {
-		return fmt.Errorf("--from %s is not a bucket policy: %v", from, oneLine(err.Error()))
+		return fmt.Errorf("--from %s is not a bucket policy: %v", from, report.OneLine(err.Error()))
 	}
 	named, wild := policyBuckets(p)
 	if len(wild) > 0 {
@@ -152,7 +152,7 @@ func (rb *Rollback) Run(ctx context.Context) (int, error) {
 	if account == "" {
 		id, err := api.CallerIdentity(ctx)
 		if err != nil {
-			r.Status, r.ExitCode, r.Error = report.StatusError, ExitError, oneLine(err.Error())
+			r.Status, r.ExitCode, r.Error = report.StatusError, ExitError, report.OneLine(err.Error())
 			r.Steps = append(r.Steps, "error: "+r.Error)
 			return ExitError, nil
 		}
@@ -162,8 +162,4 @@ func (rb *Rollback) Run(ctx context.Context) (int, error) {
 		Bucket: rb.Bucket, Current: cur, NoPolicy: !exists, New: rb.Saved, Owner: account, BackupDir: rb.BackupDir,
 	}))
 	return r.ExitCode, nil
-}
-
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
 }

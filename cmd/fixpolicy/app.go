@@ -9,12 +9,12 @@ import (
 	"os"
 	"strings"
 
-	"github.com/urfave/cli/v2"
-	"golang.org/x/term"
-
 	"github.com/fixpolicy/fixpolicy/awsapi"
 	"github.com/fixpolicy/fixpolicy/awsapi/apply"
 	"github.com/fixpolicy/fixpolicy/awsapi/fleet"
+	rep "github.com/fixpolicy/fixpolicy/rewrite/report"
+	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
 )
 
 // Exit codes (README, "Usage"); a target's are package fleet's.
@@ -135,7 +135,7 @@ func run(ctx context.Context, args []string, std stdio) int {
 func runApp(ctx context.Context, args []string, std stdio) (code int) {
 	defer func() {
 		if p := recover(); p != nil {
-			fmt.Fprintf(std.err, "fixpolicy: %s\n", oneLine(fleet.InternalError(p)))
+			fmt.Fprintf(std.err, "fixpolicy: %s\n", rep.OneLine(fleet.InternalError(p)))
 			code = exitInternal
 		}
 	}()
@@ -148,16 +148,12 @@ func runApp(ctx context.Context, args []string, std stdio) (code int) {
 	var ee *exitErr
 	if errors.As(err, &ee) {
 		if ee.msg != "" {
-			fmt.Fprintf(std.err, "fixpolicy: %s\n", oneLine(ee.msg))
+			fmt.Fprintf(std.err, "fixpolicy: %s\n", rep.OneLine(ee.msg))
 		}
 		return ee.code
 	}
-	fmt.Fprintf(std.err, "fixpolicy: %s\n", oneLine(err.Error()))
+	fmt.Fprintf(std.err, "fixpolicy: %s\n", rep.OneLine(err.Error()))
 	return exitError
-}
-
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
 }
 
 // isTerminal reports whether x is a terminal (golang.org/x/term asks the

@@ -84,7 +84,7 @@ func orgNote(id, why string) string {
 
 // ErrorReport is the report of a target that could not be checked.
 func ErrorReport(target string, err error) *Report {
-	return &Report{Target: target, Status: StatusError, Error: oneLine(err.Error()), Err: err, Changes: []rewrite.Change{}, AccessChanges: []string{}}
+	return &Report{Target: target, Status: StatusError, Error: OneLine(err.Error()), Err: err, Changes: []rewrite.Change{}, AccessChanges: []string{}}
 }
 
 // FromResult is the report of a target from its rewrite.Result; diffName
@@ -135,6 +135,8 @@ func CompactJSON(b []byte) json.RawMessage {
 	return json.RawMessage(p.Compact())
 }
 
-func oneLine(s string) string {
+// OneLine folds s onto one line, runs of white space becoming one space:
+// every error and report line the tool prints is one line.
+func OneLine(s string) string {
 	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
 }
