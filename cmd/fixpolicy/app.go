@@ -31,9 +31,6 @@ const (
 	exitSIGTERM = 143
 )
 
-// worst is the more severe of two exit codes.
-func worst(a, b int) int { return fleet.Worst(a, b) }
-
 type stdio struct {
 	in       io.Reader
 	out, err io.Writer

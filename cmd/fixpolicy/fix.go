@@ -229,5 +229,3 @@ func readPolicy(std stdio, path string) (*rewrite.Policy, error) {
 	}
 	return pol, nil
 }
-
-func unwrapPathError(err error) error { return fleet.UnwrapPathError(err) }

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	rep "github.com/fixpolicy/fixpolicy/rewrite/report"
 )
 
 // The binary the tests below run, built once per test process.
@@ -115,7 +117,7 @@ func TestTimeoutGivesUp(t *testing.T) {
 			switch {
 			case len(tc.args) > 1 && tc.args[2] == "json":
 				var r struct{ Status, Error string }
-				if err := json.Unmarshal([]byte(stdout), &r); err != nil || r.Status != statusError || r.Error != msg {
+				if err := json.Unmarshal([]byte(stdout), &r); err != nil || r.Status != rep.StatusError || r.Error != msg {
 					t.Errorf("stdout %q (%v), want status error with %q", stdout, err, msg)
 				}
 			case len(tc.args) > 1 && tc.args[2] == "sarif":

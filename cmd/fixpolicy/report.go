@@ -14,12 +14,6 @@ import (
 // report is the outcome for one target (a bucket or a policy file).
 type report = rep.Report
 
-// Status values of a target (-o json; README, "Usage").
-const (
-	statusPatched = rep.StatusPatched
-	statusError   = rep.StatusError
-)
-
 // printer is rewrite/report's Printer; newPrinter binds it to the run's
 // output streams.
 type printer = rep.Printer
@@ -40,7 +34,7 @@ func finish(pr *printer, getenv func(string) string) error {
 	}
 	if path := getenv("GITHUB_STEP_SUMMARY"); path != "" {
 		if err := fleet.AppendFile(path, rep.StepSummary(pr.Reports())); err != nil {
-			return fmt.Errorf("cannot append the job summary to $GITHUB_STEP_SUMMARY (%s): %v", path, unwrapPathError(err))
+			return fmt.Errorf("cannot append the job summary to $GITHUB_STEP_SUMMARY (%s): %v", path, fleet.UnwrapPathError(err))
 		}
 	}
 	return nil

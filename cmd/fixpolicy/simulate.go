@@ -5,10 +5,10 @@ import (
 	"os"
 	"strings"
 
-	"github.com/urfave/cli/v2"
-
+	"github.com/fixpolicy/fixpolicy/awsapi/fleet"
 	"github.com/fixpolicy/fixpolicy/rewrite"
 	"github.com/fixpolicy/fixpolicy/rewrite/simulate"
+	"github.com/urfave/cli/v2"
 )
 
 func simulateCommand(std stdio) *cli.Command {
@@ -127,7 +127,7 @@ func simulateAction(c *cli.Context, std stdio) error {
 	if o.stream != "-" {
 		f, err := os.Open(o.stream)
 		if err != nil {
-			return fail("--requests %s: %v", o.stream, unwrapPathError(err))
+			return fail("--requests %s: %v", o.stream, fleet.UnwrapPathError(err))
 		}
 		defer f.Close()
 		in = f

@@ -12,8 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
-
 	"github.com/fixpolicy/fixpolicy/awsapi"
+	rep "github.com/fixpolicy/fixpolicy/rewrite/report"
 )
 
 // fakeS3 is an in-process S3 of buckets and their policies, behind
@@ -88,8 +88,8 @@ func TestApplyWiring(t *testing.T) {
 		code   int
 		steps  []string // prefixes of the steps
 	}{
-		{"written", nil, statusPatched, exitOK, []string{"saved the original policy to ", "re-read the live policy", "wrote the patched policy", "read it back"}},
-		{"denied", &smithy.GenericAPIError{Code: "AccessDenied", Message: "Access Denied"}, statusError, exitError,
+		{"written", nil, rep.StatusPatched, exitOK, []string{"saved the original policy to ", "re-read the live policy", "wrote the patched policy", "read it back"}},
+		{"denied", &smithy.GenericAPIError{Code: "AccessDenied", Message: "Access Denied"}, rep.StatusError, exitError,
 			[]string{"saved the original policy to ", "re-read the live policy", "error: writing the patched policy failed, so the bucket keeps its original policy"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -122,7 +122,7 @@ func TestApplyWiring(t *testing.T) {
 			if len(fake.puts) != 1 || aws.ToString(fake.puts[0].ExpectedBucketOwner) != "012345678901" {
 				t.Errorf("puts: %+v", fake.puts)
 			}
-			if (fake.policy(wiringBucket) == orig) != (tc.status == statusError) {
+			if (fake.policy(wiringBucket) == orig) != (tc.status == rep.StatusError) {
 				t.Errorf("the live policy does not match the status %q", tc.status)
 			}
 		})
