@@ -51,6 +51,12 @@ const (
 	RoleBucket    = "bucket"    // the bucket the policy is attached to
 	RolePartition = "partition" // ${AWS::Partition}, data.aws_partition
 	RoleRegion    = "region"    // ${AWS::Region}, data.aws_region
+	// RoleRoleID and RoleRoleARN are a role's RoleId and ARN
+	// (data.aws_iam_role.backup.unique_id, .arn), the role named by
+	// Symbol.RoleName: when that is the backup role, the caller substitutes
+	// its RoleId or ARN.
+	RoleRoleID  = "role-id"
+	RoleRoleARN = "role-arn"
 )
 
 // A Symbol is a value the source does not fix. In Document.Policy it is
@@ -63,6 +69,7 @@ type Symbol struct {
 	// way to write it inside a string ("${var.vpce_id}", "${VpceId}").
 	Expr, Interp string
 	Role         string // one of the Role constants
+	RoleName     string // RoleRoleID, RoleRoleARN: the role's name, as the source fixes it
 }
 
 // Pos is a position in a source file: byte offset and 1-based line and
