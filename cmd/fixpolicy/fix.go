@@ -141,7 +141,7 @@ func newRun(c *cli.Context, std stdio, o *fixOpts, s *fleet.Session, facts rewri
 	run := &fleet.Run{
 		Session: s, Journal: std.journal, Mode: o.mode, Yes: o.yes, Fix: o.options, Timeout: o.timeout,
 		BackupDir: c.String("backup-dir"), Concurrency: c.Int("concurrency"), Stdin: std.in,
-		UI: fleet.UI{Print: pr.Print},
+		UI: fleet.UI{Print: pr.Print}, LiteralRoleID: o.options.Facts.RoleID != "",
 	}
 	run.Fix.Facts = facts
 	return run

@@ -1,0 +1,16 @@
+package source
+
+import (
+	"fmt"
+
+	"github.com/fixpolicy/fixpolicy/rewrite/iac"
+)
+
+// Locate returns the bucket policies of a file of the given kind (Detect's).
+// vars are a followed template's variables (Document.FollowVars).
+func Locate(kind, name string, src []byte, vars map[string]iac.Symbol) ([]iac.Document, error) {
+	switch kind {
+	default:
+		return nil, fmt.Errorf("%s: not a source fixpolicy reads (%s)", name, kind)
+	}
+}
