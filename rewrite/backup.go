@@ -303,6 +303,7 @@ func (f Facts) backupSpace(p *Policy) *space {
 		callers:   f.backupCallers(),
 		actions:   BackupActions,
 		resources: f.resourcesFor(f.objectARNs(p)),
+		patterns:  resourcePatterns(p.Statements),
 		known:     known,
 		absent:    absent,
 		choices: map[string][]string{

@@ -20,6 +20,9 @@ type space struct {
 	callers   []callerCand
 	actions   []string
 	resources func(action string) []string
+	// patterns are the policies' resource patterns, for describing a
+	// representative resource in the policies' own terms.
+	patterns []string
 	known     map[string][]string // lower-case key -> values (present)
 	absent    map[string]bool     // lower-case key -> known to be absent
 	// choices restricts a key to a finite set of values (absentChoice for
