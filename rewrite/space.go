@@ -23,8 +23,8 @@ type space struct {
 	// patterns are the policies' resource patterns, for describing a
 	// representative resource in the policies' own terms.
 	patterns []string
-	known     map[string][]string // lower-case key -> values (present)
-	absent    map[string]bool     // lower-case key -> known to be absent
+	known    map[string][]string // lower-case key -> values (present)
+	absent   map[string]bool     // lower-case key -> known to be absent
 	// choices restricts a key to a finite set of values (absentChoice for
 	// "absent"): s3:TlsVersion is 1.2 or 1.3, say.
 	choices map[string][]string
