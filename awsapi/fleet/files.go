@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 
@@ -87,24 +89,56 @@ func WalkSources(dir string) ([]string, error) {
 	return out, err
 }
 
-// Files checks each policy file in order (rewriting it with Mode Write) and
-// prints its report. buckets names the policies' buckets: none, one for
-// every file, or one per file. It returns the worst exit code; when ctx
-// ends (an interrupt) it stops.
+// Files checks each policy file (rewriting it with Mode Write) and prints
+// its reports, in the files' order. buckets names the policies' buckets:
+// none, one for every file, or one per file. Files are checked as many at
+// once as the machine has processors: a Terraform tree has thousands. It
+// returns the worst exit code; when ctx ends (an interrupt) it stops.
 func (run *Run) Files(ctx context.Context, files, buckets []string) int {
+	type outcome struct {
+		reps  []*report.Report
+		panic any
+	}
+	out := make([]chan outcome, len(files))
+	for i := range out {
+		out[i] = make(chan outcome, 1)
+	}
+	go func() {
+		sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+		for i, f := range files {
+			sem <- struct{}{}
+			if ctx.Err() != nil {
+				out[i] <- outcome{}
+				<-sem
+				continue // interrupted: the caller reports it
+			}
+			bucket := ""
+			switch {
+			case len(buckets) == 1:
+				bucket = buckets[0]
+			case len(buckets) > 1:
+				bucket = buckets[i]
+			}
+			go func() {
+				var o outcome
+				defer func() {
+					if p := recover(); p != nil {
+						o.panic = fmt.Sprintf("%v\n\n[recovered checking %s]\n%s", p, f, debug.Stack())
+					}
+					out[i] <- o
+					<-sem
+				}()
+				o.reps = run.Path(ctx, f, bucket)
+			}()
+		}
+	}()
 	code := ExitOK
-	for i, f := range files {
-		if ctx.Err() != nil {
-			break // interrupted: the caller reports it
+	for i := range files {
+		o := <-out[i]
+		if o.panic != nil {
+			panic(o.panic) // in the caller's goroutine, where main recovers it
 		}
-		bucket := ""
-		switch {
-		case len(buckets) == 1:
-			bucket = buckets[0]
-		case len(buckets) > 1:
-			bucket = buckets[i]
-		}
-		for _, r := range run.Path(ctx, f, bucket) {
+		for _, r := range o.reps {
 			run.Print(r)
 			code = Worst(code, r.ExitCode)
 		}
