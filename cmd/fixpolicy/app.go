@@ -21,8 +21,6 @@ import (
 const (
 	exitOK       = fleet.ExitOK       // nothing to do, dry-run shown, or applied and verified
 	exitError    = fleet.ExitError    // bad input, AWS error
-	exitChanges  = fleet.ExitChanges  // --check found changes needed
-	exitRefused  = fleet.ExitRefused  // a blocking statement cannot be patched safely
 	exitInternal = fleet.ExitInternal // fixpolicy failed: a bug
 
 	// Interrupted by a signal: 128 + the signal's number, as shells report
