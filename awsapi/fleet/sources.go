@@ -115,6 +115,7 @@ func (run *Run) sourceDoc(ctx context.Context, sf *sourceFile, d *iac.Document, 
 	r := FromResult(name, fx.Result, sf.path, false)
 	setFile(r, sf.path)
 	placeFindings(r, d)
+	displaySymbols(r, fx)
 	if r.Status == report.StatusNeedsChange {
 		if d.Editor == nil {
 			r.Warnings = append(r.Warnings, "Not written: "+d.ReadOnly+".")
@@ -125,6 +126,44 @@ func (run *Run) sourceDoc(ctx context.Context, sf *sourceFile, d *iac.Document, 
 	}
 	sf.fixed = append(sf.fixed, fixedDoc{fx, r})
 	sf.reps = append(sf.reps, r)
+}
+
+// displaySymbols writes the symbols in the report's texts as the source's
+// expressions.
+func displaySymbols(r *report.Report, fx *source.Fixed) {
+	for _, list := range [][]string{r.Explanations, r.AccessChanges, r.Warnings} {
+		for i := range list {
+			list[i] = fx.Display(list[i])
+		}
+	}
+	for i := range r.Changes {
+		r.Changes[i].Explanation = fx.Display(r.Changes[i].Explanation)
+	}
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		f.Explanation = fx.Display(f.Explanation)
+		for j := range f.Reasons {
+			for _, list := range [][]string{f.Reasons[j].Values, f.Reasons[j].Request} {
+				for k := range list {
+					list[k] = fx.Display(list[k])
+				}
+			}
+		}
+		if f.Patch != nil {
+			f.Patch.Value = fx.Display(f.Patch.Value)
+		}
+	}
+	if r.Proof != nil {
+		for i := range r.Proof.Classes {
+			r.Proof.Classes[i] = fx.Display(r.Proof.Classes[i])
+		}
+		for i := range r.Proof.Changes {
+			c := &r.Proof.Changes[i]
+			c.Principals, c.Resource, c.Context = fx.Display(c.Principals), fx.Display(c.Resource), fx.Display(c.Context)
+		}
+	}
+	r.Error = fx.Display(r.Error)
+	r.PolicyBefore, r.PolicyAfter = fx.DisplayJSON(r.PolicyBefore), fx.DisplayJSON(r.PolicyAfter)
 }
 
 // placeFindings points the report's findings at the statements in the

@@ -276,3 +276,39 @@ func PatchFile(src []byte, fixed []*Fixed, locate func([]byte) ([]iac.Document, 
 	}
 	return out, nil
 }
+
+// Display writes the placeholders in a text of the analysis (an
+// explanation, an access change, the policy as JSON) as the source's
+// expressions, so reports never show a made-up value: "unless
+// aws:SourceVpce is var.vpce_id".
+func (fx *Fixed) Display(s string) string {
+	if !strings.Contains(s, iac.PlaceholderPrefix) {
+		return s
+	}
+	return placeholderRe.ReplaceAllStringFunc(s, func(p string) string {
+		for _, sym := range fx.Doc.Symbols {
+			if sym.Placeholder == p {
+				return sym.Expr
+			}
+		}
+		return p
+	})
+}
+
+// DisplayJSON is Display for a JSON text: inside strings the expression is
+// written as an interpolation ("${var.vpce_id}") so the text stays JSON
+// and reads as Terraform or CloudFormation writes it.
+func (fx *Fixed) DisplayJSON(b []byte) []byte {
+	if !bytes.Contains(b, []byte(iac.PlaceholderPrefix)) {
+		return b
+	}
+	return placeholderRe.ReplaceAllFunc(b, func(p []byte) []byte {
+		for _, sym := range fx.Doc.Symbols {
+			if sym.Placeholder == string(p) {
+				q := jsonast.Quote(sym.Interp)
+				return []byte(q[1 : len(q)-1])
+			}
+		}
+		return p
+	})
+}
