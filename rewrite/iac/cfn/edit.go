@@ -15,26 +15,24 @@ type editor struct {
 	t      *template
 	policy *node // the PolicyDocument
 	syms   []iac.Symbol
-	// knownJSON: see knownValues.
-	knownJSON map[string]*jsonast.Value
+	copies *copies // set by Edit
 }
 
 // Edit implements iac.Editor. The values the patch introduces are written
 // as the template writes values: the literal RoleId, and placeholders as
 // intrinsics (an account id as !Ref AWS::AccountId, a role ARN as
 // !Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/...").
-func (e *editor) Edit(ops []iac.Op, _ iac.EditOptions) ([]iac.Splice, error) {
+func (e *editor) Edit(ops []iac.Op, opt iac.EditOptions) ([]iac.Splice, error) {
 	for _, op := range ops {
 		if op.Kind == iac.RemoveMember || op.Kind == iac.RemoveElem {
 			return nil, fmt.Errorf("%s: the CloudFormation editor does not remove parts of a policy", op)
 		}
 	}
+	e.copies = e.findCopies(opt)
 	if e.t.isJSON {
 		return e.editJSON(ops)
 	}
-	st := detectStyle(e.t.src, e.policy)
-	st.known, st.knownKeys = e.knownTexts()
-	y := &yamlEditor{src: e.t.src, em: yamlEmitter{st: st, syms: e.syms}}
+	y := &yamlEditor{src: e.t.src, em: yamlEmitter{st: detectStyle(e.t.src, e.policy), syms: e.syms, copies: e.copies}}
 	var out []iac.Splice
 	for _, op := range ops {
 		sp, err := y.op(e.policy, op)
@@ -44,41 +42,6 @@ func (e *editor) Edit(ops []iac.Op, _ iac.EditOptions) ([]iac.Splice, error) {
 		out = append(out, sp...)
 	}
 	return out, nil
-}
-
-// knownTexts returns the source text of the policy's one-line values (by
-// their value in the policy) and keys, first occurrence first.
-func (e *editor) knownTexts() (vals, keys map[string]string) {
-	vals, keys = map[string]string{}, map[string]string{}
-	ev := &evaluator{t: e.t, used: map[*iac.Symbol]bool{}}
-	src := e.t.src
-	var walk func(n *node, depth int)
-	walk = func(n *node, depth int) {
-		if depth > maxDepth {
-			return
-		}
-		if n.kind == scalarNode || isIntrinsic(n) {
-			text := string(src[n.start:n.end])
-			if s, err := ev.str(n); err == nil && n.lit == litString && text != "" && !strings.ContainsAny(text, "\n#") {
-				if _, ok := vals[s]; !ok {
-					vals[s] = text
-				}
-			}
-			return
-		}
-		for i, k := range n.keys {
-			text := string(src[k.start:k.end])
-			if _, ok := keys[k.str]; !ok && text != "" && !strings.Contains(text, "\n") {
-				keys[k.str] = text
-			}
-			walk(n.vals[i], depth+1)
-		}
-		for _, x := range n.elems {
-			walk(x, depth+1)
-		}
-	}
-	walk(e.policy, 0)
-	return vals, keys
 }
 
 // lookup follows a policy path through the template's nodes; it refuses to
@@ -262,7 +225,6 @@ func (e *editor) editJSON(ops []iac.Op) ([]iac.Splice, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.knownJSON = e.knownValues()
 	conv := make([]iac.Op, len(ops))
 	for i, op := range ops {
 		if _, err := lookup(e.policy, op.Path); err != nil {
@@ -328,6 +290,9 @@ func findJSON(v *jsonast.Value, off int) (*jsonast.Member, error) {
 // jsonIntrinsics copies v with strings that hold placeholders written as
 // intrinsics in JSON form ({"Ref": ...}, {"Fn::Sub": ...}).
 func (e *editor) jsonIntrinsics(v *jsonast.Value) *jsonast.Value {
+	if c, ok := e.copies.json[e.copies.key(v)]; ok {
+		return c.Clone()
+	}
 	switch v.Kind {
 	case jsonast.Object:
 		o := jsonast.NewObject()
@@ -342,9 +307,6 @@ func (e *editor) jsonIntrinsics(v *jsonast.Value) *jsonast.Value {
 		}
 		return a
 	case jsonast.String:
-		if k, ok := e.knownJSON[v.Str]; ok {
-			return k.Clone()
-		}
 		f := formOf(v.Str, e.syms)
 		switch {
 		case f.sym != nil:
@@ -375,31 +337,4 @@ func exprJSON(expr string) *jsonast.Value {
 		return jsonast.NewString(expr)
 	}
 	return v
-}
-
-// knownValues maps the policy's string values to their source values in
-// the template, so a copied value is written as the original was.
-func (e *editor) knownValues() map[string]*jsonast.Value {
-	known := map[string]*jsonast.Value{}
-	ev := &evaluator{t: e.t, used: map[*iac.Symbol]bool{}}
-	var walk func(n *node, depth int)
-	walk = func(n *node, depth int) {
-		if depth > maxDepth {
-			return
-		}
-		if isIntrinsic(n) {
-			if s, err := ev.str(n); err == nil && known[s] == nil && n.jv != nil {
-				known[s] = n.jv
-			}
-			return
-		}
-		for _, v := range n.vals {
-			walk(v, depth+1)
-		}
-		for _, x := range n.elems {
-			walk(x, depth+1)
-		}
-	}
-	walk(e.policy, 0)
-	return known
 }

@@ -71,9 +71,6 @@ type yamlStyle struct {
 	// quoted[key][colon] says whether plain-safe strings of the class
 	// (keys or values, with a colon or without) are mostly quoted.
 	quoted [2][2]bool
-	// known are the source texts of the policy's one-line values and keys,
-	// by their value: a copied value is written as the original was.
-	known, knownKeys map[string]string
 }
 
 // detectStyle reads the style of the policy pd.
@@ -212,8 +209,29 @@ func plainSafe(s string, flow bool) bool {
 
 // yamlEmitter writes new values as YAML in a template's style.
 type yamlEmitter struct {
-	st   yamlStyle
-	syms []iac.Symbol
+	st     yamlStyle
+	syms   []iac.Symbol
+	copies *copies
+}
+
+// copied returns the source text of a value of the policy equal to v (the
+// patch copies conditions, principals and resources into its new
+// statement), if it fits the context.
+func (e *yamlEmitter) copied(v *jsonast.Value, flow bool) (string, bool) {
+	t, ok := e.copies.yaml[e.copies.key(v)]
+	if !ok || flow && !flowSafe(t) {
+		return "", false
+	}
+	return t, true
+}
+
+// flowSafe reports whether one-line YAML text t reads the same inside a
+// flow collection.
+func flowSafe(t string) bool {
+	if strings.HasPrefix(t, "!") {
+		_, t, _ = strings.Cut(t, " ")
+	}
+	return t != "" && (strings.IndexByte("\"'[{", t[0]) >= 0 || !strings.ContainsAny(t, ":,[]{}#"))
 }
 
 func spaces(n int) string { return strings.Repeat(" ", max(n, 0)) }
@@ -236,7 +254,7 @@ func isPrintable(s string) bool {
 }
 
 func (e *yamlEmitter) key(k string, flow bool) string {
-	if t, ok := e.st.knownKeys[k]; ok && (!flow || t[0] == '"' || t[0] == '\'' || plainSafe(k, true)) {
+	if t, ok := e.copies.keys[k]; ok && (!flow || flowSafe(t)) {
 		return t
 	}
 	return e.plainOrQuoted(k, true, flow)
@@ -269,23 +287,33 @@ func (e *yamlEmitter) scalar(v *jsonast.Value, flow bool) string {
 	case jsonast.Null:
 		return "null"
 	}
-	if t, ok := e.st.known[v.Str]; ok && (!flow || t[0] == '!' || t[0] == '"' || t[0] == '\'' || plainSafe(v.Str, true)) {
+	if t, ok := e.copied(v, flow); ok {
 		return t
 	}
 	f := formOf(v.Str, e.syms)
 	switch {
 	case f.sym != nil:
-		return f.sym.Expr
+		return e.expr(f.sym, flow)
 	case f.isSub && len(f.vars) == 0:
 		return "!Sub " + e.quoted(f.sub)
 	case f.isSub:
 		var vars []string
 		for i, name := range f.vars {
-			vars = append(vars, name+": "+f.varSyms[i].Expr)
+			vars = append(vars, name+": "+e.expr(f.varSyms[i], true))
 		}
 		return "!Sub [" + e.quoted(f.sub) + ", {" + strings.Join(vars, ", ") + "}]"
 	}
 	return e.plainOrQuoted(v.Str, false, flow)
+}
+
+// expr writes a symbol's expression; in flow context a tag's argument
+// with a colon is quoted (!Ref 'AWS::AccountId'), which parsers agree on.
+func (e *yamlEmitter) expr(s *iac.Symbol, flow bool) string {
+	tag, arg, ok := strings.Cut(s.Expr, " ")
+	if !flow || !ok || !strings.HasPrefix(tag, "!") || (tag != "!Ref" && tag != "!GetAtt") || plainSafe(arg, true) {
+		return s.Expr
+	}
+	return tag + " " + e.quoted(arg)
 }
 
 // inline writes v on one line in block context.
@@ -298,6 +326,9 @@ func (e *yamlEmitter) inline(v *jsonast.Value) string {
 
 // flow writes v on one line.
 func (e *yamlEmitter) flow(v *jsonast.Value) string {
+	if t, ok := e.copied(v, true); ok {
+		return t
+	}
 	switch v.Kind {
 	case jsonast.Object:
 		var ms []string
@@ -322,6 +353,9 @@ func isCollection(v *jsonast.Value) bool {
 // afterKey writes v as the value of a block mapping key at column col: the
 // text that follows "key:".
 func (e *yamlEmitter) afterKey(v *jsonast.Value, col int) string {
+	if t, ok := e.copied(v, false); ok {
+		return " " + t
+	}
 	switch {
 	case !isCollection(v), v.Kind == jsonast.Array && e.st.flowSeq:
 		return " " + e.inline(v)
@@ -358,6 +392,9 @@ func (e *yamlEmitter) block(v *jsonast.Value, col int) string {
 
 // item writes v after a sequence entry's "- ", at column col.
 func (e *yamlEmitter) item(v *jsonast.Value, col int) string {
+	if t, ok := e.copied(v, false); ok {
+		return t
+	}
 	if v.Kind == jsonast.Object && len(v.Members) > 0 {
 		return e.block(v, col)
 	}

@@ -112,7 +112,7 @@ func (ev *evaluator) eval(n *node) (*jsonast.Value, error) {
 
 func (ev *evaluator) errorf(n *node, format string, args ...any) error {
 	p := ev.t.pos(n.start)
-	return fmt.Errorf("%s at line %d, column %d", fmt.Sprintf(format, args...), p.Line, p.Col)
+	return fmt.Errorf("line %d, column %d: %s", p.Line, p.Col, fmt.Sprintf(format, args...))
 }
 
 // str evaluates n to a string: a literal, or an intrinsic's value with

@@ -109,6 +109,34 @@ func (l *lines) tokenOffset(t *token.Token) int {
 	return l.offset(t.Position.Line, t.Position.Column)
 }
 
+// find returns where text starts near token t: goccy's columns are
+// sometimes one off (a quoted scalar after a tag points at the blank
+// before it), so the text is looked for at the token's position, then
+// after it, then before it, on the same line.
+func (l *lines) find(t *token.Token, text string) (int, bool) {
+	at := l.tokenOffset(t)
+	if text == "" {
+		return at, true
+	}
+	for _, d := range []int{0, 1, 2, 3, -1, -2} {
+		i := at + d
+		if i >= 0 && i+len(text) <= len(l.src) && string(l.src[i:i+len(text)]) == text &&
+			!strings.Contains(string(l.src[min(i, at):max(i, at)]), "\n") {
+			return i, true
+		}
+	}
+	return at, false
+}
+
+// at is find for a text that must be there.
+func (b *builder) at(t *token.Token, text string) (int, error) {
+	off, ok := b.l.find(t, text)
+	if !ok {
+		return 0, b.errAt(t, fmt.Sprintf("cannot place %q in the source", text))
+	}
+	return off, nil
+}
+
 // parseYAML parses a YAML template into nodes: the first document's body.
 // Syntax errors carry the line and column goccy reports.
 func parseYAML(src []byte) (root *node, err error) {
@@ -164,7 +192,10 @@ func (b *builder) build(n ast.Node, depth int) (*node, error) {
 	}
 	switch v := n.(type) {
 	case *ast.TagNode:
-		start := b.l.tokenOffset(v.Start)
+		start, err := b.at(v.Start, v.Start.Value)
+		if err != nil {
+			return nil, err
+		}
 		if v.Value == nil {
 			return &node{kind: scalarNode, tag: v.Start.Value, lit: litNull, start: start, end: start + len(v.Start.Value), body: start + len(v.Start.Value)}, nil
 		}
@@ -237,7 +268,11 @@ func (b *builder) mapping(members []*ast.MappingValueNode, flow bool, open, clos
 		if k.kind != scalarNode || k.tag != "" {
 			return nil, b.errAt(mv.Key.GetToken(), "a mapping key that is not a plain scalar")
 		}
-		colon := b.l.tokenOffset(mv.Start) + 1
+		colon, err := b.at(mv.Start, ":")
+		if err != nil {
+			return nil, err
+		}
+		colon++
 		var v *node
 		if mv.Value == nil || isImplicitNull(mv.Value) {
 			v = &node{kind: scalarNode, lit: litNull, start: colon, end: colon, body: colon}
@@ -250,8 +285,14 @@ func (b *builder) mapping(members []*ast.MappingValueNode, flow bool, open, clos
 	}
 	switch {
 	case flow && open != nil && close != nil:
-		m.start = b.l.tokenOffset(open)
-		m.end = b.l.tokenOffset(close) + 1
+		var err error
+		if m.start, err = b.at(open, "{"); err != nil {
+			return nil, err
+		}
+		if m.end, err = b.at(close, "}"); err != nil {
+			return nil, err
+		}
+		m.end++
 	case len(m.keys) > 0:
 		m.start = m.keys[0].start
 		m.end = m.vals[len(m.vals)-1].end
@@ -273,7 +314,10 @@ func (b *builder) sequence(s *ast.SequenceNode, depth int) (*node, error) {
 	for i, e := range s.Values {
 		var dash int
 		if !s.IsFlowStyle && i < len(s.Entries) && s.Entries[i] != nil {
-			dash = b.l.tokenOffset(s.Entries[i].Start)
+			var err error
+			if dash, err = b.at(s.Entries[i].Start, "-"); err != nil {
+				return nil, err
+			}
 			q.dashes = append(q.dashes, dash)
 		}
 		var v *node
@@ -291,8 +335,14 @@ func (b *builder) sequence(s *ast.SequenceNode, depth int) (*node, error) {
 		return nil, b.errAt(s.Start, "a block sequence whose entries could not be placed")
 	}
 	if s.IsFlowStyle {
-		q.start = b.l.tokenOffset(s.Start)
-		q.end = b.l.tokenOffset(s.End) + 1
+		var err error
+		if q.start, err = b.at(s.Start, "["); err != nil {
+			return nil, err
+		}
+		if q.end, err = b.at(s.End, "]"); err != nil {
+			return nil, err
+		}
+		q.end++
 	} else {
 		if len(q.elems) == 0 {
 			return nil, b.errAt(s.Start, "an empty block sequence")
@@ -307,7 +357,10 @@ func (b *builder) sequence(s *ast.SequenceNode, depth int) (*node, error) {
 // literal is a block scalar (| or >): its text runs from the indicator to
 // the last non-blank line of its content.
 func (b *builder) literal(v *ast.LiteralNode) (*node, error) {
-	start := b.l.tokenOffset(v.Start)
+	start, err := b.at(v.Start, v.Start.Value)
+	if err != nil {
+		return nil, err
+	}
 	n := &node{kind: scalarNode, start: start, body: start, quote: '|'}
 	if v.Value != nil {
 		n.str = v.Value.Value
@@ -352,13 +405,18 @@ func (b *builder) literal(v *ast.LiteralNode) (*node, error) {
 
 func (b *builder) scalar(s ast.ScalarNode) (*node, error) {
 	t := s.GetToken()
-	start := b.l.tokenOffset(t)
-	n := &node{kind: scalarNode, start: start, body: start}
 	src := b.l.src
 	switch t.Type {
 	case token.DoubleQuoteType, token.SingleQuoteType:
-		q := src[start]
-		n.quote = q
+		q := byte('"')
+		if t.Type == token.SingleQuoteType {
+			q = '\''
+		}
+		start, err := b.at(t, string(q))
+		if err != nil {
+			return nil, err
+		}
+		n := &node{kind: scalarNode, start: start, body: start, quote: q}
 		end, ok := quotedEnd(src, start)
 		if !ok {
 			return nil, b.errAt(t, "an unterminated quoted string")
@@ -368,11 +426,13 @@ func (b *builder) scalar(s ast.ScalarNode) (*node, error) {
 		return n, nil
 	}
 	raw := strings.TrimSpace(t.Origin)
-	if raw == "" || start+len(raw) > len(src) || string(src[start:start+len(raw)]) != raw {
-		// Origin does not start at the token: read the plain scalar.
+	start, ok := b.l.find(t, raw)
+	if raw == "" || !ok {
+		// Origin is not the token's text: read the plain scalar.
+		start = b.l.tokenOffset(t)
 		raw = plainAt(src, start)
 	}
-	n.end = start + len(raw)
+	n := &node{kind: scalarNode, start: start, body: start, end: start + len(raw)}
 	switch s.(type) {
 	case *ast.IntegerNode, *ast.FloatNode:
 		if jsonast.ValidNumber(raw) {
