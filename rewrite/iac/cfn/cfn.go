@@ -229,12 +229,14 @@ func describe(n *node) string {
 		return name
 	}
 	switch n.kind {
+	case mapNode:
+		return "mapping"
 	case seqNode:
-		return "a list"
+		return "list"
 	case scalarNode:
-		return "a scalar"
+		return "scalar"
 	}
-	return "an alias"
+	return "alias"
 }
 
 // pos returns the source position of byte offset off (column in bytes).

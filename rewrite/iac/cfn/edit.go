@@ -153,6 +153,9 @@ func (y *yamlEditor) set(root *node, path iac.Path, n *node, v *jsonast.Value) (
 	case sameLine && isCollection(v) && !y.hasComment(n.end) && !(v.Kind == jsonast.Array && y.em.st.flowSeq):
 		// key: scalar  →  key:\n  block
 		return []iac.Splice{{Start: n.colon, End: n.end, Text: y.em.afterKey(v, keyCol)}}, nil
+	case !sameLine && !isCollection(v) && !strings.Contains(string(y.src[n.colon:n.start]), "#"):
+		// key:\n  - a\n  - b  →  key: scalar
+		return []iac.Splice{{Start: n.colon, End: n.end, Text: " " + y.em.inline(v)}}, nil
 	case sameLine || !isCollection(v):
 		text := y.em.inline(v)
 		if n.start == n.end && n.start == n.colon { // an implicit null

@@ -121,7 +121,7 @@ func (ev *evaluator) str(n *node) (string, error) {
 	name, arg, ok := intrinsic(n)
 	if !ok {
 		if n.kind != scalarNode {
-			return "", ev.errorf(n, "a %s where a string is expected", describe(n))
+			return "", ev.errorf(n, "a YAML %s where a string is expected", describe(n))
 		}
 		if n.lit == litNull {
 			return "", ev.errorf(n, "a null where a string is expected")
