@@ -215,7 +215,7 @@ func (t *template) document(id string, r *node) iac.Document {
 		} else if st != nil {
 			d.Statements = []iac.Pos{t.pos(st.start)}
 		}
-		d.Editor = &editor{t: t, policy: pd, syms: nil}
+		d.Editor = &editor{t: t, policy: pd, address: id, before: d.Policy}
 	}
 	d.Symbols = ev.symbols()
 	if e, ok := d.Editor.(*editor); ok {

@@ -102,3 +102,22 @@ func (e *editor) findCopies(opt iac.EditOptions) *copies {
 	walk(e.policy, 0)
 	return c
 }
+
+// canon writes v for comparison: symbols as their expressions, the account
+// and the partition as the values they stand for (when known).
+func (c *copies) canon(v *jsonast.Value, syms []iac.Symbol) string {
+	var b strings.Builder
+	for _, p := range iac.SplitPlaceholders(string(jsonast.Compact(v)), syms) {
+		switch {
+		case p.Symbol == nil:
+			b.WriteString(p.Text)
+		case p.Symbol.Role == iac.RoleAccount && c.accountID != "":
+			b.WriteString(c.accountID)
+		case p.Symbol.Role == iac.RolePartition:
+			b.WriteString(c.part)
+		default:
+			b.WriteString("\x00" + p.Symbol.Expr + "\x00")
+		}
+	}
+	return b.String()
+}

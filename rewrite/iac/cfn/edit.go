@@ -12,10 +12,12 @@ import (
 // the YAML text in the template's style, or of the JSON template rendered
 // by jsonast (which keeps every untouched byte).
 type editor struct {
-	t      *template
-	policy *node // the PolicyDocument
-	syms   []iac.Symbol
-	copies *copies // set by Edit
+	t       *template
+	policy  *node // the PolicyDocument
+	address string
+	before  []byte // Document.Policy
+	syms    []iac.Symbol
+	copies  *copies // set by Edit
 }
 
 // Edit implements iac.Editor. The values the patch introduces are written
@@ -29,19 +31,67 @@ func (e *editor) Edit(ops []iac.Op, opt iac.EditOptions) ([]iac.Splice, error) {
 		}
 	}
 	e.copies = e.findCopies(opt)
-	if e.t.isJSON {
-		return e.editJSON(ops)
-	}
-	y := &yamlEditor{src: e.t.src, em: yamlEmitter{st: detectStyle(e.t.src, e.policy), syms: e.syms, copies: e.copies}}
 	var out []iac.Splice
-	for _, op := range ops {
-		sp, err := y.op(e.policy, op)
+	if e.t.isJSON {
+		sp, err := e.editJSON(ops)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", op, err)
+			return nil, err
 		}
-		out = append(out, sp...)
+		out = sp
+	} else {
+		y := &yamlEditor{src: e.t.src, em: yamlEmitter{st: detectStyle(e.t.src, e.policy), syms: e.syms, copies: e.copies}}
+		for _, op := range ops {
+			sp, err := y.op(e.policy, op)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", op, err)
+			}
+			out = append(out, sp...)
+		}
+	}
+	if err := e.check(ops, out); err != nil {
+		return nil, fmt.Errorf("the edit of %s could not be written safely: %w", e.address, err)
 	}
 	return out, nil
+}
+
+// check locates the policy in the edited template and compares it with the
+// policy the operations make: an editor that cannot write an edit
+// faithfully (a construct the YAML parser reads differently once text is
+// added around it) refuses it rather than write something else.
+func (e *editor) check(ops []iac.Op, sp []iac.Splice) error {
+	before, err := jsonast.Parse(e.before)
+	if err != nil {
+		return err
+	}
+	want, err := iac.Apply(before, ops)
+	if err != nil {
+		return err
+	}
+	out, err := iac.ApplySplices(e.t.src, sp)
+	if err != nil {
+		return err
+	}
+	docs, err := Locate(e.t.file, out)
+	if err != nil {
+		return fmt.Errorf("the edited template does not parse: %w", err)
+	}
+	for _, d := range docs {
+		if d.Address != e.address {
+			continue
+		}
+		if d.Unsupported != "" {
+			return fmt.Errorf("the edited policy cannot be read: %s", d.Unsupported)
+		}
+		got, err := jsonast.Parse(d.Policy)
+		if err != nil {
+			return err
+		}
+		if e.copies.canon(got, d.Symbols) != e.copies.canon(want, e.syms) {
+			return fmt.Errorf("the edited template reads as a different policy")
+		}
+		return nil
+	}
+	return fmt.Errorf("the policy is gone from the edited template")
 }
 
 // lookup follows a policy path through the template's nodes; it refuses to

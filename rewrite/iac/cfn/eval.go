@@ -18,7 +18,7 @@ type evaluator struct {
 // intrinsic reports whether n is an intrinsic function call, with its long
 // name (Ref, Fn::Sub, Condition) and argument.
 func intrinsic(n *node) (name string, arg *node, ok bool) {
-	if n == nil {
+	if n == nil || n.kind == aliasNode {
 		return "", nil, false
 	}
 	if n.tag != "" && !strings.HasPrefix(n.tag, "!!") {
@@ -97,7 +97,7 @@ func (ev *evaluator) eval(n *node) (*jsonast.Value, error) {
 		}
 		return a, nil
 	case aliasNode:
-		return nil, ev.errorf(n, "a YAML alias or merge key")
+		return nil, ev.errorf(n, "a YAML alias, merge key, or tag without a value")
 	}
 	switch n.lit {
 	case litNumber:
@@ -148,6 +148,11 @@ func (ev *evaluator) str(n *node) (string, error) {
 		return "", ev.errorf(n, "%s gives a list, which fixpolicy cannot analyse as one value", name)
 	case "Fn::Transform", "Fn::ForEach", "Fn::ToJsonString":
 		return "", ev.errorf(n, "%s is not supported", name)
+	case "Fn::ImportValue", "Fn::Select", "Fn::FindInMap", "Fn::Base64", "Fn::Length", "Fn::GetStackOutput":
+	default:
+		if n.tag != "" {
+			return "", ev.errorf(n, "unknown tag %s", n.tag)
+		}
 	}
 	return ev.use(symKey{"expr", ev.exprText(n)}, n), nil
 }

@@ -19,7 +19,7 @@ const (
 	scalarNode kind = iota
 	mapNode
 	seqNode
-	aliasNode // a YAML alias or merge key: never analysed
+	aliasNode // a YAML alias, a merge key or a tag without a value: never analysed
 )
 
 // lit is a scalar's JSON type.
@@ -197,7 +197,7 @@ func (b *builder) build(n ast.Node, depth int) (*node, error) {
 			return nil, err
 		}
 		if v.Value == nil {
-			return &node{kind: scalarNode, tag: v.Start.Value, lit: litNull, start: start, end: start + len(v.Start.Value), body: start + len(v.Start.Value)}, nil
+			return &node{kind: aliasNode, tag: v.Start.Value, start: start, end: start + len(v.Start.Value), body: start + len(v.Start.Value)}, nil
 		}
 		inner, err := b.build(v.Value, depth+1)
 		if err != nil {
@@ -209,6 +209,7 @@ func (b *builder) build(n ast.Node, depth int) (*node, error) {
 		inner.tag = v.Start.Value
 		inner.body = inner.start
 		if inner.end == inner.start { // !Ref with nothing after it
+			inner.kind = aliasNode
 			inner.end = start + len(v.Start.Value)
 			inner.body = inner.end
 		}
