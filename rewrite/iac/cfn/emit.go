@@ -79,82 +79,90 @@ func detectStyle(src []byte, pd *node) yamlStyle {
 	if strings.Count(string(src), "\r\n")*2 > strings.Count(string(src), "\n") {
 		st.nl = "\r\n"
 	}
-	var indents, seqIndents map[int]int = map[int]int{}, map[int]int{}
-	var dq, sq, flowS, blockS int
-	var counts [2][2][2]int // [key][colon][quoted]
-	class := func(n *node, key bool) {
-		if n.tag != "" || n.lit != litString || !plainSafe(n.str, false) {
-			return
-		}
-		k, c, q := 0, 0, 0
-		if key {
-			k = 1
-		}
-		if strings.Contains(n.str, ":") {
-			c = 1
-		}
-		if n.quote != 0 {
-			q = 1
-		}
-		counts[k][c][q]++
-	}
-	var walk func(n *node, depth int)
-	walk = func(n *node, depth int) {
-		if depth > maxDepth {
-			return
-		}
-		switch n.kind {
-		case mapNode:
-			for i, k := range n.keys {
-				countQuote(k, &dq, &sq)
-				class(k, true)
-				v := n.vals[i]
-				if !n.flow && !v.flow && v.tag == "" && len(v.keys)+len(v.elems) > 0 {
-					d := column(src, v.start) - column(src, k.start)
-					if v.kind == mapNode && d > 0 {
-						indents[d]++
-					}
-					if v.kind == seqNode && d >= 0 && lineOf(src, v.start) != lineOf(src, k.start) {
-						seqIndents[d]++
-					}
-				}
-				walk(v, depth+1)
-			}
-		case seqNode:
-			scalars := true
-			for _, e := range n.elems {
-				scalars = scalars && e.kind == scalarNode
-				walk(e, depth+1)
-			}
-			if scalars && n.tag == "" {
-				if n.flow {
-					flowS++
-				} else {
-					blockS++
-				}
-			}
-		case scalarNode:
-			countQuote(n, &dq, &sq)
-			class(n, false)
-		}
-	}
-	walk(pd, 0)
-	st.indent = most(indents, 2)
-	st.seqIndent = most(seqIndents, st.indent)
-	if sq > dq {
+	c := &styleCounts{src: src, indents: map[int]int{}, seqIndents: map[int]int{}}
+	c.walk(pd, 0)
+	st.indent = most(c.indents, 2)
+	st.seqIndent = most(c.seqIndents, st.indent)
+	if c.sq > c.dq {
 		st.quote = '\''
 	}
 	for k := range 2 {
-		for c := range 2 {
-			n := counts[k][c]
+		for col := range 2 {
+			n := c.counts[k][col]
 			if n[0]+n[1] == 0 { // no sample: as values of the same kind
-				n = counts[0][c]
+				n = c.counts[0][col]
 			}
-			st.quoted[k][c] = n[1] > n[0]
+			st.quoted[k][col] = n[1] > n[0]
 		}
 	}
-	st.flowSeq = flowS > blockS
+	st.flowSeq = c.flowS > c.blockS
 	return st
+}
+
+// styleCounts are the statistics detectStyle decides by.
+type styleCounts struct {
+	src                 []byte
+	indents, seqIndents map[int]int
+	dq, sq              int
+	flowS, blockS       int
+	counts              [2][2][2]int // [key][colon][quoted] of plain-safe strings
+}
+
+func (c *styleCounts) class(n *node, key bool) {
+	if n.tag != "" || n.lit != litString || !plainSafe(n.str, false) {
+		return
+	}
+	k, col, q := 0, 0, 0
+	if key {
+		k = 1
+	}
+	if strings.Contains(n.str, ":") {
+		col = 1
+	}
+	if n.quote != 0 {
+		q = 1
+	}
+	c.counts[k][col][q]++
+}
+
+func (c *styleCounts) walk(n *node, depth int) {
+	if depth > maxDepth {
+		return
+	}
+	switch n.kind {
+	case mapNode:
+		for i, k := range n.keys {
+			countQuote(k, &c.dq, &c.sq)
+			c.class(k, true)
+			v := n.vals[i]
+			if !n.flow && !v.flow && v.tag == "" && len(v.keys)+len(v.elems) > 0 {
+				d := column(c.src, v.start) - column(c.src, k.start)
+				if v.kind == mapNode && d > 0 {
+					c.indents[d]++
+				}
+				if v.kind == seqNode && d >= 0 && lineOf(c.src, v.start) != lineOf(c.src, k.start) {
+					c.seqIndents[d]++
+				}
+			}
+			c.walk(v, depth+1)
+		}
+	case seqNode:
+		scalars := true
+		for _, e := range n.elems {
+			scalars = scalars && e.kind == scalarNode
+			c.walk(e, depth+1)
+		}
+		if scalars && n.tag == "" {
+			if n.flow {
+				c.flowS++
+			} else {
+				c.blockS++
+			}
+		}
+	case scalarNode:
+		countQuote(n, &c.dq, &c.sq)
+		c.class(n, false)
+	}
 }
 
 func countQuote(n *node, dq, sq *int) {
