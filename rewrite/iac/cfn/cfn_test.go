@@ -83,6 +83,20 @@ func runCase(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 	golden(t, filepath.Join(dir, "want.patched."+strings.TrimPrefix(filepath.Ext(name), ".")), out)
+	// Comments are untouched: every input line with a comment is in the
+	// output as it was.
+	have := map[string]int{}
+	for _, l := range strings.Split(string(out), "\n") {
+		have[l]++
+	}
+	for _, l := range strings.Split(string(src), "\n") {
+		if strings.Contains(l, "#") {
+			if have[l] == 0 {
+				t.Errorf("comment line lost or changed: %q", l)
+			}
+			have[l]--
+		}
+	}
 	// The written file parses again, and every policy in it is compliant.
 	again, err := Locate(name, out)
 	if err != nil {

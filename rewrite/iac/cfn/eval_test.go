@@ -69,6 +69,9 @@ func TestIntrinsics(t *testing.T) {
 		{`!Join ["", !Ref Names]`, `"«!Join ["", !Ref Names]»"`},
 		{"\n              Fn::Join:\n                - ''\n                - - 'arn:aws:s3:::'\n                  - Ref: B", `"arn:aws:s3:::«!Ref B»"`},
 		{`[!Ref B, !Ref B]`, `["«!Ref B»","«!Ref B»"]`},
+		{"!Sub\n              - 'arn:${AWS::Partition}:s3:::${N}/*'\n              - N: !Ref B", `"arn:«!Ref AWS::Partition»:s3:::«!Ref B»/*"`},
+		{"\n              Fn::Sub: '${B.Arn}'", `"arn:«!Ref AWS::Partition»:s3:::«!Ref B»"`},
+		{"|-\n              arn:aws:s3:::x", `"arn:aws:s3:::x"`},
 		{`!FindInMap [M, !Ref "AWS::Region", k]`, `"«!FindInMap [M, !Ref "AWS::Region", k]»"`},
 	} {
 		got, d := locateResource(t, c.in)
