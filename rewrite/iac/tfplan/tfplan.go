@@ -13,7 +13,10 @@ package tfplan
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/fixpolicy/fixpolicy/rewrite/iac"
 	"github.com/fixpolicy/fixpolicy/rewrite/jsonast"
@@ -176,13 +179,91 @@ func (l *locator) resource(r *jsonast.Value) {
 		d.Unsupported = "the plan has no policy value for this resource"
 	default:
 		d.Pos = l.pos(policy.Offset)
-		if _, err := jsonast.Parse([]byte(policy.Str)); err != nil {
+		pv, err := jsonast.Parse([]byte(policy.Str))
+		if err != nil {
 			d.Unsupported = "the planned policy is not JSON: " + err.Error()
 			break
 		}
 		d.Policy = []byte(policy.Str)
+		d.Statements = l.statements(pv, policy.Offset)
 	}
 	l.docs = append(l.docs, d)
+}
+
+// statements returns the plan-file positions of the policy's statements:
+// inside the JSON string that starts at offset str, each statement's
+// first character.
+func (l *locator) statements(pv *jsonast.Value, str int) []iac.Pos {
+	st := pv.Get("Statement")
+	if st == nil {
+		return nil
+	}
+	elems := []*jsonast.Value{st.Value}
+	if st.Value.Kind == jsonast.Array {
+		elems = st.Value.Elems
+	}
+	raw := rawOffsets(l.src, str)
+	var out []iac.Pos
+	for _, e := range elems {
+		if e.Offset < 0 || e.Offset >= len(raw) {
+			return nil
+		}
+		out = append(out, l.pos(raw[e.Offset]))
+	}
+	return out
+}
+
+// rawOffsets maps each byte of the decoded JSON string starting at
+// src[start] (its opening quote) to the offset in src of the character or
+// escape it came from.
+func rawOffsets(src []byte, start int) []int {
+	var out []int
+	for i := start + 1; i < len(src) && src[i] != '"'; {
+		if src[i] != '\\' || i+1 >= len(src) {
+			out = append(out, i)
+			i++
+			continue
+		}
+		if src[i+1] != 'u' {
+			out = append(out, i)
+			i += 2
+			continue
+		}
+		r, size := unicodeEscape(src[i:])
+		for range utf8.RuneLen(r) {
+			out = append(out, i)
+		}
+		i += size
+	}
+	return out
+}
+
+// unicodeEscape decodes \uXXXX (a surrogate pair when there are two) at the
+// start of b, as encoding/json does: an invalid one is U+FFFD.
+func unicodeEscape(b []byte) (rune, int) {
+	hex := func(b []byte) rune {
+		if len(b) < 6 {
+			return -1
+		}
+		n, err := strconv.ParseUint(string(b[2:6]), 16, 16)
+		if err != nil {
+			return -1
+		}
+		return rune(n)
+	}
+	r := hex(b)
+	if r < 0 {
+		return utf8.RuneError, min(len(b), 6)
+	}
+	if utf16.IsSurrogate(r) {
+		if len(b) >= 12 && b[6] == '\\' && b[7] == 'u' {
+			if d := utf16.DecodeRune(r, hex(b[6:])); d != utf8.RuneError {
+				return d, 12
+			}
+		}
+		return utf8.RuneError, 6
+	}
+	return r, 6
 }
 
 // bucket returns the policy's bucket: values.bucket of a bucket policy (the

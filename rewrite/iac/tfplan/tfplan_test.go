@@ -25,6 +25,7 @@ type result struct {
 	Format      string          `json:"format"`
 	Bucket      string          `json:"bucket,omitempty"`
 	Pos         [3]int          `json:"pos"` // line, column, offset
+	Statements  [][3]int        `json:"statements,omitempty"`
 	Symbols     []iac.Symbol    `json:"symbols,omitempty"`
 	Policy      json.RawMessage `json:"policy,omitempty"`
 	Unsupported string          `json:"unsupported,omitempty"`
@@ -70,6 +71,12 @@ func TestFixtures(t *testing.T) {
 				}
 				r := result{Target: d.Target(), Format: d.Format, Bucket: d.Bucket, Pos: [3]int{d.Pos.Line, d.Pos.Col, d.Pos.Offset},
 					Symbols: d.Symbols, Unsupported: d.Unsupported, ReadOnly: d.ReadOnly}
+				for _, p := range d.Statements {
+					r.Statements = append(r.Statements, [3]int{p.Line, p.Col, p.Offset})
+					if src[p.Offset] != '{' {
+						t.Errorf("%s: statement position %+v is not at a '{'", d.Target(), p)
+					}
+				}
 				if d.Unsupported == "" {
 					r.Policy = compact(t, d.Policy)
 					res := fix(t, d)
@@ -168,6 +175,20 @@ func TestErrors(t *testing.T) {
 	}
 }
 
+func TestRawOffsets(t *testing.T) {
+	src := []byte(`x"a\n\u00e9\ud83d\ude00\"b"`)
+	got := rawOffsets(src, 1)
+	want := []int{2, 3, 5, 5, 11, 11, 11, 11, 23, 25}
+	if len(got) != len(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("got %v, want %v", got, want)
+		}
+	}
+}
+
 func TestSplitAddress(t *testing.T) {
 	for _, c := range []struct {
 		addr, mods, res string
@@ -209,8 +230,10 @@ func FuzzLocate(f *testing.F) {
 			if (d.Unsupported == "") == (len(d.Policy) == 0) || d.Unsupported == "" && !json.Valid(d.Policy) {
 				t.Fatalf("%s: policy %q, unsupported %q", d.Target(), d.Policy, d.Unsupported)
 			}
-			if d.Pos.Offset < 0 || d.Pos.Offset > len(src) || d.Pos.Line < 1 || d.Pos.Col < 1 {
-				t.Fatalf("%s: position %+v", d.Target(), d.Pos)
+			for _, p := range append(d.Statements, d.Pos) {
+				if p.Offset < 0 || p.Offset > len(src) || p.Line < 1 || p.Col < 1 {
+					t.Fatalf("%s: position %+v", d.Target(), p)
+				}
 			}
 		}
 	})
