@@ -75,6 +75,9 @@ func (e *editor) check(ops []iac.Op, sp []iac.Splice) error {
 	if err != nil {
 		return fmt.Errorf("the edited template does not parse: %w", err)
 	}
+	if err := e.othersUnchanged(docs); err != nil {
+		return err
+	}
 	for _, d := range docs {
 		if d.Address != e.address {
 			continue
@@ -92,6 +95,30 @@ func (e *editor) check(ops []iac.Op, sp []iac.Splice) error {
 		return nil
 	}
 	return fmt.Errorf("the policy is gone from the edited template")
+}
+
+// othersUnchanged checks that the template's other policies read as
+// before the edit.
+func (e *editor) othersUnchanged(after []iac.Document) error {
+	before, err := Locate(e.t.file, e.t.src)
+	if err != nil || len(before) != len(after) {
+		return fmt.Errorf("the edit changed the template's other policies")
+	}
+	for i, b := range before {
+		a := after[i]
+		if a.Address != b.Address || (a.Unsupported == "") != (b.Unsupported == "") {
+			return fmt.Errorf("the edit changed %s", b.Address)
+		}
+		if b.Address == e.address || b.Unsupported != "" {
+			continue
+		}
+		bv, err1 := jsonast.Parse(b.Policy)
+		av, err2 := jsonast.Parse(a.Policy)
+		if err1 != nil || err2 != nil || e.copies.canon(bv, b.Symbols) != e.copies.canon(av, a.Symbols) {
+			return fmt.Errorf("the edit changed %s", b.Address)
+		}
+	}
+	return nil
 }
 
 // lookup follows a policy path through the template's nodes; it refuses to

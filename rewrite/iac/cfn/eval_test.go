@@ -361,3 +361,38 @@ func FuzzLocate(f *testing.F) {
 		}
 	})
 }
+
+// TestEditKeepsOthers: an edit of one policy, in a template where an
+// unsupported policy (whose reason names a line) follows it, is accepted,
+// and the other policies read as before.
+func TestEditKeepsOthers(t *testing.T) {
+	src := []byte(`Resources:
+  A:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: a
+      PolicyDocument:
+        Statement:
+          - Effect: Deny
+  B:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: b
+      PolicyDocument:
+        Statement:
+          - Effect: !If [C, Deny, Allow]
+`)
+	docs, err := Locate("t.yaml", src)
+	if err != nil || len(docs) != 2 || docs[1].Unsupported == "" {
+		t.Fatal(err, docs)
+	}
+	ops := []iac.Op{{Kind: iac.InsertElem, Path: path("Statement"), Index: 1, Value: val(`{"Effect":"Allow","Sid":"x"}`)}}
+	sp, err := docs[0].Editor.Edit(ops, iac.EditOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := iac.ApplySplices(src, sp)
+	if !strings.Contains(string(out), "          - Effect: Deny\n          - Effect: Allow\n            Sid: x\n  B:") {
+		t.Errorf("edited:\n%s", out)
+	}
+}
