@@ -56,12 +56,42 @@ func Locate(file string, src []byte) ([]iac.Document, error) {
 	var docs []iac.Document
 	for i, id := range t.ids {
 		r := t.resources.vals[i]
+		if strings.HasPrefix(id.str, "Fn::ForEach") && mentions(r, "AWS::S3::BucketPolicy", 0) {
+			// Resources made by a loop (AWS::LanguageExtensions): one
+			// policy per loop value, which fixpolicy does not expand.
+			docs = append(docs, iac.Document{File: file, Address: id.str, Format: t.format(), Pos: t.pos(id.start),
+				Unsupported: "bucket policies made by Fn::ForEach are not supported: one policy per loop value"})
+			continue
+		}
 		if typeOf(r) != "AWS::S3::BucketPolicy" {
 			continue
 		}
 		docs = append(docs, t.document(id.str, r))
 	}
 	return docs, nil
+}
+
+// mentions reports whether a scalar s occurs in n.
+func mentions(n *node, s string, depth int) bool {
+	if n == nil || depth > maxDepth {
+		return false
+	}
+	if n.kind == scalarNode && n.str == s {
+		return true
+	}
+	for _, c := range append(append(append([]*node(nil), n.keys...), n.vals...), n.elems...) {
+		if mentions(c, s, depth+1) {
+			return true
+		}
+	}
+	return false
+}
+
+func (t *template) format() string {
+	if t.isJSON {
+		return iac.FormatCloudFormationJSON
+	}
+	return iac.FormatCloudFormationYAML
 }
 
 // looksJSON: the first significant byte opens a JSON object.
@@ -175,10 +205,7 @@ func (t *template) symbol(k symKey, n *node) *iac.Symbol {
 
 // document locates the policy of the BucketPolicy resource r.
 func (t *template) document(id string, r *node) iac.Document {
-	d := iac.Document{File: t.file, Address: id, Format: iac.FormatCloudFormationYAML}
-	if t.isJSON {
-		d.Format = iac.FormatCloudFormationJSON
-	}
+	d := iac.Document{File: t.file, Address: id, Format: t.format()}
 	d.Pos = t.pos(r.start)
 	props := r.get("Properties")
 	pd := props.get("PolicyDocument")
@@ -195,6 +222,12 @@ func (t *template) document(id string, r *node) iac.Document {
 		}
 	}
 	switch {
+	case isIntrinsic(props) || isIntrinsic(r):
+		name, _, _ := intrinsic(props)
+		if name == "" {
+			name, _, _ = intrinsic(r)
+		}
+		d.Unsupported = "the resource's Properties are computed by " + name + ", which fixpolicy does not evaluate"
 	case pd == nil:
 		d.Unsupported = "the resource has no Properties.PolicyDocument"
 	case pd.kind != mapNode || isIntrinsic(pd):

@@ -133,6 +133,34 @@ func TestNotATemplate(t *testing.T) {
 	}
 }
 
+// TestNeverSkipped: bucket policies fixpolicy cannot read are reported,
+// not skipped.
+func TestNeverSkipped(t *testing.T) {
+	src := `Transform: AWS::LanguageExtensions
+Resources:
+  Fn::ForEach::Buckets:
+    - Name
+    - [a, b]
+    - Policy${Name}:
+        Type: AWS::S3::BucketPolicy
+        Properties:
+          Bucket: !Ref Name
+          PolicyDocument: {Statement: []}
+  Computed:
+    Type: AWS::S3::BucketPolicy
+    Properties: !If [C, {Bucket: a, PolicyDocument: {}}, {Bucket: b, PolicyDocument: {}}]
+`
+	docs, err := Locate("t.yaml", []byte(src))
+	if err != nil || len(docs) != 2 {
+		t.Fatalf("%v, %+v", err, docs)
+	}
+	for i, want := range []string{"Fn::ForEach", "Fn::If"} {
+		if !strings.Contains(docs[i].Unsupported, want) {
+			t.Errorf("%s: %q", docs[i].Target(), docs[i].Unsupported)
+		}
+	}
+}
+
 func TestParseErrors(t *testing.T) {
 	for _, c := range []struct{ src, want string }{
 		{"Resources:\n  P:\n    Type: [AWS::S3::BucketPolicy\n  Q: 1\n", "f.yaml:4:"},
