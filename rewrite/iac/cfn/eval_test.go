@@ -253,6 +253,12 @@ func TestEditShapes(t *testing.T) {
 			}},
 		{"        Statement: {Effect: Deny}\n",
 			[]iac.Op{{Kind: iac.SetValue, Path: path("Statement"), Value: val(`[{"Effect":"Deny"},{"Effect":"Allow","Principal":{"AWS":["1","2"]}}]`)}}},
+		{"        Statement: [{Sid: 'é€𝄞', Action: 's3:*', Resource: \"ü\"}] # ñ\n",
+			[]iac.Op{
+				{Kind: iac.RenameKey, Path: path("Statement", 0), Key: "Action", NewKey: "NotAction"},
+				{Kind: iac.SetValue, Path: path("Statement", 0, "Action"), Value: val(`["a","b"]`)},
+				{Kind: iac.AddMember, Path: path("Statement", 0), Key: "Condition", Value: val(`{"k":{"x":"ÿ"}}`)},
+			}},
 		{"        Statement: []\n",
 			[]iac.Op{{Kind: iac.InsertElem, Path: path("Statement"), Index: 0, Value: val(`{"Effect":"Deny"}`)}}},
 		{"        Statement:\r\n          - Effect: Deny\r\n            Condition:\r\n              Bool: {}\r\n",
