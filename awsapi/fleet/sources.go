@@ -162,7 +162,7 @@ func displaySymbols(r *report.Report, fx *source.Fixed) {
 			c.Principals, c.Resource, c.Context = fx.Display(c.Principals), fx.Display(c.Resource), fx.Display(c.Context)
 		}
 	}
-	r.Error = fx.Display(r.Error)
+	r.Error, r.Bucket = fx.Display(r.Error), fx.Display(r.Bucket)
 	r.PolicyBefore, r.PolicyAfter = fx.DisplayJSON(r.PolicyBefore), fx.DisplayJSON(r.PolicyAfter)
 }
 

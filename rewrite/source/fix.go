@@ -197,7 +197,8 @@ func (fx *Fixed) canonical(doc *iac.Document, policy []byte) ([]byte, error) {
 	known := fx.knownValues(doc)
 	expr := map[string]string{}
 	for _, s := range doc.Symbols {
-		expr[s.Placeholder] = "<<" + s.Expr + ">>"
+		q := jsonast.Quote("<<" + s.Expr + ">>") // inside a JSON string
+		expr[s.Placeholder] = q[1 : len(q)-1]
 	}
 	b := placeholderRe.ReplaceAllFunc(policy, func(p []byte) []byte {
 		if v, ok := known[string(p)]; ok {
@@ -278,21 +279,40 @@ func PatchFile(src []byte, fixed []*Fixed, locate func([]byte) ([]iac.Document, 
 }
 
 // Display writes the placeholders in a text of the analysis (an
-// explanation, an access change, the policy as JSON) as the source's
-// expressions, so reports never show a made-up value: "unless
-// aws:SourceVpce is var.vpce_id".
+// explanation, an access change) as the source's expressions, so reports
+// never show a made-up value: "unless aws:SourceVpce is var.vpce_id", and
+// inside a longer word as an interpolation: "arn:aws:s3:::${DataBucket}/*".
 func (fx *Fixed) Display(s string) string {
 	if !strings.Contains(s, iac.PlaceholderPrefix) {
 		return s
 	}
-	return placeholderRe.ReplaceAllStringFunc(s, func(p string) string {
-		for _, sym := range fx.Doc.Symbols {
-			if sym.Placeholder == p {
-				return sym.Expr
-			}
+	var b strings.Builder
+	last := 0
+	for _, m := range placeholderRe.FindAllStringIndex(s, -1) {
+		sym := fx.symbol(s[m[0]:m[1]])
+		if sym == nil {
+			continue
 		}
-		return p
-	})
+		b.WriteString(s[last:m[0]])
+		inWord := m[0] > 0 && !strings.ContainsRune(" ([{\"'", rune(s[m[0]-1])) || m[1] < len(s) && strings.ContainsRune("/:*", rune(s[m[1]]))
+		if inWord && sym.Interp != "" {
+			b.WriteString(sym.Interp)
+		} else {
+			b.WriteString(sym.Expr)
+		}
+		last = m[1]
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+func (fx *Fixed) symbol(placeholder string) *iac.Symbol {
+	for i := range fx.Doc.Symbols {
+		if fx.Doc.Symbols[i].Placeholder == placeholder {
+			return &fx.Doc.Symbols[i]
+		}
+	}
+	return nil
 }
 
 // DisplayJSON is Display for a JSON text: inside strings the expression is
