@@ -57,7 +57,7 @@ func TestPure(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The walk reaches every package, including the renderers.
-	for _, d := range []string{".", "internal/cond", "internal/s3actions", "internal/sym", "iac", "jsonast", "policy", "report", "simulate", "udiff"} {
+	for _, d := range []string{".", "internal/cond", "internal/s3actions", "internal/sym", "iac", "iac/terraform", "jsonast", "policy", "report", "simulate", "udiff"} {
 		if !dirs[d] {
 			t.Errorf("package rewrite/%s was not checked", d)
 		}

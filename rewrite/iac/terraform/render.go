@@ -1,0 +1,219 @@
+package terraform
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/fixpolicy/fixpolicy/rewrite/iac"
+	"github.com/fixpolicy/fixpolicy/rewrite/jsonast"
+)
+
+// writer renders new policy values as HCL, the way terraform fmt leaves
+// them: two-space indentation, '=' aligned in runs of one-line members.
+type writer struct {
+	syms      []iac.Symbol
+	bucketRes map[string]string // bucket placeholder → "aws_s3_bucket.b"
+	bareKeys  bool              // write identifier-like keys bare
+}
+
+// piece is one part of a string as the writer emits it: literal text or a
+// reference (an expression).
+type piece struct {
+	text string
+	ref  string // the expression, when not ""
+}
+
+// pieces cuts s at placeholders; an aws_s3_bucket's ARN becomes its arn
+// attribute.
+func (w *writer) pieces(s string) []piece {
+	var out []piece
+	for _, p := range iac.SplitPlaceholders(s, w.syms) {
+		if p.Symbol == nil {
+			out = append(out, piece{text: p.Text})
+			continue
+		}
+		ref := p.Symbol.Expr
+		if res, ok := w.bucketRes[p.Symbol.Placeholder]; ok {
+			if n := len(out); n > 0 && out[n-1].ref == "" && strings.HasSuffix(out[n-1].text, s3ARNPrefix) {
+				out[n-1].text = strings.TrimSuffix(out[n-1].text, s3ARNPrefix)
+				if out[n-1].text == "" {
+					out = out[:n-1]
+				}
+				ref = res + ".arn"
+			}
+		}
+		out = append(out, piece{ref: ref})
+	}
+	return out
+}
+
+// str renders a string value as an HCL expression: a bare reference when
+// the string is one symbol, else a quoted template.
+func (w *writer) str(s string) string {
+	ps := w.pieces(s)
+	if len(ps) == 1 && ps[0].ref != "" {
+		return ps[0].ref
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, p := range ps {
+		if p.ref != "" {
+			b.WriteString("${" + p.ref + "}")
+			continue
+		}
+		b.WriteString(quoteHCL(p.text))
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// quoteHCL escapes literal text for a quoted HCL string.
+func quoteHCL(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		switch r {
+		case '\\':
+			b.WriteString(`\\`)
+		case '"':
+			b.WriteString(`\"`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		case '$', '%':
+			b.WriteRune(r)
+			if i+1 < len(s) && s[i+1] == '{' {
+				b.WriteRune(r) // $${ and %%{ are literal
+			}
+		default:
+			if r < 0x20 {
+				fmt.Fprintf(&b, `\u%04X`, r)
+				continue
+			}
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+var identRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
+
+// key renders an object key, bare when the source writes keys bare and k
+// is an identifier.
+func (w *writer) key(k string, bare bool) string {
+	if bare && identRe.MatchString(k) && k != "null" && k != "true" && k != "false" {
+		return k
+	}
+	return `"` + quoteHCL(k) + `"`
+}
+
+func scalar(v *jsonast.Value) bool { return v.Kind != jsonast.Array && v.Kind != jsonast.Object }
+
+// oneLine reports whether v renders on one line: scalars and lists of
+// scalars.
+func oneLine(v *jsonast.Value) bool {
+	if v.Kind == jsonast.Object {
+		return len(v.Members) == 0
+	}
+	if v.Kind == jsonast.Array {
+		for _, e := range v.Elems {
+			if !scalar(e) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// value renders v as an HCL expression whose first line continues a line
+// indented by indent.
+func (w *writer) value(v *jsonast.Value, indent string) string {
+	switch v.Kind {
+	case jsonast.String:
+		return w.str(v.Str)
+	case jsonast.Number:
+		return v.Num
+	case jsonast.Bool:
+		if v.Bool {
+			return "true"
+		}
+		return "false"
+	case jsonast.Null:
+		return "null"
+	case jsonast.Array:
+		if oneLine(v) {
+			parts := make([]string, len(v.Elems))
+			for i, e := range v.Elems {
+				parts[i] = w.value(e, indent)
+			}
+			return "[" + strings.Join(parts, ", ") + "]"
+		}
+		var b strings.Builder
+		b.WriteString("[\n")
+		for _, e := range v.Elems {
+			b.WriteString(indent + "  " + w.value(e, indent+"  ") + ",\n")
+		}
+		b.WriteString(indent + "]")
+		return b.String()
+	}
+	if len(v.Members) == 0 {
+		return "{}"
+	}
+	return "{\n" + w.members(v.Members, indent+"  ", w.bareKeys) + indent + "}"
+}
+
+// members renders object members one a line at indent, aligning '=' in
+// runs of one-line members as terraform fmt does.
+func (w *writer) members(ms []*jsonast.Member, indent string, bare bool) string {
+	keys := make([]string, len(ms))
+	vals := make([]string, len(ms))
+	for i, m := range ms {
+		keys[i] = w.key(m.Key, bare)
+		vals[i] = w.value(m.Value, indent)
+	}
+	var b strings.Builder
+	for i := 0; i < len(ms); {
+		j := i + 1
+		width := len(keys[i])
+		if !strings.Contains(vals[i], "\n") {
+			for j < len(ms) && !strings.Contains(vals[j], "\n") {
+				width = max(width, len(keys[j]))
+				j++
+			}
+		}
+		for k := i; k < j; k++ {
+			pad := 1
+			if !strings.Contains(vals[k], "\n") {
+				pad = width - len(keys[k]) + 1
+			}
+			b.WriteString(indent + keys[k] + strings.Repeat(" ", pad) + "= " + vals[k] + "\n")
+		}
+		i = j
+	}
+	return b.String()
+}
+
+// inline renders v on one line: { a = 1, b = "x" }.
+func (w *writer) inline(v *jsonast.Value, bare bool) string {
+	switch v.Kind {
+	case jsonast.Object:
+		if len(v.Members) == 0 {
+			return "{}"
+		}
+		parts := make([]string, len(v.Members))
+		for i, m := range v.Members {
+			parts[i] = w.key(m.Key, bare) + " = " + w.inline(m.Value, bare)
+		}
+		return "{ " + strings.Join(parts, ", ") + " }"
+	case jsonast.Array:
+		parts := make([]string, len(v.Elems))
+		for i, e := range v.Elems {
+			parts[i] = w.inline(e, bare)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	}
+	return w.value(v, "")
+}
