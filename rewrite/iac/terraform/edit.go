@@ -30,7 +30,7 @@ func (f *file) newEdit(opt iac.EditOptions, bare bool) *edit {
 	for _, s := range f.st.list {
 		syms = append(syms, *s)
 	}
-	if !opt.LiteralRoleID && opt.RoleName != "" {
+	if !opt.LiteralRoleID && opt.RoleName != "" && !f.template {
 		ed.label = f.roleLabel(opt.RoleName)
 		ref := "data.aws_iam_role." + ed.label
 		ed.roleSyms = []iac.Symbol{

@@ -250,4 +250,3 @@ func (e *encEditor) valueAt(ed *edit, v *jsonast.Value, off int) string {
 	}
 	return ed.w.value(v, indentAt(e.f.src, off))
 }
-

@@ -34,7 +34,7 @@ func (f *file) locateFollow(d *iac.Document, x *hclsyntax.FunctionCallExpr) erro
 				if s.Placeholder == strings.TrimPrefix(ph, s3ARNPrefix) {
 					sym := *s
 					if ph != s.Placeholder { // aws_s3_bucket.b.arn: the template sees the ARN
-						sym.Expr = f.st.bucketRes[s.Placeholder] + ".arn"
+						sym.Expr = f.st.bucketRes[s.Placeholder]
 						sym.Interp = "${" + sym.Expr + "}"
 					}
 					d.FollowVars[k] = sym

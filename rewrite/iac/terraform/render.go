@@ -13,7 +13,7 @@ import (
 // them: two-space indentation, '=' aligned in runs of one-line members.
 type writer struct {
 	syms      []iac.Symbol
-	bucketRes map[string]string // bucket placeholder → "aws_s3_bucket.b"
+	bucketRes map[string]string // bucket placeholder → "aws_s3_bucket.b.arn"
 	bareKeys  bool              // write identifier-like keys bare
 }
 
@@ -40,7 +40,7 @@ func (w *writer) pieces(s string) []piece {
 				if out[n-1].text == "" {
 					out = out[:n-1]
 				}
-				ref = res + ".arn"
+				ref = res
 			}
 		}
 		out = append(out, piece{ref: ref})

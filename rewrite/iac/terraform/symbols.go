@@ -22,8 +22,8 @@ type symtab struct {
 	n    int
 	syms map[string]*iac.Symbol // by expression text (or bucket resource)
 	list []*iac.Symbol          // in placeholder order
-	// bucketRes maps a bucket symbol's placeholder to the resource address
-	// ("aws_s3_bucket.b") whose .arn is s3ARNPrefix + placeholder.
+	// bucketRes maps a bucket symbol's placeholder to the expression of
+	// its ARN ("aws_s3_bucket.b.arn"), which is s3ARNPrefix + placeholder.
 	bucketRes map[string]string
 	// bucketExprs are expressions the file's policies use as their bucket.
 	bucketExprs map[string]bool
@@ -73,7 +73,7 @@ func (t *symtab) bucketResource(addr string) string {
 		return s.Placeholder
 	}
 	s := t.add(key, addr+".id", iac.RoleBucket)
-	t.bucketRes[s.Placeholder] = addr
+	t.bucketRes[s.Placeholder] = addr + ".arn"
 	return s.Placeholder
 }
 

@@ -34,6 +34,9 @@ type file struct {
 	st    *symtab
 	docs  map[string]*hclsyntax.Block // data "aws_iam_policy_document", by label
 	roles map[string]string           // data "aws_iam_role" label → literal name
+	// template: a policy template, where no Terraform reference can be
+	// written (the role is written as a literal).
+	template bool
 }
 
 // Locate finds the bucket policies of a Terraform file. A file that does
