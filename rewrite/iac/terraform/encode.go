@@ -201,7 +201,7 @@ func (e *encEditor) Edit(ops []iac.Op, opt iac.EditOptions) ([]iac.Splice, error
 		sp = append(sp, s...)
 	}
 	for _, k := range insOrder {
-		sp = append(sp, e.insertSplices(ed, k.tuple, k.index, inserts[k])...)
+		sp = append(sp, e.f.insertSplices(ed, k.tuple, k.index, inserts[k])...)
 	}
 	sort.SliceStable(sp, func(i, j int) bool { return sp[i].Start < sp[j].Start })
 	return ed.finish(sp, opt), nil

@@ -9,85 +9,63 @@ import (
 	"github.com/fixpolicy/fixpolicy/rewrite/jsonast"
 )
 
-// row is one member line of an object being edited, as terraform fmt sees
-// it: a one-line "key = value" joins a run whose '=' are aligned.
-type row struct {
-	item            int // index in the object, -1 for a new member
-	keyEnd, eq      int // offsets (existing members)
-	adj             bool
-	origSingle      bool
-	single          bool
-	origLead, lead  int // columns before the '=' cell, before and after
-	origEqCol       int
-	wasAligned      bool
-	text            string // new members: key and value
-	key, valueLines string
+// member is an existing line-leading "key = value" of an object or a
+// block body (or a nested block, which only breaks runs), as terraform fmt
+// sees it: one-line members in a run of consecutive lines have their '='
+// aligned.
+type member struct {
+	keyStart, keyEnd int // offsets of the key (name) token
+	keyLine, endLine int // lines of the key and of the value's end
+	eq               int // offset of the '=' (-1: none, or ':')
+	key              string
+	val              string // the new value's text; "" when unchanged
+	block            bool
 }
 
-// objectSplices lays out the changes to one object.
-func (e *encEditor) objectSplices(ed *edit, p *objEdit) ([]iac.Splice, error) {
-	src := e.f.src
-	o := p.obj
-	r := o.Range()
-	bare := ed.w.bareKeys
-	if len(o.Items) > 0 {
-		nb := 0
-		for _, it := range o.Items {
-			if bareKey(it) {
-				nb++
-			}
-		}
-		bare = 2*nb >= len(o.Items)
-	}
-	var sp []iac.Splice
-	if r.Start.Line == r.End.Line {
-		return e.inlineObjectSplices(ed, p, bare), nil
-	}
+// newLine is a new member (key and value text) or block to append.
+type newLine struct {
+	key, val string // key includes the indentation
+	block    string // a whole block's text instead
+}
+
+// row is a line as the aligner sees it.
+type row struct {
+	m                  *member
+	add                *newLine
+	adj                bool
+	origSingle, single bool
+	origLead, lead     int
+	origEqCol          int
+	wasAligned         bool
+}
+
+// alignSplices returns the splices that keep '=' aligned after keys were
+// renamed and values replaced (rename and value splices are the caller's),
+// and the text of the new lines to append after the last member.
+func alignSplices(src []byte, ms []member, adds []newLine) ([]iac.Splice, string) {
 	var rows []*row
-	prevEnd := -1
-	for i, it := range o.Items {
-		kr, vr := it.KeyExpr.Range(), it.ValueExpr.Range()
-		eq := kr.End.Byte
-		for eq < len(src) && (src[eq] == ' ' || src[eq] == '\t') {
-			eq++
+	for i := range ms {
+		m := &ms[i]
+		ok := !m.block && m.eq >= 0 && firstOnLine(src, m.keyStart)
+		col := m.keyStart - lineStart(src, m.keyStart)
+		rw := &row{m: m, adj: i > 0 && m.keyLine == ms[i-1].endLine+1,
+			origSingle: ok && m.keyLine == m.endLine,
+			origLead:   col + m.keyEnd - m.keyStart,
+			lead:       col + len(m.key)}
+		if ok {
+			rw.origEqCol = m.eq - lineStart(src, m.eq)
 		}
-		key := string(src[kr.Start.Byte:kr.End.Byte])
-		if nk, ok := p.renames[i]; ok {
-			key = ed.w.key(nk, bareKey(it))
-			sp = append(sp, iac.Splice{Start: kr.Start.Byte, End: kr.End.Byte, Text: key})
-		}
-		ok := eq < len(src) && src[eq] == '=' && firstOnLine(src, kr.Start.Byte)
-		rw := &row{item: i, keyEnd: kr.End.Byte, eq: eq, adj: prevEnd >= 0 && kr.Start.Line == prevEnd+1,
-			origSingle: ok && kr.Start.Line == vr.End.Line,
-			origLead:   kr.Start.Column - 1 + (kr.End.Byte - kr.Start.Byte),
-			lead:       kr.Start.Column - 1 + len(key),
-			origEqCol:  eq - lineStart(src, eq)}
-		rw.single = rw.origSingle
-		if v, ok := p.sets[i]; ok {
-			text := ed.w.value(v, indentAt(src, kr.Start.Byte))
-			sp = append(sp, iac.Splice{Start: vr.Start.Byte, End: vr.End.Byte, Text: text})
-			rw.single = ok && !strings.Contains(text, "\n") && firstOnLine(src, kr.Start.Byte) && src[eq] == '='
-		}
+		rw.single = rw.origSingle && (m.val == "" || !strings.Contains(m.val, "\n"))
 		rows = append(rows, rw)
-		prevEnd = vr.End.Line
 	}
 	markAligned(rows)
-	// New members go on the lines after the last one.
-	at, indent := lineEnd(src, r.Start.Byte), indentAt(src, r.Start.Byte)+"  "
-	if n := len(o.Items); n > 0 {
-		last := o.Items[n-1].ValueExpr.Range()
-		at, indent = lineEnd(src, last.End.Byte), indentAt(src, o.Items[0].KeyExpr.Range().Start.Byte)
-		if last.End.Line == r.End.Line {
-			return nil, errorf("the object at line %d ends on its last member's line", r.Start.Line)
-		}
+	for i := range adds {
+		a := &adds[i]
+		rows = append(rows, &row{add: a, adj: len(rows) > 0, single: a.block == "" && !strings.Contains(a.val, "\n"),
+			lead: len(a.key), wasAligned: true})
 	}
-	for _, m := range p.adds {
-		key := ed.w.key(m.Key, bare)
-		val := ed.w.value(m.Value, indent)
-		rows = append(rows, &row{item: -1, adj: len(rows) > 0, single: !strings.Contains(val, "\n"),
-			lead: len(indent) + len(key), key: indent + key, valueLines: val, wasAligned: true})
-	}
-	var add strings.Builder
+	var sp []iac.Splice
+	var text strings.Builder
 	for i := 0; i < len(rows); {
 		j := i + 1
 		if rows[i].single {
@@ -105,52 +83,87 @@ func (e *encEditor) objectSplices(ed *edit, p *objEdit) ([]iac.Splice, error) {
 			if rw.single && aligned {
 				spaces = width - rw.lead + 1
 			}
-			if rw.item < 0 {
-				if !rw.single || !aligned {
-					spaces = 1
+			if a := rw.add; a != nil {
+				if a.block != "" {
+					text.WriteString(a.block)
+					continue
 				}
-				add.WriteString(rw.key + strings.Repeat(" ", spaces) + "= " + rw.valueLines + "\n")
+				text.WriteString(a.key + strings.Repeat(" ", spaces) + "= " + a.val + "\n")
 				continue
 			}
-			if (rw.single && aligned || !rw.single && rw.origSingle && rw.wasAligned) && rw.eq-rw.keyEnd != spaces {
-				sp = append(sp, iac.Splice{Start: rw.keyEnd, End: rw.eq, Text: strings.Repeat(" ", spaces)})
+			m := rw.m
+			if m.block || m.eq < 0 {
+				continue
+			}
+			if (rw.single && aligned || !rw.single && rw.origSingle && rw.wasAligned) && m.eq-m.keyEnd != spaces {
+				sp = append(sp, iac.Splice{Start: m.keyEnd, End: m.eq, Text: strings.Repeat(" ", spaces)})
 			}
 		}
 		i = j
 	}
-	if add.Len() > 0 {
-		sp = append(sp, iac.Splice{Start: at, End: at, Text: add.String()})
-	}
-	return sp, nil
+	return sp, text.String()
 }
 
-// markAligned records which existing rows sit in runs that terraform fmt
-// would leave alone: those are kept aligned; others keep their spacing.
-func markAligned(rows []*row) {
-	for i := 0; i < len(rows); {
-		j := i + 1
-		if rows[i].origSingle {
-			for j < len(rows) && rows[j].origSingle && rows[j].adj {
-				j++
+// objectSplices lays out the changes to one object.
+func (e *encEditor) objectSplices(ed *edit, p *objEdit) ([]iac.Splice, error) {
+	src := e.f.src
+	o := p.obj
+	r := o.Range()
+	bare := ed.w.bareKeys
+	if len(o.Items) > 0 {
+		nb := 0
+		for _, it := range o.Items {
+			if bareKey(it) {
+				nb++
 			}
 		}
-		width := 0
-		for _, rw := range rows[i:j] {
-			width = max(width, rw.origLead)
-		}
-		ok := true
-		for _, rw := range rows[i:j] {
-			want := width + 1
-			if !rw.origSingle {
-				want = rw.origLead + 1
-			}
-			ok = ok && rw.origEqCol == want
-		}
-		for _, rw := range rows[i:j] {
-			rw.wasAligned = ok
-		}
-		i = j
+		bare = 2*nb >= len(o.Items)
 	}
+	if r.Start.Line == r.End.Line {
+		return e.inlineObjectSplices(ed, p, bare), nil
+	}
+	var sp []iac.Splice
+	var ms []member
+	for i, it := range o.Items {
+		kr, vr := it.KeyExpr.Range(), it.ValueExpr.Range()
+		eq := kr.End.Byte
+		for eq < len(src) && (src[eq] == ' ' || src[eq] == '\t') {
+			eq++
+		}
+		if eq >= len(src) || src[eq] != '=' {
+			eq = -1
+		}
+		m := member{keyStart: kr.Start.Byte, keyEnd: kr.End.Byte, keyLine: kr.Start.Line, endLine: vr.End.Line,
+			eq: eq, key: string(src[kr.Start.Byte:kr.End.Byte])}
+		if nk, ok := p.renames[i]; ok {
+			m.key = ed.w.key(nk, bareKey(it))
+			sp = append(sp, iac.Splice{Start: kr.Start.Byte, End: kr.End.Byte, Text: m.key})
+		}
+		if v, ok := p.sets[i]; ok {
+			m.val = ed.w.value(v, indentAt(src, kr.Start.Byte))
+			sp = append(sp, iac.Splice{Start: vr.Start.Byte, End: vr.End.Byte, Text: m.val})
+		}
+		ms = append(ms, m)
+	}
+	// New members go on the lines after the last one.
+	at, indent := lineEnd(src, r.Start.Byte), indentAt(src, r.Start.Byte)+"  "
+	if n := len(o.Items); n > 0 {
+		last := o.Items[n-1].ValueExpr.Range()
+		at, indent = lineEnd(src, last.End.Byte), indentAt(src, o.Items[0].KeyExpr.Range().Start.Byte)
+		if last.End.Line == r.End.Line {
+			return nil, errorf("the object at line %d ends on its last member's line", r.Start.Line)
+		}
+	}
+	var adds []newLine
+	for _, m := range p.adds {
+		adds = append(adds, newLine{key: indent + ed.w.key(m.Key, bare), val: ed.w.value(m.Value, indent)})
+	}
+	align, text := alignSplices(src, ms, adds)
+	sp = append(sp, align...)
+	if text != "" {
+		sp = append(sp, iac.Splice{Start: at, End: at, Text: text})
+	}
+	return sp, nil
 }
 
 // inlineObjectSplices edits an object written on one line.
@@ -187,8 +200,8 @@ func (e *encEditor) inlineObjectSplices(ed *edit, p *objEdit, bare bool) []iac.S
 // insertSplices inserts new elements into a list before the element at
 // index, one a line with their siblings' indentation, or on the list's
 // line when it is written on one line.
-func (e *encEditor) insertSplices(ed *edit, t *hclsyntax.TupleConsExpr, index int, vals []*jsonast.Value) []iac.Splice {
-	src := e.f.src
+func (f *file) insertSplices(ed *edit, t *hclsyntax.TupleConsExpr, index int, vals []*jsonast.Value) []iac.Splice {
+	src := f.src
 	r := t.Range()
 	inline := r.Start.Line == r.End.Line || len(t.Exprs) > 0 && !firstOnLine(src, t.Exprs[0].Range().Start.Byte)
 	if index > 0 && !inline {
@@ -240,4 +253,33 @@ func (e *encEditor) insertSplices(ed *edit, t *hclsyntax.TupleConsExpr, index in
 	}
 	at := lineEnd(src, pe)
 	return append(sp, iac.Splice{Start: at, End: at, Text: b.String()})
+}
+
+// markAligned records which existing rows sit in runs that terraform fmt
+// would leave alone: those are kept aligned; others keep their spacing.
+func markAligned(rows []*row) {
+	for i := 0; i < len(rows); {
+		j := i + 1
+		if rows[i].origSingle {
+			for j < len(rows) && rows[j].origSingle && rows[j].adj {
+				j++
+			}
+		}
+		width := 0
+		for _, rw := range rows[i:j] {
+			width = max(width, rw.origLead)
+		}
+		ok := true
+		for _, rw := range rows[i:j] {
+			want := width + 1
+			if !rw.origSingle {
+				want = rw.origLead + 1
+			}
+			ok = ok && (rw.m.eq < 0 || rw.origEqCol == want)
+		}
+		for _, rw := range rows[i:j] {
+			rw.wasAligned = ok
+		}
+		i = j
+	}
 }
