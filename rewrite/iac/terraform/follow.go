@@ -18,7 +18,9 @@ func (f *file) locateFollow(d *iac.Document, x *hclsyntax.FunctionCallExpr) erro
 	}
 	d.Format = iac.FormatTerraformFile
 	d.Follow = p
-	d.FollowVars = map[string]iac.Symbol{}
+	if x.Name == "templatefile" {
+		d.FollowVars = map[string]iac.Symbol{}
+	}
 	if x.Name == "templatefile" && len(x.Args) > 1 {
 		obj, ok := unwrap(x.Args[1]).(*hclsyntax.ObjectConsExpr)
 		if !ok {

@@ -174,10 +174,7 @@ func (f *file) locate(b *hclsyntax.Block, pol *hclsyntax.Attribute) iac.Document
 		d.Unsupported = err.Error()
 		d.Policy, d.Editor, d.Statements = nil, nil, nil
 	} else if d.Follow == "" {
-		if _, perr := policy.Parse(d.Policy); perr != nil {
-			d.Unsupported = "the policy is not a policy: " + perr.Error()
-			d.Editor = nil
-		}
+		f.check(&d)
 	}
 	d.Symbols = f.st.used(string(d.Policy), d.Bucket)
 	if d.FollowVars != nil {
@@ -188,6 +185,14 @@ func (f *file) locate(b *hclsyntax.Block, pol *hclsyntax.Attribute) iac.Document
 		d.Symbols = f.st.used(append(all, d.Bucket)...)
 	}
 	return d
+}
+
+// check marks a Document whose JSON is no policy as unsupported.
+func (f *file) check(d *iac.Document) {
+	if _, err := policy.Parse(d.Policy); err != nil {
+		d.Unsupported = "the policy is not a policy: " + strings.Join(strings.Fields(err.Error()), " ")
+		d.Editor = nil
+	}
 }
 
 // bucket is the bucket a policy resource is attached to: a literal name

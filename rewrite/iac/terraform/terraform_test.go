@@ -117,7 +117,7 @@ func fixFile(t *testing.T, name string, src []byte, docs []iac.Document, cfg cas
 	for _, d := range docs {
 		if d.Unsupported != "" || d.Follow != "" {
 			res.patched = append(res.patched, "")
-			res.statuses = append(res.statuses, "unsupported")
+			res.statuses = append(res.statuses, map[bool]string{true: "follow", false: "unsupported"}[d.Follow != ""])
 			continue
 		}
 		in := substitute(string(d.Policy), d.Symbols, false)
@@ -251,21 +251,46 @@ func TestFixtures(t *testing.T) {
 			res := fixFile(t, "main.tf", src, docs, cfg)
 			golden(t, filepath.Join(dir, "want.located.json"), reportOf(docs, res.statuses))
 			golden(t, filepath.Join(dir, "want.main.tf"), res.out)
-			checkResult(t, dir, src, res, cfg)
+			locate := func(src []byte) ([]iac.Document, error) { return terraform.Locate("main.tf", src) }
+			checkResult(t, dir, src, res, cfg, locate, true)
+			for _, d := range docs {
+				if d.Follow != "" {
+					checkTemplate(t, dir, d, cfg)
+				}
+			}
 		})
 	}
 }
 
-func checkResult(t *testing.T, dir string, src []byte, res fixed, cfg caseConfig) {
+// checkTemplate runs the loop on the file a Document leads to.
+func checkTemplate(t *testing.T, dir string, d iac.Document, cfg caseConfig) {
 	t.Helper()
-	again, err := terraform.Locate("main.tf", res.out)
+	src, err := os.ReadFile(filepath.Join(dir, d.Follow))
+	if err != nil {
+		t.Fatal(err)
+	}
+	locate := func(src []byte) ([]iac.Document, error) { return terraform.LocateTemplate(d.Follow, src, d.FollowVars) }
+	docs, err := locate(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := fixFile(t, d.Follow, src, docs, cfg)
+	base := filepath.Base(d.Follow)
+	golden(t, filepath.Join(dir, "want.located."+base+".json"), reportOf(docs, res.statuses))
+	golden(t, filepath.Join(dir, "want."+base), res.out)
+	checkResult(t, dir, src, res, cfg, locate, false)
+}
+
+func checkResult(t *testing.T, dir string, src []byte, res fixed, cfg caseConfig, locate func([]byte) ([]iac.Document, error), isHCL bool) {
+	t.Helper()
+	again, err := locate(res.out)
 	if err != nil {
 		t.Fatalf("the patched file does not parse: %v", err)
 	}
 	if len(again) != len(res.patched) {
 		t.Fatalf("%d documents after the patch, %d before", len(again), len(res.patched))
 	}
-	if fmtClean(src) && !fmtClean(res.out) {
+	if isHCL && fmtClean(src) && !fmtClean(res.out) {
 		t.Errorf("the patched file is not fmt-clean:\n%s", udiff.Unified("got", "fmt", res.out, hclwrite.Format(res.out), 3))
 	}
 	for i, d := range again {
@@ -293,7 +318,7 @@ func checkResult(t *testing.T, dir string, src []byte, res fixed, cfg caseConfig
 	// Idempotency: fixing the result changes nothing.
 	second := fixFile(t, "main.tf", res.out, again, cfg)
 	for i, st := range second.statuses {
-		if st != rewrite.StatusCompliant && st != "unsupported" {
+		if st != rewrite.StatusCompliant && st != "unsupported" && st != "follow" {
 			t.Errorf("%s: %s after the patch", again[i].Target(), st)
 		}
 	}
