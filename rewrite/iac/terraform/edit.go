@@ -39,7 +39,12 @@ func (f *file) newEdit(opt iac.EditOptions, bare bool) *edit {
 		}
 		syms = append(syms, ed.roleSyms...)
 	}
-	ed.w = &writer{syms: syms, bucketRes: f.st.bucketRes, bareKeys: bare}
+	ed.w = &writer{syms: syms, bucketRes: f.st.bucketRes, bareKeys: bare, listSyms: f.st.listSyms, partitions: map[string]bool{}}
+	for _, s := range syms {
+		if s.Role == iac.RolePartition {
+			ed.w.partitions[s.Expr] = true
+		}
+	}
 	return ed
 }
 

@@ -31,7 +31,16 @@ func (f *file) locateFollow(d *iac.Document, x *hclsyntax.FunctionCallExpr) erro
 			if !ok {
 				return unsupported(it.KeyExpr.Range(), "a computed template variable name")
 			}
-			ph := f.st.symbol(unwrapWrap(it.ValueExpr))
+			ve := unwrapWrap(it.ValueExpr)
+			ph := f.st.symbol(ve)
+			if m := bucketAttr.FindStringSubmatch(f.st.text(ve.Range())); m != nil {
+				// A template sees the bucket as a symbol even when the
+				// resource names it literally: a variable is not a literal.
+				ph = f.st.bucketResource(m[1])
+				if m[2] == "arn" {
+					ph = s3ARNPrefix + ph
+				}
+			}
 			for _, s := range f.st.list {
 				if s.Placeholder == strings.TrimPrefix(ph, s3ARNPrefix) {
 					sym := *s

@@ -210,6 +210,32 @@ func (f *file) insertSplices(ed *edit, t *hclsyntax.TupleConsExpr, index int, va
 			inline = true
 		}
 	}
+	if inline && r.Start.Line != r.End.Line && len(t.Exprs) > 0 {
+		// [{ ... }, { ... }]: new elements hug their siblings too.
+		var b strings.Builder
+		for _, v := range vals {
+			if oneLine(v) {
+				b.Reset()
+				break
+			}
+			b.WriteString(", " + ed.w.value(v, indentAt(src, t.Exprs[max(index-1, 0)].Range().End.Byte)))
+		}
+		if b.Len() > 0 {
+			if index > 0 {
+				at := t.Exprs[index-1].Range().End.Byte
+				sp := []iac.Splice{{Start: at, End: at, Text: b.String()}}
+				// terraform fmt indents "}, {" one level deeper than the
+				// "}]" it replaces.
+				if ls := lineStart(src, at-1); firstOnLine(src, at-1) && index == len(t.Exprs) {
+					in := indentAt(src, at-1)
+					sp = append(sp, iac.Splice{Start: ls, End: ls + len(in), Text: in + "  "})
+				}
+				return sp
+			}
+			at := t.Exprs[0].Range().Start.Byte
+			return []iac.Splice{{Start: at, End: at, Text: strings.TrimPrefix(b.String(), ", ") + ", "}}
+		}
+	}
 	if inline {
 		parts := make([]string, len(vals))
 		for i, v := range vals {

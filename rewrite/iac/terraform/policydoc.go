@@ -229,14 +229,18 @@ func (doc *pdDoc) statement(b *hclsyntax.Block) (*pdStmt, *jsonast.Value, error)
 
 // strings renders a list attribute's elements (a var or other reference
 // stands for one element).
-func (doc *pdDoc) strings(e hclsyntax.Expression, vars bool) ([]*jsonast.Value, error) {
+func (doc *pdDoc) strings(e hclsyntax.Expression, vars bool) (out []*jsonast.Value, err error) {
 	var elems []hclsyntax.Expression
 	if t, ok := unwrap(e).(*hclsyntax.TupleConsExpr); ok {
 		elems = t.Exprs
 	} else {
 		elems = []hclsyntax.Expression{e}
+		defer func() {
+			if len(out) == 1 && out[0].Kind == jsonast.String && rePlaceholder.MatchString(out[0].Str) {
+				doc.f.st.listSyms[out[0].Str] = true
+			}
+		}()
 	}
-	var out []*jsonast.Value
 	for _, el := range elems {
 		v, err := doc.f.st.toJSON(el)
 		if err != nil {

@@ -15,6 +15,20 @@ type writer struct {
 	syms      []iac.Symbol
 	bucketRes map[string]string // bucket placeholder → "aws_s3_bucket.b.arn"
 	bareKeys  bool              // write identifier-like keys bare
+	listSyms  map[string]bool   // placeholders standing for a whole list
+	// partitions are the expressions of partition symbols.
+	partitions map[string]bool
+}
+
+var rePlaceholder = regexp.MustCompile(`^` + iac.PlaceholderPrefix + `[0-9]+$`)
+
+// listSym is the reference a one-element list stands for when its element
+// is a symbol for a whole list.
+func (w *writer) listSym(v *jsonast.Value) (string, bool) {
+	if len(v.Elems) != 1 || v.Elems[0].Kind != jsonast.String || !w.listSyms[v.Elems[0].Str] {
+		return "", false
+	}
+	return w.str(v.Elems[0].Str), true
 }
 
 // piece is one part of a string as the writer emits it: literal text or a
@@ -45,7 +59,38 @@ func (w *writer) pieces(s string) []piece {
 		}
 		out = append(out, piece{ref: ref})
 	}
+	return w.partitionARNs(out)
+}
+
+// partitionARNs collapses "arn:" partition ":s3:::" bucket into the
+// bucket's ARN reference.
+func (w *writer) partitionARNs(ps []piece) []piece {
+	var out []piece
+	for i := 0; i < len(ps); i++ {
+		if i+3 < len(ps) && ps[i].ref == "" && strings.HasSuffix(ps[i].text, "arn:") && w.partitions[ps[i+1].ref] &&
+			ps[i+2].ref == "" && ps[i+2].text == ":s3:::" && w.bucketRef(ps[i+3].ref) {
+			if t := strings.TrimSuffix(ps[i].text, "arn:"); t != "" {
+				out = append(out, piece{text: t})
+			}
+			out = append(out, piece{ref: w.arnOf(ps[i+3].ref)})
+			i += 3
+			continue
+		}
+		out = append(out, ps[i])
+	}
 	return out
+}
+
+func (w *writer) bucketRef(ref string) bool { return w.arnOf(ref) != "" }
+
+// arnOf is the ARN reference of a bucket symbol's expression.
+func (w *writer) arnOf(ref string) string {
+	for _, s := range w.syms {
+		if s.Expr == ref {
+			return w.bucketRes[s.Placeholder]
+		}
+	}
+	return ""
 }
 
 // str renders a string value as an HCL expression: a bare reference when
@@ -144,6 +189,9 @@ func (w *writer) value(v *jsonast.Value, indent string) string {
 	case jsonast.Null:
 		return "null"
 	case jsonast.Array:
+		if ref, ok := w.listSym(v); ok {
+			return ref
+		}
 		if oneLine(v) {
 			parts := make([]string, len(v.Elems))
 			for i, e := range v.Elems {
@@ -209,6 +257,9 @@ func (w *writer) inline(v *jsonast.Value, bare bool) string {
 		}
 		return "{ " + strings.Join(parts, ", ") + " }"
 	case jsonast.Array:
+		if ref, ok := w.listSym(v); ok {
+			return ref
+		}
 		parts := make([]string, len(v.Elems))
 		for i, e := range v.Elems {
 			parts[i] = w.inline(e, bare)

@@ -27,6 +27,13 @@ type symtab struct {
 	bucketRes map[string]string
 	// bucketExprs are expressions the file's policies use as their bucket.
 	bucketExprs map[string]bool
+	// bucketNames are the literal names of the file's aws_s3_bucket
+	// resources, by address without index ("aws_s3_bucket.b"): references
+	// to them resolve to the name.
+	bucketNames map[string]string
+	// listSyms are placeholders that stand for a whole list (values =
+	// var.vpce_ids), written back bare rather than inside a list.
+	listSyms map[string]bool
 	// roles are the names of the file's data "aws_iam_role" blocks, by
 	// label, when literal.
 	roles map[string]string
@@ -34,7 +41,7 @@ type symtab struct {
 
 func newSymtab(src []byte) *symtab {
 	return &symtab{src: src, syms: map[string]*iac.Symbol{}, bucketRes: map[string]string{},
-		bucketExprs: map[string]bool{}, roles: map[string]string{}}
+		bucketExprs: map[string]bool{}, roles: map[string]string{}, bucketNames: map[string]string{}, listSyms: map[string]bool{}}
 }
 
 // text is the source text of a range, with runs of blanks squeezed.
@@ -53,6 +60,12 @@ var bucketAttr = regexp.MustCompile(`^(aws_s3_bucket\.[A-Za-z0-9_-]+(?:\[[^\]]*\
 func (t *symtab) symbol(e hclsyntax.Expression) string {
 	expr := t.text(e.Range())
 	if m := bucketAttr.FindStringSubmatch(expr); m != nil {
+		if name, ok := t.bucketNames[strings.SplitN(m[1], "[", 2)[0]]; ok {
+			if m[2] == "arn" {
+				return s3ARNPrefix + name
+			}
+			return name
+		}
 		ph := t.bucketResource(m[1])
 		if m[2] == "arn" {
 			return s3ARNPrefix + ph

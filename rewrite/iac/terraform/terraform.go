@@ -102,6 +102,12 @@ func (f *file) scan() {
 					f.st.roles[b.Labels[1]] = s
 				}
 			}
+		case b.Type == "resource" && len(b.Labels) == 2 && b.Labels[0] == "aws_s3_bucket":
+			if a := b.Body.Attributes["bucket"]; a != nil {
+				if s, ok := literalString(a.Expr); ok {
+					f.st.bucketNames["aws_s3_bucket."+b.Labels[1]] = s
+				}
+			}
 		case b.Type == "resource" && len(b.Labels) == 2 && b.Labels[0] == "aws_s3_bucket_policy":
 			if a := b.Body.Attributes["bucket"]; a != nil {
 				if _, ok := literalString(a.Expr); !ok {
