@@ -110,101 +110,116 @@ type insKey struct {
 	index int
 }
 
+// encPlan collects an Edit's changes: objects are laid out once with all
+// their changes, list insertions grouped by place.
+type encPlan struct {
+	objs     map[*hclsyntax.ObjectConsExpr]*objEdit
+	order    []*objEdit
+	inserts  map[insKey][]*jsonast.Value
+	insOrder []insKey
+	sp       []iac.Splice // direct replacements
+}
+
+func (p *encPlan) obj(o *hclsyntax.ObjectConsExpr) *objEdit {
+	if oe := p.objs[o]; oe != nil {
+		return oe
+	}
+	oe := &objEdit{obj: o, renames: map[int]string{}, sets: map[int]*jsonast.Value{}}
+	p.objs[o] = oe
+	p.order = append(p.order, oe)
+	return oe
+}
+
 // Edit implements iac.Editor.
 func (e *encEditor) Edit(ops []iac.Op, opt iac.EditOptions) ([]iac.Splice, error) {
 	ed := e.f.newEdit(opt, e.bare)
-	objs := map[*hclsyntax.ObjectConsExpr]*objEdit{}
-	var order []*objEdit
-	plan := func(o *hclsyntax.ObjectConsExpr) *objEdit {
-		if p := objs[o]; p != nil {
-			return p
-		}
-		p := &objEdit{obj: o, renames: map[int]string{}, sets: map[int]*jsonast.Value{}}
-		objs[o] = p
-		order = append(order, p)
-		return p
-	}
-	inserts := map[insKey][]*jsonast.Value{}
-	var insOrder []insKey
-	var sp []iac.Splice
+	p := &encPlan{objs: map[*hclsyntax.ObjectConsExpr]*objEdit{}, inserts: map[insKey][]*jsonast.Value{}}
 	for _, op := range ops {
-		val := ed.value(op.Value, opt)
-		switch op.Kind {
-		case iac.SetValue:
-			if len(op.Path) == 0 {
-				r := e.root.Range()
-				sp = append(sp, iac.Splice{Start: r.Start.Byte, End: r.End.Byte, Text: ed.w.value(val, indentAt(e.f.src, r.Start.Byte))})
-				continue
-			}
-			parent, last := op.Path.Parent()
-			c, err := e.find(parent)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %v", op, err)
-			}
-			if last.IsIndex {
-				t, ok := c.(*hclsyntax.TupleConsExpr)
-				if !ok || last.Index >= len(t.Exprs) {
-					return nil, fmt.Errorf("%s: no such element in the source", op)
-				}
-				r := t.Exprs[last.Index].Range()
-				sp = append(sp, iac.Splice{Start: r.Start.Byte, End: r.End.Byte, Text: e.valueAt(ed, val, r.Start.Byte)})
-				continue
-			}
-			o, i, err := e.member(c, last.Key)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %v", op, err)
-			}
-			plan(o).sets[i] = val
-		case iac.AddMember:
-			c, err := e.find(op.Path)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %v", op, err)
-			}
-			o, ok := c.(*hclsyntax.ObjectConsExpr)
-			if !ok {
-				return nil, fmt.Errorf("%s: not an object in the source", op)
-			}
-			plan(o).adds = append(plan(o).adds, jsonast.NewMember(op.Key, val))
-		case iac.RenameKey:
-			c, err := e.find(op.Path)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %v", op, err)
-			}
-			o, i, err := e.member(c, op.Key)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %v", op, err)
-			}
-			plan(o).renames[i] = op.NewKey
-		case iac.InsertElem:
-			c, err := e.find(op.Path)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %v", op, err)
-			}
-			t, ok := c.(*hclsyntax.TupleConsExpr)
-			if !ok || op.Index > len(t.Exprs) {
-				return nil, fmt.Errorf("%s: not a list in the source", op)
-			}
-			k := insKey{t, op.Index}
-			if inserts[k] == nil {
-				insOrder = append(insOrder, k)
-			}
-			inserts[k] = append(inserts[k], val)
-		default:
-			return nil, fmt.Errorf("%s: fixpolicy does not remove parts of a policy", op)
+		if err := e.plan(ed, p, op, ed.value(op.Value, opt)); err != nil {
+			return nil, fmt.Errorf("%s: %v", op, err)
 		}
 	}
-	for _, p := range order {
-		s, err := e.objectSplices(ed, p)
+	sp := p.sp
+	for _, oe := range p.order {
+		s, err := e.objectSplices(ed, oe)
 		if err != nil {
 			return nil, err
 		}
 		sp = append(sp, s...)
 	}
-	for _, k := range insOrder {
-		sp = append(sp, e.f.insertSplices(ed, k.tuple, k.index, inserts[k])...)
+	for _, k := range p.insOrder {
+		sp = append(sp, e.f.insertSplices(ed, k.tuple, k.index, p.inserts[k])...)
 	}
 	sort.SliceStable(sp, func(i, j int) bool { return sp[i].Start < sp[j].Start })
 	return ed.finish(sp, opt), nil
+}
+
+// plan records one operation, val its prepared new value.
+func (e *encEditor) plan(ed *edit, p *encPlan, op iac.Op, val *jsonast.Value) error {
+	switch op.Kind {
+	case iac.SetValue:
+		if len(op.Path) == 0 {
+			r := e.root.Range()
+			p.sp = append(p.sp, iac.Splice{Start: r.Start.Byte, End: r.End.Byte, Text: ed.w.value(val, indentAt(e.f.src, r.Start.Byte))})
+			return nil
+		}
+		parent, last := op.Path.Parent()
+		c, err := e.find(parent)
+		if err != nil {
+			return err
+		}
+		if last.IsIndex {
+			t, ok := c.(*hclsyntax.TupleConsExpr)
+			if !ok || last.Index >= len(t.Exprs) {
+				return fmt.Errorf("no such element in the source")
+			}
+			r := t.Exprs[last.Index].Range()
+			p.sp = append(p.sp, iac.Splice{Start: r.Start.Byte, End: r.End.Byte, Text: e.valueAt(ed, val, r.Start.Byte)})
+			return nil
+		}
+		o, i, err := e.member(c, last.Key)
+		if err != nil {
+			return err
+		}
+		p.obj(o).sets[i] = val
+	case iac.AddMember:
+		c, err := e.find(op.Path)
+		if err != nil {
+			return err
+		}
+		o, ok := c.(*hclsyntax.ObjectConsExpr)
+		if !ok {
+			return fmt.Errorf("not an object in the source")
+		}
+		p.obj(o).adds = append(p.obj(o).adds, jsonast.NewMember(op.Key, val))
+	case iac.RenameKey:
+		c, err := e.find(op.Path)
+		if err != nil {
+			return err
+		}
+		o, i, err := e.member(c, op.Key)
+		if err != nil {
+			return err
+		}
+		p.obj(o).renames[i] = op.NewKey
+	case iac.InsertElem:
+		c, err := e.find(op.Path)
+		if err != nil {
+			return err
+		}
+		t, ok := c.(*hclsyntax.TupleConsExpr)
+		if !ok || op.Index > len(t.Exprs) {
+			return fmt.Errorf("not a list in the source")
+		}
+		k := insKey{t, op.Index}
+		if p.inserts[k] == nil {
+			p.insOrder = append(p.insOrder, k)
+		}
+		p.inserts[k] = append(p.inserts[k], val)
+	default:
+		return fmt.Errorf("fixpolicy does not remove parts of a policy")
+	}
+	return nil
 }
 
 // find follows path (keys as before the patch) through the source.

@@ -211,29 +211,8 @@ func (f *file) insertSplices(ed *edit, t *hclsyntax.TupleConsExpr, index int, va
 		}
 	}
 	if inline && r.Start.Line != r.End.Line && len(t.Exprs) > 0 {
-		// [{ ... }, { ... }]: new elements hug their siblings too.
-		var b strings.Builder
-		for _, v := range vals {
-			if oneLine(v) {
-				b.Reset()
-				break
-			}
-			b.WriteString(", " + ed.w.value(v, indentAt(src, t.Exprs[max(index-1, 0)].Range().End.Byte)))
-		}
-		if b.Len() > 0 {
-			if index > 0 {
-				at := t.Exprs[index-1].Range().End.Byte
-				sp := []iac.Splice{{Start: at, End: at, Text: b.String()}}
-				// terraform fmt indents "}, {" one level deeper than the
-				// "}]" it replaces.
-				if ls := lineStart(src, at-1); firstOnLine(src, at-1) && index == len(t.Exprs) {
-					in := indentAt(src, at-1)
-					sp = append(sp, iac.Splice{Start: ls, End: ls + len(in), Text: in + "  "})
-				}
-				return sp
-			}
-			at := t.Exprs[0].Range().Start.Byte
-			return []iac.Splice{{Start: at, End: at, Text: strings.TrimPrefix(b.String(), ", ") + ", "}}
+		if sp := f.hugSplices(ed, t, index, vals); sp != nil {
+			return sp
 		}
 	}
 	if inline {
@@ -308,4 +287,31 @@ func markAligned(rows []*row) {
 		}
 		i = j
 	}
+}
+
+// hugSplices inserts objects into a multi-line list whose elements hug
+// their brackets and each other ([{ ... }, { ... }]); nil when a value is
+// not multi-line.
+func (f *file) hugSplices(ed *edit, t *hclsyntax.TupleConsExpr, index int, vals []*jsonast.Value) []iac.Splice {
+	src := f.src
+	var b strings.Builder
+	for _, v := range vals {
+		if oneLine(v) {
+			return nil
+		}
+		b.WriteString(", " + ed.w.value(v, indentAt(src, t.Exprs[max(index-1, 0)].Range().End.Byte)))
+	}
+	if index == 0 {
+		at := t.Exprs[0].Range().Start.Byte
+		return []iac.Splice{{Start: at, End: at, Text: strings.TrimPrefix(b.String(), ", ") + ", "}}
+	}
+	at := t.Exprs[index-1].Range().End.Byte
+	sp := []iac.Splice{{Start: at, End: at, Text: b.String()}}
+	// terraform fmt indents "}, {" one level deeper than the "}]" it
+	// replaces.
+	if ls := lineStart(src, at-1); firstOnLine(src, at-1) && index == len(t.Exprs) {
+		in := indentAt(src, at-1)
+		sp = append(sp, iac.Splice{Start: ls, End: ls + len(in), Text: in + "  "})
+	}
+	return sp
 }

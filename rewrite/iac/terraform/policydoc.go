@@ -144,7 +144,9 @@ func items(body *hclsyntax.Body) []item {
 	return out
 }
 
-// statement renders one statement block, its keys in source order.
+// statement renders one statement block, its keys in source order. (One
+// walk over the block's items in order, a case per kind of item: longer
+// than most functions here, clearer in one piece.)
 func (doc *pdDoc) statement(b *hclsyntax.Block) (*pdStmt, *jsonast.Value, error) {
 	st := doc.f.st
 	s := &pdStmt{block: b, attrs: map[string]*hclsyntax.Attribute{}}

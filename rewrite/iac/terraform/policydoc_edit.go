@@ -40,64 +40,23 @@ func (doc *pdDoc) Edit(ops []iac.Op, opt iac.EditOptions) ([]iac.Splice, error) 
 	var sp []iac.Splice
 	for _, op := range ops {
 		val := ed.value(op.Value, opt)
-		bad := func(why string) error {
-			return fmt.Errorf("%s: cannot be written into data.aws_iam_policy_document.%s: %s", op, doc.block.Labels[1], why)
-		}
 		p := op.Path
-		if len(p) == 0 || p[0].Key != "Statement" || p[0].IsIndex {
-			return nil, bad("only statements are edited")
-		}
-		if len(p) == 1 {
-			if op.Kind != iac.InsertElem {
-				return nil, bad("statements are only inserted")
-			}
+		if len(p) == 1 && p[0].Key == "Statement" && op.Kind == iac.InsertElem {
 			inserts[op.Index] = append(inserts[op.Index], val)
 			continue
 		}
-		if !p[1].IsIndex || p[1].Index >= len(doc.stmts) {
-			return nil, bad("no such statement block")
+		if len(p) < 2 || p[0].Key != "Statement" || !p[1].IsIndex || p[1].Index >= len(doc.stmts) {
+			return nil, doc.refuse(op, "only statements are edited, and inserted whole")
 		}
-		i, rest := p[1].Index, p[2:]
-		s := doc.stmts[i]
-		switch {
-		case op.Kind == iac.RenameKey && len(rest) == 0 && jsonAttrs[op.Key] != "" && jsonAttrs[op.NewKey] != "" && s.attrs[op.Key] != nil:
-			plan(i).renames[jsonAttrs[op.Key]] = jsonAttrs[op.NewKey]
-		case op.Kind == iac.SetValue && len(rest) == 1 && s.attrs[rest[0].Key] != nil:
-			plan(i).sets[rest[0].Key] = val
-		case op.Kind == iac.AddMember && len(rest) == 0 && op.Key == "Condition" && val.Kind == jsonast.Object:
-			for _, t := range val.Members {
-				c, err := condBlocks(t.Key, t.Value)
-				if err != nil {
-					return nil, bad(err.Error())
-				}
-				plan(i).conds = append(plan(i).conds, c...)
-			}
-		case op.Kind == iac.AddMember && len(rest) == 1 && rest[0].Key == "Condition":
-			c, err := condBlocks(op.Key, val)
-			if err != nil {
-				return nil, bad(err.Error())
-			}
-			plan(i).conds = append(plan(i).conds, c...)
-		case op.Kind == iac.AddMember && len(rest) == 2 && rest[0].Key == "Condition":
-			c, err := condBlocks(rest[1].Key, jsonast.NewObject(jsonast.NewMember(op.Key, val)))
-			if err != nil {
-				return nil, bad(err.Error())
-			}
-			plan(i).conds = append(plan(i).conds, c...)
-		case (op.Kind == iac.SetValue || op.Kind == iac.InsertElem) && len(rest) == 3 && rest[0].Key == "Condition":
-			t, extra, whole, err := doc.values(s, rest[1].Key, rest[2].Key, op, val)
-			if err != nil {
-				return nil, bad(err.Error())
-			}
-			if whole != nil {
-				r := whole.Range()
-				sp = append(sp, iac.Splice{Start: r.Start.Byte, End: r.End.Byte, Text: ed.w.value(listOf(val), indentAt(doc.f.src, r.Start.Byte))})
-				continue
-			}
+		i := p[1].Index
+		t, extra, s, err := doc.mapOp(ed, op, val, plan(i))
+		if err != nil {
+			return nil, doc.refuse(op, err.Error())
+		}
+		if t != nil {
 			appends[t] = append(appends[t], extra...)
-		default:
-			return nil, bad("no block attribute holds it")
 		}
+		sp = append(sp, s...)
 	}
 	for _, i := range order {
 		s, err := doc.stmtSplices(ed, doc.stmts[i], edits[i])
@@ -123,6 +82,56 @@ func (doc *pdDoc) Edit(ops []iac.Op, opt iac.EditOptions) ([]iac.Splice, error) 
 	}
 	sort.SliceStable(sp, func(i, j int) bool { return sp[i].Start < sp[j].Start })
 	return ed.finish(sp, opt), nil
+}
+
+func (doc *pdDoc) refuse(op iac.Op, why string) error {
+	return fmt.Errorf("%s: cannot be written into data.aws_iam_policy_document.%s: %s", op, doc.block.Labels[1], why)
+}
+
+// mapOp maps one operation on statement p[1] onto its block: into the
+// statement's plan, as values to append to a list (t, extra), or as
+// direct splices.
+func (doc *pdDoc) mapOp(ed *edit, op iac.Op, val *jsonast.Value, pl *stmtEdit) (t *hclsyntax.TupleConsExpr, extra []*jsonast.Value, sp []iac.Splice, err error) {
+	s, rest := doc.stmts[op.Path[1].Index], op.Path[2:]
+	switch {
+	case op.Kind == iac.RenameKey && len(rest) == 0 && jsonAttrs[op.Key] != "" && jsonAttrs[op.NewKey] != "" && s.attrs[op.Key] != nil:
+		pl.renames[jsonAttrs[op.Key]] = jsonAttrs[op.NewKey]
+	case op.Kind == iac.SetValue && len(rest) == 1 && s.attrs[rest[0].Key] != nil:
+		pl.sets[rest[0].Key] = val
+	case op.Kind == iac.AddMember && len(rest) == 0 && op.Key == "Condition" && val.Kind == jsonast.Object:
+		for _, m := range val.Members {
+			c, err := condBlocks(m.Key, m.Value)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			pl.conds = append(pl.conds, c...)
+		}
+	case op.Kind == iac.AddMember && len(rest) == 1 && rest[0].Key == "Condition":
+		c, err := condBlocks(op.Key, val)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		pl.conds = append(pl.conds, c...)
+	case op.Kind == iac.AddMember && len(rest) == 2 && rest[0].Key == "Condition":
+		c, err := condBlocks(rest[1].Key, jsonast.NewObject(jsonast.NewMember(op.Key, val)))
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		pl.conds = append(pl.conds, c...)
+	case (op.Kind == iac.SetValue || op.Kind == iac.InsertElem) && len(rest) == 3 && rest[0].Key == "Condition":
+		t, extra, whole, err := doc.values(s, rest[1].Key, rest[2].Key, op, val)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		if whole != nil {
+			r := whole.Range()
+			return nil, nil, []iac.Splice{{Start: r.Start.Byte, End: r.End.Byte, Text: ed.w.value(listOf(val), indentAt(doc.f.src, r.Start.Byte))}}, nil
+		}
+		return t, extra, nil, nil
+	default:
+		return nil, nil, nil, fmt.Errorf("no block attribute holds it")
+	}
+	return nil, nil, nil, nil
 }
 
 // listOf is v as a list: a string is a list of one.
