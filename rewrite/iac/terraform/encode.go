@@ -31,7 +31,7 @@ func (f *file) locateJSONEncode(d *iac.Document, arg hclsyntax.Expression) error
 			}
 		}
 	}
-	d.Editor = &encEditor{f: f, root: arg, bare: bareMajority(arg)}
+	d.Editor = &encEditor{f: f, root: arg, bare: bareMajority(arg), colon: colonMajority(f.src, arg)}
 	return nil
 }
 
@@ -91,9 +91,47 @@ func bareMajority(e hclsyntax.Expression) bool {
 
 // encEditor writes patches into a jsonencode({...}) argument.
 type encEditor struct {
-	f    *file
-	root hclsyntax.Expression
-	bare bool
+	f     *file
+	root  hclsyntax.Expression
+	bare  bool
+	colon bool // JSON pasted into HCL: "key" : value, with commas
+}
+
+// separator is the byte after an object item's key: '=' or ':'.
+func separator(src []byte, it hclsyntax.ObjectConsItem) byte {
+	i := it.KeyExpr.Range().End.Byte
+	for i < len(src) && (src[i] == ' ' || src[i] == '\t') {
+		i++
+	}
+	if i < len(src) {
+		return src[i]
+	}
+	return 0
+}
+
+// colonMajority reports whether the policy's objects mostly use ':'.
+func colonMajority(src []byte, e hclsyntax.Expression) bool {
+	colon, eq := 0, 0
+	var walk func(e hclsyntax.Expression)
+	walk = func(e hclsyntax.Expression) {
+		switch x := unwrap(e).(type) {
+		case *hclsyntax.ObjectConsExpr:
+			for _, it := range x.Items {
+				if separator(src, it) == ':' {
+					colon++
+				} else {
+					eq++
+				}
+				walk(it.ValueExpr)
+			}
+		case *hclsyntax.TupleConsExpr:
+			for _, el := range x.Exprs {
+				walk(el)
+			}
+		}
+	}
+	walk(e)
+	return colon > eq
 }
 
 // objEdit collects the changes to one object, which must be laid out
@@ -133,6 +171,7 @@ func (p *encPlan) obj(o *hclsyntax.ObjectConsExpr) *objEdit {
 // Edit implements iac.Editor.
 func (e *encEditor) Edit(ops []iac.Op, opt iac.EditOptions) ([]iac.Splice, error) {
 	ed := e.f.newEdit(opt, e.bare)
+	ed.w.colon = e.colon
 	p := &encPlan{objs: map[*hclsyntax.ObjectConsExpr]*objEdit{}, inserts: map[insKey][]*jsonast.Value{}}
 	for _, op := range ops {
 		if err := e.plan(ed, p, op, ed.value(op.Value, opt)); err != nil {

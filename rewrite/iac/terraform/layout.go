@@ -158,6 +158,25 @@ func (e *encEditor) objectSplices(ed *edit, p *objEdit) ([]iac.Splice, error) {
 	for _, m := range p.adds {
 		adds = append(adds, newLine{key: indent + ed.w.key(m.Key, bare), val: ed.w.value(m.Value, indent)})
 	}
+	if ed.w.colon && len(adds) > 0 {
+		// "key" : value, one a line, commas between.
+		var b strings.Builder
+		for i, a := range adds {
+			b.WriteString(a.key + " : " + a.val)
+			if i < len(adds)-1 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('\n')
+		}
+		if n := len(o.Items); n > 0 {
+			end := o.Items[n-1].ValueExpr.Range().End.Byte
+			if c := skipBlanks(src, end); c >= len(src) || src[c] != ',' {
+				sp = append(sp, iac.Splice{Start: end, End: end, Text: ","})
+			}
+		}
+		align, _ := alignSplices(src, ms, nil)
+		return append(append(sp, align...), iac.Splice{Start: at, End: at, Text: b.String()}), nil
+	}
 	align, text := alignSplices(src, ms, adds)
 	sp = append(sp, align...)
 	if text != "" {
@@ -235,9 +254,19 @@ func (f *file) insertSplices(ed *edit, t *hclsyntax.TupleConsExpr, index int, va
 	if len(t.Exprs) > 0 {
 		indent = indentAt(src, t.Exprs[0].Range().Start.Byte)
 	}
+	// After a last element without a comma, the new ones get none either.
+	trailing := true
+	if index > 0 {
+		c := skipBlanks(src, t.Exprs[index-1].Range().End.Byte)
+		trailing = c < len(src) && src[c] == ','
+	}
 	var b strings.Builder
-	for _, v := range vals {
-		b.WriteString(indent + ed.w.value(v, indent) + ",\n")
+	for i, v := range vals {
+		b.WriteString(indent + ed.w.value(v, indent))
+		if trailing || i < len(vals)-1 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('\n')
 	}
 	switch {
 	case index == 0 && len(t.Exprs) > 0:
@@ -248,12 +277,8 @@ func (f *file) insertSplices(ed *edit, t *hclsyntax.TupleConsExpr, index int, va
 		return []iac.Splice{{Start: at, End: at, Text: b.String()}}
 	}
 	pe := t.Exprs[index-1].Range().End.Byte
-	c := pe
-	for c < len(src) && (src[c] == ' ' || src[c] == '\t') {
-		c++
-	}
 	var sp []iac.Splice
-	if c >= len(src) || src[c] != ',' {
+	if !trailing {
 		sp = append(sp, iac.Splice{Start: pe, End: pe, Text: ","})
 	}
 	at := lineEnd(src, pe)
@@ -314,4 +339,12 @@ func (f *file) hugSplices(ed *edit, t *hclsyntax.TupleConsExpr, index int, vals 
 		sp = append(sp, iac.Splice{Start: ls, End: ls + len(in), Text: in + "  "})
 	}
 	return sp
+}
+
+// skipBlanks skips spaces and tabs from off.
+func skipBlanks(src []byte, off int) int {
+	for off < len(src) && (src[off] == ' ' || src[off] == '\t') {
+		off++
+	}
+	return off
 }

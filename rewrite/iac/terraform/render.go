@@ -16,6 +16,8 @@ type writer struct {
 	bucketRes map[string]string // bucket placeholder → "aws_s3_bucket.b.arn"
 	bareKeys  bool              // write identifier-like keys bare
 	listSyms  map[string]bool   // placeholders standing for a whole list
+	// colon: the source writes objects as JSON does ("key" : value,).
+	colon bool
 	// partitions are the expressions of partition symbols.
 	partitions map[string]bool
 }
@@ -223,6 +225,16 @@ func (w *writer) members(ms []*jsonast.Member, indent string, bare bool) string 
 		vals[i] = w.value(m.Value, indent)
 	}
 	var b strings.Builder
+	if w.colon {
+		for i := range ms {
+			b.WriteString(indent + keys[i] + " : " + vals[i])
+			if i < len(ms)-1 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('\n')
+		}
+		return b.String()
+	}
 	for i := 0; i < len(ms); {
 		j := i + 1
 		width := len(keys[i])
@@ -253,7 +265,7 @@ func (w *writer) inline(v *jsonast.Value, bare bool) string {
 		}
 		parts := make([]string, len(v.Members))
 		for i, m := range v.Members {
-			parts[i] = w.key(m.Key, bare) + " = " + w.inline(m.Value, bare)
+			parts[i] = w.key(m.Key, bare) + w.sep() + w.inline(m.Value, bare)
 		}
 		return "{ " + strings.Join(parts, ", ") + " }"
 	case jsonast.Array:
@@ -267,4 +279,12 @@ func (w *writer) inline(v *jsonast.Value, bare bool) string {
 		return "[" + strings.Join(parts, ", ") + "]"
 	}
 	return w.value(v, "")
+}
+
+// sep is what separates a key from its value.
+func (w *writer) sep() string {
+	if w.colon {
+		return " : "
+	}
+	return " = "
 }
