@@ -326,3 +326,26 @@ func checkResult(t *testing.T, dir string, src []byte, res fixed, cfg caseConfig
 		t.Errorf("fixing the result again changed it")
 	}
 }
+
+// TestSeed000Forms is the done criterion: seed 000 written as
+// jsonencode, as an aws_iam_policy_document and as a heredoc each gets the
+// JSON fixture's patch (TestFixtures compares it through want_policies).
+func TestSeed000Forms(t *testing.T) {
+	for _, c := range []string{"seed000-jsonencode", "seed000-policy-document", "seed000-heredoc"} {
+		b, err := os.ReadFile(filepath.Join("../../../fixtures/iac/terraform", c, "case.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cfg caseConfig
+		if err := json.Unmarshal(b, &cfg); err != nil {
+			t.Fatal(err)
+		}
+		if cfg.WantPolicies[0] != "../../../seed000-vpce-only/want.policy.json" {
+			t.Errorf("%s: not compared with the JSON fixture's patch", c)
+		}
+		src, _ := os.ReadFile(filepath.Join("../../../fixtures/iac/terraform", c, "main.tf"))
+		if !fmtClean(src) || !bytes.Contains(src, []byte("#")) {
+			t.Errorf("%s: the input should be fmt-clean and carry comments", c)
+		}
+	}
+}
