@@ -55,7 +55,10 @@ func alignSplices(src []byte, ms []member, adds []newLine) ([]iac.Splice, string
 		if ok {
 			rw.origEqCol = m.eq - lineStart(src, m.eq)
 		}
-		rw.single = rw.origSingle && (m.val == "" || !strings.Contains(m.val, "\n"))
+		rw.single = rw.origSingle
+		if m.val != "" {
+			rw.single = ok && !strings.Contains(m.val, "\n")
+		}
 		rows = append(rows, rw)
 	}
 	markAligned(rows)
@@ -140,8 +143,9 @@ func (e *encEditor) objectSplices(ed *edit, p *objEdit) ([]iac.Splice, error) {
 			sp = append(sp, iac.Splice{Start: kr.Start.Byte, End: kr.End.Byte, Text: m.key})
 		}
 		if v, ok := p.sets[i]; ok {
-			m.val = ed.w.value(v, indentAt(src, kr.Start.Byte))
-			sp = append(sp, iac.Splice{Start: vr.Start.Byte, End: vr.End.Byte, Text: m.val})
+			var vs []iac.Splice
+			vs, m.val = e.f.valueSplices(ed, it.ValueExpr, v, indentAt(src, kr.Start.Byte))
+			sp = append(sp, vs...)
 		}
 		ms = append(ms, m)
 	}
@@ -347,4 +351,56 @@ func skipBlanks(src []byte, off int) int {
 		off++
 	}
 	return off
+}
+
+// valueSplices replace expression e by v, and return the new text ("\n"
+// when it stays on several lines). Elements removed from a list written
+// one element a line are cut out line by line, keeping the other lines and
+// their comments; otherwise the expression is replaced whole.
+func (f *file) valueSplices(ed *edit, e hclsyntax.Expression, v *jsonast.Value, indent string) ([]iac.Splice, string) {
+	if sp := f.cutElements(e, v); sp != nil {
+		return sp, "\n"
+	}
+	r := e.Range()
+	text := ed.w.value(v, indent)
+	return []iac.Splice{{Start: r.Start.Byte, End: r.End.Byte, Text: text}}, text
+}
+
+// cutElements returns the splices that delete the elements of list e that
+// v (a subsequence of them) lacks, or nil.
+func (f *file) cutElements(e hclsyntax.Expression, v *jsonast.Value) []iac.Splice {
+	t, ok := unwrap(e).(*hclsyntax.TupleConsExpr)
+	if !ok || v.Kind != jsonast.Array || len(v.Elems) == 0 || len(v.Elems) >= len(t.Exprs) {
+		return nil
+	}
+	r := t.Range()
+	prevEnd := r.Start.Line
+	for _, el := range t.Exprs {
+		er := el.Range()
+		if er.Start.Line <= prevEnd || !firstOnLine(f.src, er.Start.Byte) {
+			return nil
+		}
+		prevEnd = er.End.Line
+	}
+	if prevEnd >= r.End.Line {
+		return nil
+	}
+	var sp []iac.Splice
+	k := 0
+	for _, el := range t.Exprs {
+		old, err := f.st.toJSON(el)
+		if err != nil {
+			return nil
+		}
+		if k < len(v.Elems) && old.Equal(v.Elems[k]) {
+			k++
+			continue
+		}
+		er := el.Range()
+		sp = append(sp, iac.Splice{Start: lineStart(f.src, er.Start.Byte), End: lineEnd(f.src, er.End.Byte)})
+	}
+	if k < len(v.Elems) {
+		return nil
+	}
+	return sp
 }

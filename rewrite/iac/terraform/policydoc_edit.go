@@ -241,9 +241,9 @@ func (doc *pdDoc) stmtSplices(ed *edit, s *pdStmt, p *stmtEdit) ([]iac.Splice, e
 			if jsonAttrs[k] != "" {
 				v = listOf(v)
 			}
-			r := a.Expr.Range()
-			m.val = ed.w.value(v, indentAt(src, m.keyStart))
-			sp = append(sp, iac.Splice{Start: r.Start.Byte, End: r.End.Byte, Text: m.val})
+			var vs []iac.Splice
+			vs, m.val = doc.f.valueSplices(ed, a.Expr, v, indentAt(src, m.keyStart))
+			sp = append(sp, vs...)
 		}
 		ms = append(ms, m)
 		lastEnd = a.Expr.Range().End.Byte

@@ -11,6 +11,17 @@
 // comments, formatting and untouched lines stay byte for byte, and a file
 // terraform fmt left alone stays that way.
 //
+// What the Documents do not capture, and say so (Unsupported) rather than
+// guess: policies computed by functions or for expressions, dynamic
+// blocks, source_policy_documents and override_policy_documents, a
+// Resource that is a bare reference (var.bucket_arn; the policy does not
+// parse). A reference whose value is a whole list (values = var.vpce_ids)
+// is one symbol. templatefile's literal variables are unknown symbols.
+// Locals and variables are not resolved, except an aws_s3_bucket's literal
+// name. For aws_iam_policy_document, a list of one element renders as a
+// string, as the provider does, so a patch that leaves a one-element JSON
+// array there is located again as a string.
+//
 // The package is pure: it reads no files; the caller does the I/O.
 package terraform
 
@@ -106,6 +117,8 @@ func (f *file) scan() {
 			if a := b.Body.Attributes["bucket"]; a != nil {
 				if s, ok := literalString(a.Expr); ok {
 					f.st.bucketNames["aws_s3_bucket."+b.Labels[1]] = s
+				} else if b.Body.Attributes["policy"] != nil {
+					f.st.bucketExprs[f.st.text(unwrapWrap(a.Expr).Range())] = true
 				}
 			}
 		case b.Type == "resource" && len(b.Labels) == 2 && b.Labels[0] == "aws_s3_bucket_policy":
