@@ -1,6 +1,7 @@
 package terraform
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -105,6 +106,22 @@ func (ed *edit) subst(v *jsonast.Value, opt iac.EditOptions) {
 // the file has none: at the end of the file, the same text for every
 // Document of the file, so ApplySplices keeps it once.
 func (ed *edit) finish(sp []iac.Splice, opt iac.EditOptions) []iac.Splice {
+	sp = ed.addRole(sp, opt)
+	if crlf(ed.f.src) {
+		for i := range sp {
+			sp[i].Text = strings.ReplaceAll(strings.ReplaceAll(sp[i].Text, "\r\n", "\n"), "\n", "\r\n")
+		}
+	}
+	return sp
+}
+
+// crlf reports whether most lines of src end in "\r\n".
+func crlf(src []byte) bool {
+	n := bytes.Count(src, []byte("\n"))
+	return n > 0 && 2*bytes.Count(src, []byte("\r\n")) > n
+}
+
+func (ed *edit) addRole(sp []iac.Splice, opt iac.EditOptions) []iac.Splice {
 	if !ed.roleUsed {
 		return sp
 	}

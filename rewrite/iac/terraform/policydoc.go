@@ -1,6 +1,7 @@
 package terraform
 
 import (
+	"regexp"
 	"sort"
 	"strings"
 
@@ -36,6 +37,10 @@ var jsonAttrs = map[string]string{
 	"Resource": "resources", "NotResource": "not_resources",
 }
 
+// reDocRef matches a reference to a policy document's JSON, also of one
+// instance of a counted block (data.aws_iam_policy_document.x[0].json).
+var reDocRef = regexp.MustCompile(`^data\.aws_iam_policy_document\.([A-Za-z0-9_-]+)(?:\[[^\]]*\])?\.(?:json|minified_json)$`)
+
 // pdStmt is a statement block and where its JSON comes from.
 type pdStmt struct {
 	block *hclsyntax.Block
@@ -53,13 +58,13 @@ type pdDoc struct {
 // locateDocRef reads policy = data.aws_iam_policy_document.NAME.json.
 func (f *file) locateDocRef(d *iac.Document, x *hclsyntax.ScopeTraversalExpr) error {
 	ref := f.st.text(x.Range())
-	parts := strings.Split(ref, ".")
-	if len(parts) != 4 || parts[0] != "data" || parts[1] != "aws_iam_policy_document" || parts[3] != "json" && parts[3] != "minified_json" {
+	m := reDocRef.FindStringSubmatch(ref)
+	if m == nil {
 		return unsupported(x.Range(), "the policy is %s, which the file does not define", ref)
 	}
-	b := f.docs[parts[2]]
+	b := f.docs[m[1]]
 	if b == nil {
-		return unsupported(x.Range(), "the policy document %s is not in this file", parts[2])
+		return unsupported(x.Range(), "the policy document %s is not in this file", m[1])
 	}
 	d.Format = iac.FormatTerraformPolicyDocument
 	d.Pos = pos(b.Range().Start)

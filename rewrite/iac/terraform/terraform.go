@@ -80,6 +80,27 @@ func Locate(name string, src []byte) ([]iac.Document, error) {
 	return out, nil
 }
 
+// local follows a reference to a local value (jsonencode(local.policy))
+// to its expression in this file's locals blocks.
+func (f *file) local(e hclsyntax.Expression) hclsyntax.Expression {
+	t, ok := unwrap(e).(*hclsyntax.ScopeTraversalExpr)
+	if !ok || len(t.Traversal) != 2 || t.Traversal.RootName() != "local" {
+		return e
+	}
+	attr, ok := t.Traversal[1].(hcl.TraverseAttr)
+	if !ok {
+		return e
+	}
+	for _, b := range f.body.Blocks {
+		if b.Type == "locals" {
+			if a := b.Body.Attributes[attr.Name]; a != nil {
+				return a.Expr
+			}
+		}
+	}
+	return e
+}
+
 // diagError is the first error of diags on one line: file:line:col: what.
 func diagError(name string, diags hcl.Diagnostics) error {
 	for _, d := range diags {
@@ -172,7 +193,7 @@ func (f *file) locate(b *hclsyntax.Block, pol *hclsyntax.Attribute) iac.Document
 	case *hclsyntax.FunctionCallExpr:
 		switch {
 		case x.Name == "jsonencode" && len(x.Args) == 1:
-			err = f.locateJSONEncode(&d, x.Args[0])
+			err = f.locateJSONEncode(&d, f.local(x.Args[0]))
 		case (x.Name == "file" || x.Name == "templatefile") && len(x.Args) >= 1:
 			err = f.locateFollow(&d, x)
 		default:
@@ -209,7 +230,7 @@ func (f *file) locate(b *hclsyntax.Block, pol *hclsyntax.Attribute) iac.Document
 // check marks a Document whose JSON is no policy as unsupported.
 func (f *file) check(d *iac.Document) {
 	if _, err := policy.Parse(d.Policy); err != nil {
-		d.Unsupported = "the policy is not a policy: " + strings.Join(strings.Fields(err.Error()), " ")
+		d.Unsupported = "the policy, its references taken as unknown values, does not parse: " + strings.Join(strings.Fields(err.Error()), " ")
 		d.Editor = nil
 	}
 }

@@ -349,3 +349,23 @@ func TestSeed000Forms(t *testing.T) {
 		}
 	}
 }
+
+// TestCRLF: a file with CRLF line endings gets CRLF in what is added.
+func TestCRLF(t *testing.T) {
+	for _, c := range []string{"seed000-jsonencode", "seed000-heredoc", "seed000-policy-document"} {
+		src, err := os.ReadFile(filepath.Join("../../../fixtures/iac/terraform", c, "main.tf"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		src = bytes.ReplaceAll(src, []byte("\n"), []byte("\r\n"))
+		docs, err := terraform.Locate("main.tf", src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := fixFile(t, "main.tf", src, docs, caseConfig{})
+		if n := bytes.Count(res.out, []byte("\n")); n != bytes.Count(res.out, []byte("\r\n")) || n <= bytes.Count(src, []byte("\n")) {
+			t.Errorf("%s: %d newlines, %d CRLF", c, n, bytes.Count(res.out, []byte("\r\n")))
+		}
+		checkResult(t, c, src, res, caseConfig{}, func(b []byte) ([]iac.Document, error) { return terraform.Locate("main.tf", b) }, false)
+	}
+}
