@@ -112,7 +112,7 @@ func (ed *edit) finish(sp []iac.Splice, opt iac.EditOptions) []iac.Splice {
 			sp[i].Text = strings.ReplaceAll(strings.ReplaceAll(sp[i].Text, "\r\n", "\n"), "\n", "\r\n")
 		}
 	}
-	return sp
+	return ed.f.fmtRepair(sp)
 }
 
 // crlf reports whether most lines of src end in "\r\n".

@@ -28,6 +28,7 @@ package terraform
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -48,6 +49,9 @@ type file struct {
 	// template: a policy template, where no Terraform reference can be
 	// written (the role is written as a literal).
 	template bool
+
+	fmtOnce sync.Once
+	clean   bool // the file is terraform fmt-clean (see fmtClean)
 }
 
 // Locate finds the bucket policies of a Terraform file. A file that does
