@@ -237,7 +237,7 @@ func (b *jsonBody) Edit(ops []iac.Op, opt iac.EditOptions) ([]iac.Splice, error)
 	if p == q && p == len(b.json) {
 		sp[0].Start, sp[0].End = b.end, b.end
 	}
-	return ed.finish(sp, opt), nil
+	return ed.finish(sp, opt)
 }
 
 // rawText writes new JSON text back as the body's raw text.

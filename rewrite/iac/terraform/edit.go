@@ -3,6 +3,7 @@ package terraform
 import (
 	"bytes"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -52,10 +53,15 @@ func (f *file) newEdit(opt iac.EditOptions, bare bool) *edit {
 // roleLabel is the label of the file's data "aws_iam_role" for the role
 // called name, or the label a new block gets.
 func (f *file) roleLabel(name string) string {
+	var labels []string
 	for label, n := range f.roles {
-		if n == name {
-			return label
+		if n == name && identRe.MatchString(label) {
+			labels = append(labels, label)
 		}
+	}
+	if len(labels) > 0 {
+		sort.Strings(labels)
+		return labels[0]
 	}
 	label := "backup"
 	for i := 2; ; i++ {
@@ -105,14 +111,17 @@ func (ed *edit) subst(v *jsonast.Value, opt iac.EditOptions) {
 // finish adds the data "aws_iam_role" block the role reference needs when
 // the file has none: at the end of the file, the same text for every
 // Document of the file, so ApplySplices keeps it once.
-func (ed *edit) finish(sp []iac.Splice, opt iac.EditOptions) []iac.Splice {
+func (ed *edit) finish(sp []iac.Splice, opt iac.EditOptions) ([]iac.Splice, error) {
+	if ed.w.bad != "" {
+		return nil, fmt.Errorf("cannot write %q back: a reference is followed by a digit", ed.w.bad)
+	}
 	sp = ed.addRole(sp, opt)
 	if crlf(ed.f.src) {
 		for i := range sp {
 			sp[i].Text = strings.ReplaceAll(strings.ReplaceAll(sp[i].Text, "\r\n", "\n"), "\n", "\r\n")
 		}
 	}
-	return ed.f.fmtRepair(sp)
+	return ed.f.fmtRepair(sp), nil
 }
 
 // crlf reports whether most lines of src end in "\r\n".

@@ -190,7 +190,7 @@ func (e *encEditor) Edit(ops []iac.Op, opt iac.EditOptions) ([]iac.Splice, error
 		sp = append(sp, e.f.insertSplices(ed, k.tuple, k.index, p.inserts[k])...)
 	}
 	sort.SliceStable(sp, func(i, j int) bool { return sp[i].Start < sp[j].Start })
-	return ed.finish(sp, opt), nil
+	return ed.finish(sp, opt)
 }
 
 // plan records one operation, val its prepared new value.

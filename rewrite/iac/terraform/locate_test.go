@@ -276,3 +276,100 @@ func BenchmarkLocate(b *testing.B) {
 		}
 	}
 }
+
+// FuzzFixLoop runs the caller's whole loop on any file: whatever the
+// editors accept, the spliced file parses, has the same documents, and
+// each patched policy is located again as patched.
+func FuzzFixLoop(f *testing.F) {
+	for _, b := range fixtureSources(f) {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		docs, err := terraform.Locate("f.tf", src)
+		if err != nil || len(docs) > 3 {
+			return
+		}
+		var sp []iac.Splice
+		var want []string
+		for _, d := range docs {
+			want = append(want, "")
+			if d.Unsupported != "" || d.Follow != "" {
+				continue
+			}
+			in := substitute(string(d.Policy), d.Symbols, false)
+			if ambiguous(d) {
+				return // a reference followed by a digit: the editor refuses such strings
+			}
+			p, err := rewrite.Parse([]byte(in))
+			if err != nil {
+				return
+			}
+			r, err := rewrite.FixPolicy(p, []byte(in), options(caseConfig{}, d.Bucket))
+			if err != nil || !r.Changed() {
+				continue
+			}
+			before, err1 := jsonast.Parse(r.Before)
+			after, err2 := jsonast.Parse(r.After)
+			if err1 != nil || err2 != nil {
+				t.Fatal(err1, err2)
+			}
+			ops := iac.Diff(before, after)
+			for _, op := range ops {
+				if op.Value != nil {
+					backSubstitute(op.Value, d.Symbols)
+				}
+			}
+			s, err := d.Editor.Edit(ops, iac.EditOptions{RoleName: roleName, RoleID: roleID, RoleARN: roleARN, AccountID: accountID})
+			if err != nil {
+				continue // refused
+			}
+			sp = append(sp, s...)
+			v, err := jsonast.Parse([]byte(substitute(string(r.After), d.Symbols, true)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want[len(want)-1] = string(jsonast.Compact(v))
+		}
+		out, err := iac.ApplySplices(src, sp)
+		if err != nil {
+			t.Fatalf("splices: %v", err)
+		}
+		again, err := terraform.Locate("f.tf", out)
+		if err != nil {
+			t.Fatalf("the patched file does not parse: %v\n%s", err, out)
+		}
+		if len(again) != len(docs) {
+			t.Fatalf("%d documents after the patch, %d before", len(again), len(docs))
+		}
+		for i, d := range again {
+			if want[i] == "" {
+				continue
+			}
+			if d.Unsupported != "" {
+				t.Fatalf("%s: %s after the patch\n%s", d.Target(), d.Unsupported, out)
+			}
+			v, err := jsonast.Parse([]byte(substitute(string(d.Policy), d.Symbols, true)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := string(jsonast.Compact(v)); got != want[i] {
+				t.Fatalf("%s: located again\n%s\nwant\n%s\nfile:\n%s", d.Target(), got, want[i], out)
+			}
+		}
+	})
+}
+
+// ambiguous reports whether d's policy has a placeholder-like text that is
+// not one of its symbols (a reference followed by digits).
+func ambiguous(d iac.Document) bool {
+	for _, m := range rePlaceholder.FindAllString(string(d.Policy), -1) {
+		known := false
+		for _, s := range d.Symbols {
+			known = known || s.Placeholder == m
+		}
+		if !known {
+			return true
+		}
+	}
+	return false
+}

@@ -81,7 +81,7 @@ func (doc *pdDoc) Edit(ops []iac.Op, opt iac.EditOptions) ([]iac.Splice, error) 
 		sp = append(sp, s...)
 	}
 	sort.SliceStable(sp, func(i, j int) bool { return sp[i].Start < sp[j].Start })
-	return ed.finish(sp, opt), nil
+	return ed.finish(sp, opt)
 }
 
 func (doc *pdDoc) refuse(op iac.Op, why string) error {

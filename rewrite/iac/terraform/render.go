@@ -16,6 +16,8 @@ type writer struct {
 	bucketRes map[string]string // bucket placeholder → "aws_s3_bucket.b.arn"
 	bareKeys  bool              // write identifier-like keys bare
 	listSyms  map[string]bool   // placeholders standing for a whole list
+	// bad is a string the writer could not write back (see pieces).
+	bad string
 	// colon: the source writes objects as JSON does ("key" : value,).
 	colon bool
 	// partitions are the expressions of partition symbols.
@@ -46,6 +48,11 @@ func (w *writer) pieces(s string) []piece {
 	var out []piece
 	for _, p := range iac.SplitPlaceholders(s, w.syms) {
 		if p.Symbol == nil {
+			if strings.Contains(p.Text, iac.PlaceholderPrefix) && w.bad == "" {
+				// A symbol followed by a digit reads as another placeholder:
+				// writing it back would put the placeholder in the file.
+				w.bad = p.Text
+			}
 			out = append(out, piece{text: p.Text})
 			continue
 		}

@@ -17,6 +17,9 @@ import (
 // the JSON text and writes symbols back as ${name}; the backup role is
 // written as a literal, since a template can refer to nothing else.
 func LocateTemplate(name string, src []byte, vars map[string]iac.Symbol) ([]iac.Document, error) {
+	if err := checkUTF8(name, src); err != nil {
+		return nil, err
+	}
 	f := &file{name: name, src: src, st: newSymtab(src), roles: map[string]string{}, template: true}
 	var ins []interp
 	if vars != nil {

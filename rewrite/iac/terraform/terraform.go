@@ -26,9 +26,11 @@
 package terraform
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -57,6 +59,9 @@ type file struct {
 // Locate finds the bucket policies of a Terraform file. A file that does
 // not parse is an error naming file:line:col.
 func Locate(name string, src []byte) ([]iac.Document, error) {
+	if err := checkUTF8(name, src); err != nil {
+		return nil, err
+	}
 	hf, diags := hclsyntax.ParseConfig(src, name, hcl.Pos{Line: 1, Column: 1})
 	if diags.HasErrors() {
 		return nil, diagError(name, diags)
@@ -103,6 +108,24 @@ func (f *file) local(e hclsyntax.Expression) hclsyntax.Expression {
 		}
 	}
 	return e
+}
+
+// checkUTF8 rejects a file that is not UTF-8, as Terraform does, naming
+// the first bad byte.
+func checkUTF8(name string, src []byte) error {
+	if utf8.Valid(src) {
+		return nil
+	}
+	i := 0
+	for i < len(src) {
+		r, n := utf8.DecodeRune(src[i:])
+		if r == utf8.RuneError && n <= 1 {
+			break
+		}
+		i += n
+	}
+	line := 1 + bytes.Count(src[:i], []byte("\n"))
+	return fmt.Errorf("%s:%d:%d: invalid UTF-8", name, line, i-lineStart(src, i)+1)
 }
 
 // diagError is the first error of diags on one line: file:line:col: what.

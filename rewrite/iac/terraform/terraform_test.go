@@ -62,7 +62,8 @@ func substitute(s string, syms []iac.Symbol, mark bool) string {
 				return roleARN
 			}
 			if mark {
-				return "{{" + y.Expr + "}}"
+				q := jsonast.Quote(strings.ToValidUTF8(y.Expr, "?"))
+				return "{{" + q[1:len(q)-1] + "}}"
 			}
 		}
 		return p
