@@ -54,8 +54,9 @@ var skipDirs = map[string]bool{".terraform": true, ".git": true, "node_modules":
 
 // WalkSources lists the files under dir, recursively and in lexical order,
 // that hold something fixpolicy reads: JSON policies, Terraform,
-// CloudFormation, Terraform plans and policy templates (source.Detect, by
-// content). It skips .terraform, .git, node_modules and cdk.out below dir.
+// CloudFormation and Terraform plans (source.Detect, by content); policy
+// templates are reached through the Terraform that reads them. It skips
+// .terraform, .git, node_modules and cdk.out below dir.
 func WalkSources(dir string) ([]string, error) {
 	var out []string
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
@@ -76,7 +77,9 @@ func WalkSources(dir string) ([]string, error) {
 			return nil // not a text file fixpolicy reads, or too large for one
 		}
 		switch source.Detect(path, src) {
-		case source.KindNone:
+		case source.KindNone, source.KindTemplate:
+			// A template is checked through the file() or templatefile()
+			// that reads it, with its variables.
 		case source.KindPolicy:
 			if strings.Contains(string(src), `"Statement"`) {
 				out = append(out, path) // not a broken tsconfig.json

@@ -20,7 +20,7 @@ const seed000Dir = "../../fixtures/seed000-vpce-only"
 
 // offlineRun is a run over policy files with the facts given, as with
 // --role-id and --account-id: building AWS calls fails the test.
-func offlineRun(t *testing.T, mode string) (*Run, *[]*report.Report) {
+func offlineRun(t testing.TB, mode string) (*Run, *[]*report.Report) {
 	t.Helper()
 	var reps []*report.Report
 	s := NewSession(context.Background(), func(context.Context) (API, error) {

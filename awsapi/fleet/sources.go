@@ -47,6 +47,9 @@ func (sf *sourceFile) locate(src []byte) ([]iac.Document, error) {
 // with Mode Write rewrites the file (and the files it reads policies from).
 func (run *Run) Source(ctx context.Context, path, kind string, src []byte, bucket string) []*report.Report {
 	main := &sourceFile{path: path, kind: kind, src: src}
+	if kind == source.KindTemplate {
+		main.vars = map[string]iac.Symbol{} // found on its own: every ${...} is unknown
+	}
 	docs, err := main.locate(src)
 	if err != nil {
 		r := ErrorReport(path, err)

@@ -69,7 +69,7 @@ type Symbol struct {
 	// way to write it inside a string ("${var.vpce_id}", "${VpceId}").
 	Expr, Interp string
 	Role         string // one of the Role constants
-	RoleName     string // RoleRoleID, RoleRoleARN: the role's name, as the source fixes it
+	RoleName     string `json:",omitempty"` // RoleRoleID, RoleRoleARN: the role's name, as the source fixes it
 }
 
 // Pos is a position in a source file: byte offset and 1-based line and
@@ -246,4 +246,17 @@ func ApplySplices(src []byte, sp []Splice) ([]byte, error) {
 		at = s.End
 	}
 	return append(out, src[at:]...), nil
+}
+
+// RoleRef returns what the symbol stands for and, for a role's RoleId or
+// ARN, the role's name: Role and RoleName, or the same read from a role
+// written as RoleIAMRoleID(name) / RoleIAMRoleARN(name).
+func (s Symbol) RoleRef() (role, roleName string) {
+	if n, ok := strings.CutPrefix(s.Role, roleIAMRoleIDPrefix); ok {
+		return RoleRoleID, n
+	}
+	if n, ok := strings.CutPrefix(s.Role, roleIAMRoleARNPrefix); ok {
+		return RoleRoleARN, n
+	}
+	return s.Role, s.RoleName
 }

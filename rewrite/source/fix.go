@@ -78,17 +78,18 @@ func (fx *Fixed) knownValues(doc *iac.Document) map[string]string {
 	known := map[string]string{}
 	for _, s := range doc.Symbols {
 		v := ""
-		switch s.Role {
+		role, roleName := s.RoleRef()
+		switch role {
 		case iac.RoleAccount:
 			v = f.AccountID
 		case iac.RolePartition:
 			v = f.Partition
 		case iac.RoleRoleID:
-			if s.RoleName == f.RoleName {
+			if roleName == f.RoleName {
 				v = f.RoleID
 			}
 		case iac.RoleRoleARN:
-			if s.RoleName == f.RoleName {
+			if roleName == f.RoleName {
 				v = f.RoleARN
 			}
 		case iac.RoleBucket:
@@ -294,7 +295,7 @@ func (fx *Fixed) Display(s string) string {
 			continue
 		}
 		b.WriteString(s[last:m[0]])
-		inWord := m[0] > 0 && !strings.ContainsRune(" ([{\"'", rune(s[m[0]-1])) || m[1] < len(s) && strings.ContainsRune("/:*", rune(s[m[1]]))
+		inWord := m[0] > 0 && !strings.ContainsRune(" ([{\"'", rune(s[m[0]-1])) || m[1] < len(s) && strings.ContainsRune("/*", rune(s[m[1]]))
 		if inWord && sym.Interp != "" {
 			b.WriteString(sym.Interp)
 		} else {

@@ -18,6 +18,9 @@ func sourceFixtures(t *testing.T) []string {
 		m, _ := filepath.Glob(pat)
 		for _, f := range m {
 			base := filepath.Base(f)
+			if st, err := os.Stat(f); err != nil || st.IsDir() {
+				continue
+			}
 			if strings.HasPrefix(base, "want.") || base == "options.json" || base == "case.json" {
 				continue
 			}
@@ -59,6 +62,7 @@ func TestSourceFixtures(t *testing.T) {
 		for i := range docs {
 			d := &docs[i]
 			if d.Follow != "" {
+				checkFollowed(t, filepath.Join(filepath.Dir(f), d.Follow), d, opt, eo)
 				continue
 			}
 			fx, err := Fix(d, opt, eo)
@@ -109,5 +113,35 @@ func TestSourceFixtures(t *testing.T) {
 	}
 	if patched < 5 {
 		t.Errorf("only %d fixtures patched", patched)
+	}
+}
+
+// checkFollowed patches the policy file a Terraform resource reads with
+// file() or templatefile(), as the caller does, and checks the result.
+func checkFollowed(t *testing.T, path string, from *iac.Document, opt rewrite.Options, eo iac.EditOptions) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Errorf("%s: %v", from.Target(), err)
+		return
+	}
+	locate := func(b []byte) ([]iac.Document, error) { return Locate(KindTemplate, path, b, from.FollowVars) }
+	docs, err := locate(src)
+	if err != nil || len(docs) != 1 {
+		t.Errorf("%s: %d documents, %v", path, len(docs), err)
+		return
+	}
+	fx, err := Fix(&docs[0], opt, eo)
+	if err != nil {
+		t.Errorf("%s: %v", path, err)
+		return
+	}
+	out, err := PatchFile(src, []*Fixed{fx}, locate)
+	if err != nil {
+		t.Errorf("%s: %v", path, err)
+		return
+	}
+	again, _ := locate(out)
+	if fx2, err := Fix(&again[0], opt, eo); err != nil || fx2.Result.Status != rewrite.StatusCompliant {
+		t.Errorf("%s: after the patch: %v", path, err)
 	}
 }

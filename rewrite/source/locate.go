@@ -5,17 +5,25 @@ import (
 
 	"github.com/fixpolicy/fixpolicy/rewrite/iac"
 	"github.com/fixpolicy/fixpolicy/rewrite/iac/cfn"
+	"github.com/fixpolicy/fixpolicy/rewrite/iac/terraform"
 	"github.com/fixpolicy/fixpolicy/rewrite/iac/tfplan"
 )
 
 // Locate returns the bucket policies of a file of the given kind (Detect's).
-// vars are a followed template's variables (Document.FollowVars).
+// vars are a template's variables: a followed templatefile's
+// (Document.FollowVars), none for a file read by file() (then "${" is
+// literal text), or an empty map for a template found on its own, whose
+// interpolations are all unknown.
 func Locate(kind, name string, src []byte, vars map[string]iac.Symbol) ([]iac.Document, error) {
 	switch kind {
 	case KindCloudFormation:
 		return cfn.Locate(name, src)
 	case KindPlan:
 		return tfplan.Locate(name, src)
+	case KindTerraform:
+		return terraform.Locate(name, src)
+	case KindTemplate:
+		return terraform.LocateTemplate(name, src, vars)
 	default:
 		return nil, fmt.Errorf("%s: not a source fixpolicy reads (%s)", name, kind)
 	}
