@@ -43,6 +43,7 @@ type AccessChange struct {
 	backup    bool // the backup role's sessions (gate class a)
 	recreated bool // a re-created role of the backup role's name
 	account   bool // principals of the owner's account
+	callers   []Caller
 }
 
 func (c AccessChange) String() string {
