@@ -247,9 +247,13 @@ func permission(op, resource, region string) (action, arn string) {
 		action = "s3:GetEncryptionConfiguration"
 	case "s3:HeadBucket":
 		action = "s3:ListBucket"
-	case "iam:GetRole", "iam:ListAttachedRolePolicies":
+	case "iam:GetRole", "iam:ListAttachedRolePolicies", "iam:AttachRolePolicy", "iam:DetachRolePolicy":
 		return op, "that role"
-	case "kms:GetKeyPolicy":
+	case "iam:GetPolicy", "iam:GetPolicyVersion":
+		return op, resource
+	case "s3:PutBucketOwnershipControls":
+		action = op
+	case "kms:GetKeyPolicy", "kms:PutKeyPolicy":
 		if strings.HasPrefix(resource, "arn:") {
 			return op, resource
 		}
