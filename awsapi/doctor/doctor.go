@@ -192,16 +192,36 @@ func stops(err error) bool { return awsapi.IsCredentials(err) || awsapi.IsCancel
 // the bucket could not be checked at all (it does not exist, the credentials
 // fail); the report then holds the checks made before it.
 func (d *Doctor) Check(ctx context.Context, bucket string) (*Report, error) {
+	r, _, err := d.check(ctx, bucket)
+	return r, err
+}
+
+// state is what the checks of one bucket read, for the fixes.
+type state struct {
+	region     string
+	cl         Regional
+	versioning string
+	policy     []byte
+	hasPolicy  bool
+	res        *rewrite.Result // the bucket-policy fix; nil when it could not run
+	ownership  string
+	key        *kmsKey // the bucket's customer-managed key, when its policy was read
+	keyPolicy  []byte
+}
+
+func (d *Doctor) check(ctx context.Context, bucket string) (*Report, *state, error) {
 	r := &Report{Bucket: bucket, Checks: []Check{}}
+	st := &state{}
 	region, err := d.api.BucketRegion(ctx, bucket)
 	switch {
 	case err == nil:
 	case awsapi.IsNotFound(err) || stops(err):
-		return r, err
+		return r, st, err
 	default:
 		region = "" // try the default region
 	}
 	cl := d.api.Regional(region)
+	st.region, st.cl = region, cl
 	// A missing bucket or failing credentials stop the bucket's checks.
 	fatal := func(err error) bool {
 		return awsapi.IsNotFound(err) && strings.HasPrefix(opOf(err), "s3:") || stops(err)
@@ -209,29 +229,34 @@ func (d *Doctor) Check(ctx context.Context, bucket string) (*Report, error) {
 
 	status, err := cl.GetBucketVersioning(ctx, bucket)
 	if fatal(err) {
-		return r, err
+		return r, st, err
 	}
+	st.versioning = status
 	r.Checks = append(r.Checks, versioningCheck(bucket, status, err))
 
 	r.Checks = append(r.Checks, d.roleCheck())
 
 	src, exists, perr := cl.GetBucketPolicy(ctx, bucket)
 	if fatal(perr) {
-		return r, perr
+		return r, st, perr
 	}
 	pc, res, pol := d.policyCheck(ctx, bucket, src, exists, perr)
+	if perr == nil {
+		st.policy, st.hasPolicy, st.res = src, exists, res
+	}
 	r.Checks = append(r.Checks, pc)
 	r.Checks = append(r.Checks, d.staleCheck(bucket, pol, exists, perr))
 
 	own, err := cl.GetBucketOwnershipControls(ctx, bucket)
 	if fatal(err) {
-		return r, err
+		return r, st, err
 	}
+	st.ownership = own
 	r.Checks = append(r.Checks, ownershipCheck(bucket, own, err))
 
-	r.Checks = append(r.Checks, d.kmsCheck(ctx, cl, bucket))
+	r.Checks = append(r.Checks, d.kmsCheck(ctx, cl, bucket, st))
 	r.Checks = append(r.Checks, d.callerCheck(bucket, src, exists, perr, res))
-	return r, nil
+	return r, st, nil
 }
 
 func opOf(err error) string {

@@ -1,0 +1,228 @@
+package doctor
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/fixpolicy/fixpolicy/awsapi"
+	"github.com/fixpolicy/fixpolicy/awsapi/apply"
+	"github.com/fixpolicy/fixpolicy/rewrite/report"
+)
+
+// Step statuses of a fix plan.
+const (
+	Planned = "planned" // will be written once confirmed
+	Manual  = "manual"  // not written by doctor --fix: the report says what to do
+	Done    = "done"    // written and verified
+	Failed  = "failed"  // not done; Error says why and in what state it left things
+	Skipped = "skipped" // not run (not confirmed, or an earlier step stopped the run)
+)
+
+// RoleFixer is the IAM calls of the backup-role fix.
+type RoleFixer interface {
+	AttachRolePolicy(ctx context.Context, role, policyARN string) error
+	DetachRolePolicy(ctx context.Context, role, policyARN string) error
+	PolicyDocument(ctx context.Context, policyARN string) ([]byte, error)
+}
+
+// RegionalFixer is the writes of doctor --fix made in a bucket's region,
+// beside the reads that guard and verify them.
+type RegionalFixer interface {
+	Regional
+	apply.PolicyAPI
+	PutBucketVersioning(ctx context.Context, bucket, status, expectedOwner string) error
+	PutBucketOwnershipControls(ctx context.Context, bucket, ownership, expectedOwner string) error
+	PutKeyPolicy(ctx context.Context, keyID string, policy []byte) error
+}
+
+// Fixer is every call doctor --fix makes besides [API]'s reads. It is a
+// separate interface so that [API] stays read-only. [FromClients]'s value
+// implements it.
+type Fixer interface {
+	API
+	RoleFixer
+	Writer(region string) RegionalFixer
+}
+
+func (c clientsAPI) Writer(region string) RegionalFixer { return c.ForRegion(region) }
+
+// FixerFromClients adapts cl to [Fixer].
+func FixerFromClients(cl *awsapi.Clients) Fixer { return clientsAPI{cl} }
+
+// FixOptions are doctor --fix's choices.
+type FixOptions struct {
+	// FixOwnership allows setting Object Ownership to BucketOwnerEnforced.
+	FixOwnership bool
+	// BackupDir is where everything is saved before it is changed.
+	BackupDir string
+	// Journal records the bucket-policy writes (for the interrupt message).
+	Journal *apply.Journal
+}
+
+// Step is one change of a plan, for one failed check.
+type Step struct {
+	ID     string   `json:"id"`     // the check it fixes
+	Action string   `json:"action"` // what it changes, in one sentence
+	Calls  []string `json:"calls,omitempty"`
+	Diff   string   `json:"diff,omitempty"`
+	Notes  []string `json:"notes,omitempty"`
+	Status string   `json:"status"`
+	// Outcome is what was done, one sentence per step taken.
+	Outcome []string `json:"outcome,omitempty"`
+	Backup  string   `json:"backup,omitempty"`
+	Error   string   `json:"error,omitempty"`
+
+	run func(ctx context.Context, s *Step)
+}
+
+func (s *Step) did(format string, args ...any) {
+	s.Outcome = append(s.Outcome, fmt.Sprintf(format, args...))
+}
+
+// fail ends the step with err, in one line that says what state it left.
+func (s *Step) fail(format string, args ...any) {
+	s.Status, s.Error = Failed, report.OneLine(fmt.Sprintf(format, args...))
+	s.did("error: %s", s.Error)
+}
+
+// Plan is doctor --fix's plan for one bucket, and then its outcome.
+type Plan struct {
+	Bucket string  `json:"bucket"`
+	Steps  []*Step `json:"steps"`
+	// Checks are the doctor checks the plan was made from.
+	Checks []Check `json:"checks"`
+	Error  string  `json:"error,omitempty"`
+}
+
+// Pending reports whether some step is planned (to be written).
+func (p *Plan) Pending() bool { return p.count(Planned) > 0 }
+
+// NeedsFixing reports whether something is left to fix: a step planned,
+// failed or left to be done by hand.
+func (p *Plan) NeedsFixing() bool {
+	return p.count(Planned)+p.count(Manual)+p.count(Failed) > 0
+}
+
+func (p *Plan) count(status string) int {
+	n := 0
+	for _, s := range p.Steps {
+		if s.Status == status {
+			n++
+		}
+	}
+	return n
+}
+
+// Apply runs the planned steps in order. Each step backs up what it
+// changes first, re-reads it and stops if it changed since the plan,
+// writes, and reads back to verify; a failed step leaves what it did not
+// finish untouched. A failure that no later step can get past (missing or
+// expired credentials, the run cancelled) skips the rest.
+func (p *Plan) Apply(ctx context.Context) {
+	var stop string
+	for _, s := range p.Steps {
+		if s.Status != Planned {
+			continue
+		}
+		if stop == "" && ctx.Err() != nil {
+			stop = "the run was interrupted"
+		}
+		if stop != "" {
+			s.Status = Skipped
+			s.did("not run: %s", stop)
+			continue
+		}
+		s.run(ctx, s)
+		if s.Status == Planned {
+			s.Status = Done
+		}
+		if s.Status == Failed && stopsAll(s.Error) {
+			stop = "step " + s.ID + " failed: " + s.Error
+		}
+	}
+}
+
+// Decline marks the planned steps as not confirmed.
+func (p *Plan) Decline(why string) {
+	for _, s := range p.Steps {
+		if s.Status == Planned {
+			s.Status = Skipped
+			s.did("not run: %s", why)
+		}
+	}
+}
+
+// stopsAll reports whether a step's error would stop every later one too.
+func stopsAll(msg string) bool {
+	for _, sub := range []string{"no AWS credentials", "credentials have expired", "credentials are invalid", "was canceled", "interrupted"} {
+		if strings.Contains(msg, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// Plan checks the bucket and plans a fix for each failed check. A non-nil
+// error means the bucket could not be checked at all.
+func (d *Doctor) Plan(ctx context.Context, api Fixer, bucket string, opt FixOptions) (*Plan, error) {
+	r, st, err := d.check(ctx, bucket)
+	p := &Plan{Bucket: bucket, Steps: []*Step{}, Checks: r.Checks}
+	if err != nil {
+		return p, err
+	}
+	if opt.Journal == nil {
+		opt.Journal = &apply.Journal{}
+	}
+	w := api.Writer(st.region)
+	f := &fixer{d: d, api: api, w: w, bucket: bucket, st: st, opt: opt}
+	for _, c := range r.Checks {
+		if c.Status != Fail {
+			continue
+		}
+		var s *Step
+		switch c.ID {
+		case "versioning":
+			s = f.versioningStep()
+		case "backup-role":
+			s = f.roleStep(ctx, c)
+		case "bucket-policy", "stale-role-id":
+			if hasStep(p, "bucket-policy") {
+				continue
+			}
+			s = f.policyStep(c)
+		case "object-ownership":
+			s = f.ownershipStep()
+		case "kms-key":
+			s = f.keyStep(ctx, c)
+		}
+		if s != nil {
+			p.Steps = append(p.Steps, s)
+		}
+	}
+	return p, nil
+}
+
+func hasStep(p *Plan, id string) bool {
+	for _, s := range p.Steps {
+		if s.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// fixer builds the steps of one bucket's plan.
+type fixer struct {
+	d      *Doctor
+	api    Fixer
+	w      RegionalFixer
+	bucket string
+	st     *state
+	opt    FixOptions
+}
+
+// manual is a step doctor --fix does not take, with what to do instead.
+func manual(id, action string, notes ...string) *Step {
+	return &Step{ID: id, Action: action, Status: Manual, Notes: notes}
+}

@@ -1,0 +1,184 @@
+package doctor
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/fixpolicy/fixpolicy/awsapi"
+	"github.com/fixpolicy/fixpolicy/rewrite"
+	"github.com/fixpolicy/fixpolicy/rewrite/jsonast"
+	"github.com/fixpolicy/fixpolicy/rewrite/report"
+)
+
+// roleStep attaches the AWS Backup S3 managed policies the role lacks
+// (seed 002), unless the role is not one AWS Backup can assume or its
+// permissions boundary would still deny the S3 actions.
+func (f *fixer) roleStep(ctx context.Context, c Check) *Step {
+	d := f.d
+	if d.role == nil {
+		return manual("backup-role", "not changed: "+c.Detail+"; doctor --fix does not create roles", c.Fix)
+	}
+	var missing []string
+	for _, p := range backupS3Policies {
+		if !slices.Contains(d.attached, d.managedPolicyARN(p)) {
+			missing = append(missing, d.managedPolicyARN(p))
+		}
+	}
+	if why := trustedByBackup(d.role); why != "" {
+		return manual("backup-role", fmt.Sprintf("not changed: IAM role %s %s, so it cannot be the role your backup plan uses; pass that role with --role-name", d.role.Arn, why))
+	}
+	if d.role.Boundary != "" {
+		if why := f.boundaryDenies(ctx, d.role.Boundary); why != "" {
+			return manual("backup-role", fmt.Sprintf("not changed: the permissions boundary %s of %s %s, so attaching the managed policies would still leave AWS Backup denied; the account's administrators must change the boundary", d.role.Boundary, d.roleName, why))
+		}
+	}
+	s := &Step{ID: "backup-role", Status: Planned,
+		Action: fmt.Sprintf("attach %s to IAM role %s", strings.Join(missing, " and "), d.roleName)}
+	for _, a := range missing {
+		s.Calls = append(s.Calls, fmt.Sprintf("iam:AttachRolePolicy RoleName=%s PolicyArn=%s", d.roleName, a))
+	}
+	s.Notes = []string{"the role is trusted by backup.amazonaws.com; backup plans' resource assignments are not read (AWS Backup's API is not called), so check that your plan uses " + d.role.Arn}
+	if d.role.Boundary != "" {
+		s.Notes = append(s.Notes, "the role's permissions boundary "+d.role.Boundary+" allows AWS Backup's S3 actions on the bucket")
+	}
+	s.run = func(ctx context.Context, s *Step) { f.attach(ctx, s, missing) }
+	return s
+}
+
+// attach saves the role's attached policies, re-reads them, attaches
+// missing and verifies; on a failed attach it detaches what it attached.
+func (f *fixer) attach(ctx context.Context, s *Step, missing []string) {
+	role := f.d.roleName
+	if !f.saveState(s, "iam-role-"+role+".attached-policies", map[string]any{"role": role, "attached_policies": f.d.attached}) {
+		return
+	}
+	now, err := f.api.ListAttachedRolePolicies(ctx, role)
+	if err != nil {
+		s.fail("re-reading the role's attached policies failed, so nothing was written: %v", err)
+		return
+	}
+	if !sameSet(now, f.d.attached) {
+		s.fail("the policies attached to %s changed since the plan, so nothing was written: run doctor --fix again", role)
+		return
+	}
+	s.did("re-read the role's attached policies: unchanged since the plan")
+	for i, a := range missing {
+		if err := f.api.AttachRolePolicy(ctx, role, a); err != nil {
+			undo := f.detach(ctx, missing[:i])
+			s.fail("attaching %s failed, %s: %v", a, undo, err)
+			return
+		}
+		s.did("attached %s to %s with iam:AttachRolePolicy", a, role)
+	}
+	back, err := f.api.ListAttachedRolePolicies(ctx, role)
+	if err != nil {
+		s.fail("the policies were attached but could not be read back to verify (%v); detach them with aws iam detach-role-policy if needed", err)
+		return
+	}
+	for _, a := range missing {
+		if !slices.Contains(back, a) {
+			s.fail("%s is not attached to %s when read back", a, role)
+			return
+		}
+	}
+	s.did("read them back: %s has both AWS Backup S3 policies attached", role)
+}
+
+// detach undoes the attachments of a failed step, saying what state it left.
+func (f *fixer) detach(ctx context.Context, attached []string) string {
+	if len(attached) == 0 {
+		return "so nothing was attached"
+	}
+	var left []string
+	for _, a := range attached {
+		if err := f.api.DetachRolePolicy(ctx, f.d.roleName, a); err != nil {
+			left = append(left, a+" ("+report.OneLine(err.Error())+")")
+		}
+	}
+	if len(left) == 0 {
+		return "so " + strings.Join(attached, " and ") + " was detached again and the role is as it was"
+	}
+	return "and detaching again what this step attached failed for " + strings.Join(left, ", ") + ": detach it with aws iam detach-role-policy"
+}
+
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(slices.Compact(a), slices.Compact(b))
+}
+
+// trustedByBackup says why backup.amazonaws.com cannot assume the role, or
+// "" when its trust policy lets it.
+func trustedByBackup(role *awsapi.Role) string {
+	p, err := rewrite.Parse(role.TrustPolicy)
+	if err != nil {
+		return "has a trust policy fixpolicy cannot read (" + report.OneLine(err.Error()) + ")"
+	}
+	er, err := rewrite.Prepare(rewrite.Request{Principal: "backup.amazonaws.com", Action: "sts:AssumeRole", Resource: role.Arn})
+	if err != nil {
+		return "cannot be checked (" + report.OneLine(err.Error()) + ")"
+	}
+	if p.Decide(er, "").Decision != rewrite.Allow {
+		return "has a trust policy that does not let backup.amazonaws.com assume it (sts:AssumeRole)"
+	}
+	return ""
+}
+
+// boundaryDenies reads the permissions boundary and says which of AWS
+// Backup's S3 actions on the bucket it does not allow, or "" when it
+// allows them all.
+func (f *fixer) boundaryDenies(ctx context.Context, arn string) string {
+	doc, err := f.api.PolicyDocument(ctx, arn)
+	if err != nil {
+		return "could not be read to check it (" + report.OneLine(err.Error()) + ")"
+	}
+	p, err := identityPolicy(doc)
+	if err != nil {
+		return "cannot be read by fixpolicy (" + report.OneLine(err.Error()) + ")"
+	}
+	principal := fmt.Sprintf("arn:%s:sts::%s:assumed-role/%s/%s", f.d.partition, f.d.role.AccountID, f.d.role.Name, rewrite.KeySession)
+	bucketARN := fmt.Sprintf("arn:%s:s3:::%s", f.d.partition, f.bucket)
+	var denied []string
+	for _, act := range rewrite.BackupActions {
+		ok := false
+		for _, res := range []string{bucketARN, bucketARN + "/fixpolicy/object-key"} {
+			er, err := rewrite.Prepare(rewrite.Request{Principal: principal, Action: act, Resource: res,
+				Context: map[string][]string{"aws:userid": {f.d.roleID + ":" + rewrite.KeySession}, "aws:PrincipalArn": {f.d.role.Arn}, "aws:SecureTransport": {"true"}}})
+			ok = ok || err == nil && p.Decide(er, "").Decision == rewrite.Allow
+		}
+		if !ok {
+			denied = append(denied, act)
+		}
+	}
+	if len(denied) == 0 {
+		return ""
+	}
+	return "does not allow " + strings.Join(denied, ", ") + " on " + bucketARN
+}
+
+// identityPolicy parses an identity policy (a permissions boundary) with
+// the evaluator, which reads resource policies: each statement gets
+// Principal "*", which changes nothing for the role's own requests.
+func identityPolicy(doc []byte) (*rewrite.Policy, error) {
+	root, err := jsonast.Parse(doc)
+	if err != nil {
+		return nil, err
+	}
+	if root.Kind != jsonast.Object || root.Get("Statement") == nil {
+		return nil, fmt.Errorf("it has no Statement")
+	}
+	st := root.Get("Statement").Value
+	stmts := st.Elems
+	if st.Kind == jsonast.Object {
+		stmts = []*jsonast.Value{st}
+	}
+	for _, s := range stmts {
+		if s.Kind == jsonast.Object && s.Get("Principal") == nil && s.Get("NotPrincipal") == nil {
+			s.Members = append(s.Members, jsonast.NewMember("Principal", jsonast.NewString("*")))
+		}
+	}
+	return rewrite.Parse(jsonast.Render(root))
+}
