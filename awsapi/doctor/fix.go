@@ -3,6 +3,7 @@ package doctor
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/fixpolicy/fixpolicy/awsapi"
@@ -225,4 +226,45 @@ type fixer struct {
 // manual is a step doctor --fix does not take, with what to do instead.
 func manual(id, action string, notes ...string) *Step {
 	return &Step{ID: id, Action: action, Status: Manual, Notes: notes}
+}
+
+// FixMode checks doctor's --fix flags before anything is read, and returns
+// whether to fix and the mode of the run: "" (apply), "dry-run" or "check"
+// (the modes of package fleet).
+func FixMode(fix, dryRun, check, yes, fixOwnership bool) (bool, string, error) {
+	switch {
+	case !fix && (dryRun || check || yes || fixOwnership):
+		return false, "", fmt.Errorf("doctor: --dry-run, --check, --yes and --fix-ownership go with --fix (doctor alone only reads)")
+	case dryRun && check:
+		return false, "", fmt.Errorf("doctor: --dry-run and --check are exclusive: pick one")
+	case dryRun:
+		return fix, "dry-run", nil
+	case check:
+		return fix, "check", nil
+	}
+	return fix, "", nil
+}
+
+// CheckInputs checks doctor's output format, buckets and --role-id before
+// anything is read, and returns the buckets without repeats, in order.
+func CheckInputs(format string, buckets []string, all bool, roleID string) ([]string, error) {
+	if format != "text" && format != "json" {
+		return nil, fmt.Errorf("doctor: -o %q is not an output format (use text or json)", format)
+	}
+	var out []string
+	for _, b := range buckets {
+		if err := awsapi.CheckBucketName(b); err != nil {
+			return nil, fmt.Errorf("--bucket %q is not a bucket name: %v", b, err)
+		}
+		if !slices.Contains(out, b) {
+			out = append(out, b)
+		}
+	}
+	if len(out) == 0 && !all {
+		return nil, fmt.Errorf("doctor: --bucket or --all-buckets is required")
+	}
+	if roleID != "" && !ValidRoleID(roleID) {
+		return nil, fmt.Errorf("--role-id %q is not an IAM role unique ID (AROA followed by letters and digits, as aws iam get-role prints)", roleID)
+	}
+	return out, nil
 }

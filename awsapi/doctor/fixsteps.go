@@ -122,7 +122,9 @@ func (f *fixer) ownershipStep() *Step {
 	s.run = func(ctx context.Context, s *Step) {
 		f.runSetting(ctx, s, settingStep{name: "object ownership", was: f.st.ownership, want: "BucketOwnerEnforced",
 			get: func(ctx context.Context) (string, error) { return f.w.GetBucketOwnershipControls(ctx, b) },
-			put: func(ctx context.Context) error { return f.w.PutBucketOwnershipControls(ctx, b, "BucketOwnerEnforced", owner) }})
+			put: func(ctx context.Context) error {
+				return f.w.PutBucketOwnershipControls(ctx, b, "BucketOwnerEnforced", owner)
+			}})
 	}
 	return s
 }
