@@ -113,7 +113,7 @@ func sameSet(a, b []string) bool {
 // trustedByBackup says why backup.amazonaws.com cannot assume the role, or
 // "" when its trust policy lets it.
 func trustedByBackup(role *awsapi.Role) string {
-	p, err := rewrite.Parse(role.TrustPolicy)
+	p, err := identityPolicy(role.TrustPolicy)
 	if err != nil {
 		return "has a trust policy fixpolicy cannot read (" + report.OneLine(err.Error()) + ")"
 	}
@@ -159,9 +159,11 @@ func (f *fixer) boundaryDenies(ctx context.Context, arn string) string {
 	return "does not allow " + strings.Join(denied, ", ") + " on " + bucketARN
 }
 
-// identityPolicy parses an identity policy (a permissions boundary) with
-// the evaluator, which reads resource policies: each statement gets
-// Principal "*", which changes nothing for the role's own requests.
+// identityPolicy parses an identity policy (a permissions boundary) or a
+// trust policy with the evaluator, which reads resource policies: a
+// statement without Principal gets "*" (an identity policy applies to its
+// role's own requests), one without Resource gets "*" (a trust policy's
+// resource is its role).
 func identityPolicy(doc []byte) (*rewrite.Policy, error) {
 	root, err := jsonast.Parse(doc)
 	if err != nil {
@@ -176,8 +178,14 @@ func identityPolicy(doc []byte) (*rewrite.Policy, error) {
 		stmts = []*jsonast.Value{st}
 	}
 	for _, s := range stmts {
-		if s.Kind == jsonast.Object && s.Get("Principal") == nil && s.Get("NotPrincipal") == nil {
+		if s.Kind != jsonast.Object {
+			continue
+		}
+		if s.Get("Principal") == nil && s.Get("NotPrincipal") == nil {
 			s.Members = append(s.Members, jsonast.NewMember("Principal", jsonast.NewString("*")))
+		}
+		if s.Get("Resource") == nil && s.Get("NotResource") == nil {
+			s.Members = append(s.Members, jsonast.NewMember("Resource", jsonast.NewString("*")))
 		}
 	}
 	return rewrite.Parse(jsonast.Render(root))
