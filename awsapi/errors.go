@@ -237,6 +237,13 @@ func (e *Error) detail() string {
 	return " (AWS: " + m + ")"
 }
 
+// Permission returns the IAM action the failed call needed and, where it
+// can be named, the resource ARN it needed it on ("" when not, "that role"
+// or "that key" when only the resource's name is known).
+func (e *Error) Permission() (action, arn string) {
+	return permission(e.Op, e.Resource, e.clientRegion)
+}
+
 // permission returns the IAM action a call needs and, where it can be named, the resource ARN.
 func permission(op, resource, region string) (action, arn string) {
 	part := partition(region)

@@ -74,7 +74,8 @@ type Step struct {
 	Backup  string   `json:"backup,omitempty"`
 	Error   string   `json:"error,omitempty"`
 
-	run func(ctx context.Context, s *Step)
+	run    func(ctx context.Context, s *Step)
+	denied error // the AccessDenied error it failed with, for the grant note
 }
 
 func (s *Step) did(format string, args ...any) {
@@ -83,6 +84,11 @@ func (s *Step) did(format string, args ...any) {
 
 // fail ends the step with err, in one line that says what state it left.
 func (s *Step) fail(format string, args ...any) {
+	for _, a := range args {
+		if err, ok := a.(error); ok && awsapi.IsAccessDenied(err) {
+			s.denied = err
+		}
+	}
 	s.Status, s.Error = Failed, report.OneLine(fmt.Sprintf(format, args...))
 	s.did("error: %s", s.Error)
 }
@@ -94,6 +100,8 @@ type Plan struct {
 	// Checks are the doctor checks the plan was made from.
 	Checks []Check `json:"checks"`
 	Error  string  `json:"error,omitempty"`
+
+	grant func(error) string // the note for a write the caller was denied
 }
 
 // Pending reports whether some step is planned (to be written).
@@ -135,6 +143,9 @@ func (p *Plan) Apply(ctx context.Context) {
 			continue
 		}
 		s.run(ctx, s)
+		if s.denied != nil {
+			s.Notes = append(s.Notes, p.grant(s.denied))
+		}
 		if s.Status == Planned {
 			s.Status = Done
 		}
@@ -177,6 +188,7 @@ func (d *Doctor) Plan(ctx context.Context, api Fixer, bucket string, opt FixOpti
 	}
 	w := api.Writer(st.region)
 	f := &fixer{d: d, api: api, w: w, bucket: bucket, st: st, opt: opt}
+	p.grant = f.grantNote
 	for _, c := range r.Checks {
 		if c.Status != Fail {
 			continue

@@ -46,6 +46,7 @@ type FaultServer struct {
 	buckets          map[string]*Bucket
 	roles            map[string]*Role
 	keys             map[string]string
+	managed          map[string]string // managed policy ARN -> document
 	orgID            string
 	caller           Caller
 	omitBucketRegion bool
@@ -75,6 +76,7 @@ type Role struct {
 	Name, Path, RoleID, Arn string
 	TrustPolicy             string // plain JSON; sent URL-encoded like IAM does
 	AttachedPolicies        []string
+	Boundary                string // permissions boundary ARN, "" for none
 }
 
 // Caller is what sts:GetCallerIdentity answers.
@@ -126,6 +128,7 @@ func NewFaultServer(t testing.TB) *FaultServer {
 		buckets: map[string]*Bucket{},
 		roles:   map[string]*Role{},
 		keys:    map[string]string{},
+		managed: map[string]string{},
 		faults:  map[string][]*Fault{},
 		hooks:   map[string]map[int][]func(){},
 		counts:  map[string]int{},
@@ -262,6 +265,57 @@ func (s *FaultServer) AttachRolePolicy(role, policyArn string) {
 		s.t.Fatalf("FaultServer: no role %q", role)
 	}
 	r.AttachedPolicies = append(r.AttachedPolicies, policyArn)
+}
+
+// SetBoundary sets a role's permissions boundary (a managed policy ARN).
+func (s *FaultServer) SetBoundary(role, policyArn string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.roles[role]
+	if !ok {
+		s.t.Fatalf("FaultServer: no role %q", role)
+	}
+	r.Boundary = policyArn
+}
+
+// SetManagedPolicy stores a managed policy's default version, for
+// iam:GetPolicy and iam:GetPolicyVersion.
+func (s *FaultServer) SetManagedPolicy(policyArn, document string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.managed[policyArn] = document
+}
+
+// Role returns a copy of the role's state.
+func (s *FaultServer) Role(name string) (Role, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.roles[name]
+	if !ok {
+		return Role{}, false
+	}
+	c := *r
+	c.AttachedPolicies = append([]string(nil), r.AttachedPolicies...)
+	return c, true
+}
+
+// BucketState returns a copy of the bucket's state.
+func (s *FaultServer) BucketState(name string) (Bucket, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.buckets[name]
+	if !ok {
+		return Bucket{}, false
+	}
+	return *b, true
+}
+
+// KeyPolicy returns a key's default policy.
+func (s *FaultServer) KeyPolicy(keyID string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.keys[keyID]
+	return p, ok
 }
 
 // SetKeyPolicy stores the default policy of a KMS key (by key ID or ARN).
