@@ -24,7 +24,8 @@ const (
 // A write is one target the run writes to.
 type write struct {
 	target string // "s3://bucket" or a file path
-	bucket string // for buckets
+	bucket string // for buckets (and the bucket a KMS key encrypts)
+	key    string // for KMS key policies: the key's ARN
 	backup string // where the original is saved ("" for none)
 	what   string // "patched", "restored", "rewritten"
 	state  writeState
@@ -68,6 +69,14 @@ func (j *Journal) saved(bucket, backup, what string) *write {
 	return w
 }
 
+// savedKey records (from Local's fn) that a KMS key's policy was saved to
+// backup before a write to it; bucket is the bucket whose key it is.
+func (j *Journal) savedKey(keyARN, bucket, backup, what string) *write {
+	w := &write{target: "KMS key " + keyARN, key: keyARN, bucket: bucket, backup: backup, what: what, state: wsSaved}
+	j.writes = append(j.writes, w)
+	return w
+}
+
 // send marks w as sent just before PutBucketPolicy, unless the run was
 // interrupted (then the write must not be made).
 func (j *Journal) send(w *write) error {
@@ -101,6 +110,12 @@ func (j *Journal) Interrupted() string {
 			}
 			parts = append(parts, fmt.Sprintf("%s was not changed (its policy was saved to %s first)", w.target, w.backup))
 		case wsSent:
+			if w.key != "" {
+				parts = append(parts, fmt.Sprintf("the write to %s was in flight, so it has either its old policy or the %s one: "+
+					"check with aws kms get-key-policy --key-id %s --policy-name default; the old policy is saved in %s (put it back with: fixpolicy rollback --bucket %s --from %s)",
+					w.target, w.what, w.key, w.backup, w.bucket, w.backup))
+				continue
+			}
 			if w.backup == "" {
 				parts = append(parts, fmt.Sprintf("the write to %s was in flight, so it has either no policy or the %s one: check with aws s3api get-bucket-policy --bucket %s",
 					w.target, w.what, w.bucket))

@@ -93,6 +93,20 @@ func (s *Step) fail(format string, args ...any) {
 	s.did("error: %s", s.Error)
 }
 
+// record takes the outcome of an apply transaction as the step's.
+func (s *Step) record(o apply.Outcome) {
+	s.Backup = o.Backup
+	if o.OK() {
+		s.Outcome = append(s.Outcome, o.Steps...)
+		return
+	}
+	s.Outcome = append(s.Outcome, o.Steps[:len(o.Steps)-1]...)
+	s.fail("%s", o.Err)
+	if awsapi.IsAccessDenied(o.Cause) {
+		s.denied = o.Cause
+	}
+}
+
 // Plan is doctor --fix's plan for one bucket, and then its outcome.
 type Plan struct {
 	Bucket string  `json:"bucket"`

@@ -109,7 +109,7 @@ func TestFixFaultAccessDenied(t *testing.T) {
 			if s.Backup == "" {
 				t.Errorf("step %s wrote no backup before the write", s.ID)
 			}
-			if tc.id != "bucket-policy" && !strings.Contains(strings.Join(s.Notes, "\n"), `the account's administrators can allow it with {"Statement":[{"Action":"`+strings.Fields(tc.perm)[0]) {
+			if !strings.Contains(strings.Join(s.Notes, "\n"), `the account's administrators can allow it with {"Statement":[{"Action":"`+strings.Fields(tc.perm)[0]) {
 				t.Errorf("step %s: no grant note: %q", s.ID, s.Notes)
 			}
 			unchanged(t, fs, tc.id)
@@ -155,7 +155,7 @@ func TestFixFaultKeyPolicyChanged(t *testing.T) {
 	fs.OnRequest("kms:GetKeyPolicy", 2, func() { fs.SetKeyPolicy(kmsKeyARN, edited) })
 	p.Apply(context.Background())
 	s := step(t, p, "kms-key")
-	if s.Status != doctor.Failed || !strings.Contains(s.Error, "changed since the plan") || !strings.Contains(s.Error, "nothing was written") {
+	if s.Status != doctor.Failed || !strings.Contains(s.Error, "changed since it was read") || !strings.Contains(s.Error, "nothing was written") {
 		t.Errorf("kms-key: %s: %s", s.Status, s.Error)
 	}
 	if n := fs.Count("kms:PutKeyPolicy"); n != 0 {

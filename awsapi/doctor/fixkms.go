@@ -1,7 +1,6 @@
 package doctor
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"path/filepath"
@@ -70,52 +69,12 @@ func (f *fixer) keyStep(ctx context.Context, c Check) *Step {
 	return s
 }
 
-// putKeyPolicy saves the key policy, re-reads it and stops if it changed
-// since the plan, puts the patch and reads it back.
+// putKeyPolicy writes the patch with apply.KeyPolicy: save, re-read and
+// stop if it changed since the plan, put, read back.
 func (f *fixer) putKeyPolicy(ctx context.Context, s *Step, kp *rewrite.KeyPatch) {
 	k := f.st.key
 	keyID := k.arn[strings.LastIndex(k.arn, "/")+1:]
-	var path string
-	err := f.opt.Journal.Local(func() (err error) {
-		path, err = apply.SaveNamed(f.opt.BackupDir, KeyBackupStem(k.region, k.account, keyID), kp.Before)
-		return err
-	})
-	if err != nil {
-		s.fail("cannot save the key policy before writing, so nothing was written: %v", err)
-		return
-	}
-	s.Backup = path
-	s.did("saved the key policy to %s (restore it with: fixpolicy rollback --bucket %s --from %s)", path, f.bucket, path)
-	now, err := f.w.GetKeyPolicy(ctx, k.id)
-	if err != nil {
-		s.fail("re-reading the key policy before writing failed, so nothing was written: %v", err)
-		return
-	}
-	if !bytes.Equal(now, kp.Before) {
-		s.fail("the key policy of %s changed since the plan (someone else edited it), so nothing was written: run doctor --fix again", k.arn)
-		return
-	}
-	s.did("re-read the key policy: unchanged since the plan")
-	if err := f.w.PutKeyPolicy(ctx, k.id, kp.After); err != nil {
-		back, rerr := f.w.GetKeyPolicy(ctx, k.id)
-		switch {
-		case rerr == nil && bytes.Equal(back, kp.Before):
-			s.fail("writing the key policy failed, so the key keeps its policy: %v", err)
-		case rerr == nil && apply.SameMeaning(back, kp.After) == nil:
-			s.did("the write reported an error (%s), but the key policy read back is the patched one", report.OneLine(err.Error()))
-		default:
-			s.fail("writing the key policy failed (%v) and it could not be confirmed; the old policy is saved in %s", err, path)
-		}
-		return
-	}
-	s.did("wrote the patched key policy with kms:PutKeyPolicy")
-	back, err := f.w.GetKeyPolicy(ctx, k.id)
-	switch {
-	case err != nil:
-		s.fail("the key policy was written but could not be read back to verify it (%v); the old policy is in %s", err, path)
-	case apply.SameMeaning(back, kp.After) != nil:
-		s.fail("the key policy read back differs from what was written; the old policy is in %s", path)
-	default:
-		s.did("read it back: it means what was written")
-	}
+	o := apply.KeyPolicy(ctx, f.opt.Journal, f.w, apply.KeyChange{KeyARN: k.arn, Bucket: f.bucket, Stem: KeyBackupStem(k.region, k.account, keyID),
+		Current: kp.Before, New: kp.After, BackupDir: f.opt.BackupDir}, "patched")
+	s.record(o)
 }

@@ -146,13 +146,7 @@ func (f *fixer) policyStep(c Check) *Step {
 	}
 	s.run = func(ctx context.Context, s *Step) {
 		o := apply.Patch(ctx, f.opt.Journal, f.w, apply.Change{Bucket: f.bucket, Current: f.st.policy, New: res.After, Owner: f.d.account, BackupDir: f.opt.BackupDir})
-		s.Backup = o.Backup
-		if o.OK() {
-			s.Outcome = append(s.Outcome, o.Steps...)
-			return
-		}
-		s.Outcome = append(s.Outcome, o.Steps[:len(o.Steps)-1]...)
-		s.fail("%s", o.Err)
+		s.record(o)
 	}
 	return s
 }
