@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"path/filepath"
+	"strings"
 
 	"github.com/fixpolicy/fixpolicy/awsapi"
 	"github.com/fixpolicy/fixpolicy/rewrite/report"
@@ -98,4 +100,26 @@ func KeyPolicy(ctx context.Context, j *Journal, kms KeyPolicyAPI, c KeyChange, w
 		o.step("read it back: it means what was written")
 	}
 	return o
+}
+
+// KeyBackupStem names the backup file of a key policy after the key's
+// region, account and ID ("kms-key.us-east-1.123456789012.1234abcd-..."), so
+// that `fixpolicy rollback` can tell which key to restore it to.
+func KeyBackupStem(region, account, keyID string) string {
+	return "kms-key." + region + "." + account + "." + keyID
+}
+
+// KeyFromBackup returns the region, account and key ID a key-policy backup
+// file is named after, and whether it is one.
+func KeyFromBackup(path string) (region, account, keyID string, ok bool) {
+	base := filepath.Base(path)
+	if !strings.HasPrefix(base, "kms-key.") {
+		return "", "", "", false
+	}
+	parts := strings.SplitN(strings.TrimPrefix(base, "kms-key."), ".", 3)
+	if len(parts) != 3 || len(parts[2]) < 36 {
+		return "", "", "", false
+	}
+	// The key ID is a UUID (36 characters); the time stamp follows it.
+	return parts[0], parts[1], parts[2][:36], true
 }

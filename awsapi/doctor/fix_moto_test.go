@@ -18,6 +18,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/fixpolicy/fixpolicy/awsapi"
+	"github.com/fixpolicy/fixpolicy/awsapi/apply"
 	"github.com/fixpolicy/fixpolicy/awsapi/doctor"
 	"github.com/fixpolicy/fixpolicy/awsapi/internal/awstest"
 )
@@ -144,7 +145,7 @@ func TestMotoFix(t *testing.T) {
 			if string(saved) != keyBefore {
 				t.Errorf("key policy backup:\n%s\nwant\n%s", saved, keyBefore)
 			}
-			if r, acct, id, ok := doctor.KeyFromBackup(s.Backup); !ok || !strings.HasSuffix(key, fmt.Sprintf(":kms:%s:%s:key/%s", r, acct, id)) {
+			if r, acct, id, ok := apply.KeyFromBackup(s.Backup); !ok || !strings.HasSuffix(key, fmt.Sprintf(":kms:%s:%s:key/%s", r, acct, id)) {
 				t.Errorf("KeyFromBackup(%s) = %s %s %s %v, key %s", s.Backup, r, acct, id, ok, key)
 			}
 		}

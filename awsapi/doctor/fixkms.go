@@ -3,7 +3,6 @@ package doctor
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"github.com/fixpolicy/fixpolicy/awsapi/apply"
@@ -11,28 +10,6 @@ import (
 	"github.com/fixpolicy/fixpolicy/rewrite/report"
 	"github.com/fixpolicy/fixpolicy/rewrite/udiff"
 )
-
-// KeyBackupStem names the backup file of a key policy after the key's
-// region, account and ID ("kms-key.us-east-1.123456789012.1234abcd-..."), so
-// that `fixpolicy rollback` can tell which key to restore it to.
-func KeyBackupStem(region, account, keyID string) string {
-	return "kms-key." + region + "." + account + "." + keyID
-}
-
-// KeyFromBackup returns the region, account and key ID a key-policy backup
-// file is named after, and whether it is one.
-func KeyFromBackup(path string) (region, account, keyID string, ok bool) {
-	base := filepath.Base(path)
-	if !strings.HasPrefix(base, "kms-key.") {
-		return "", "", "", false
-	}
-	parts := strings.SplitN(strings.TrimPrefix(base, "kms-key."), ".", 3)
-	if len(parts) != 3 || len(parts[2]) < 36 {
-		return "", "", "", false
-	}
-	// The key ID is a UUID (36 characters); the time stamp follows it.
-	return parts[0], parts[1], parts[2][:36], true
-}
 
 func (f *fixer) keyFacts() rewrite.Facts {
 	d := f.d
@@ -74,7 +51,7 @@ func (f *fixer) keyStep(ctx context.Context, c Check) *Step {
 func (f *fixer) putKeyPolicy(ctx context.Context, s *Step, kp *rewrite.KeyPatch) {
 	k := f.st.key
 	keyID := k.arn[strings.LastIndex(k.arn, "/")+1:]
-	o := apply.KeyPolicy(ctx, f.opt.Journal, f.w, apply.KeyChange{KeyARN: k.arn, Bucket: f.bucket, Stem: KeyBackupStem(k.region, k.account, keyID),
+	o := apply.KeyPolicy(ctx, f.opt.Journal, f.w, apply.KeyChange{KeyARN: k.arn, Bucket: f.bucket, Stem: apply.KeyBackupStem(k.region, k.account, keyID),
 		Current: kp.Before, New: kp.After, BackupDir: f.opt.BackupDir}, "patched")
 	s.record(o)
 }

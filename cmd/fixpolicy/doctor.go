@@ -22,7 +22,7 @@ func doctorCommand(std stdio) *cli.Command {
 Checks versioning, backup-role, bucket-policy, stale-role-id, object-ownership, kms-key and
 caller-access, each with its fix. --fix shows a plan (one step per failed check, with its API
 call or diff), asks [y/N] (--yes without a terminal), then backs up, re-reads, writes and
-verifies each step. Exit codes: 0 all passed (or fixed); 2 a check failed (--check: a fix
+verifies each step. Exit codes: 0 passed, warned or could-not-check (or fixed); 2 a check failed (--check: a fix
 is needed); 1 an error, a failed step or a plan not confirmed.`,
 		Flags: append([]cli.Flag{
 			&cli.StringSliceFlag{Name: "bucket", Usage: "bucket to check; repeat for several (--bucket logs --bucket data)"},
