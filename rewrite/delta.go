@@ -23,6 +23,11 @@ type DeltaOptions struct {
 	// S3 actions that the catalogue does not know yet (but a wildcard in
 	// the policies would match) are a class of their own.
 	CatalogueOnly bool
+	// Actions and Resources are told apart besides those of S3 and those
+	// the statements name: for a policy of another service (a KMS key
+	// policy), its actions, so that a wildcard such as "kms:*" is not
+	// empty, and its resources (the key's ARN).
+	Actions, Resources []string
 }
 
 // AccessChange is one class of requests whose decision differs.

@@ -17,6 +17,23 @@ import (
 // s3.*.amazonaws.com (AWS Managed Policy Reference, the two policies).
 var KeyActions = []string{"kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"}
 
+// kmsActions are AWS KMS's actions (Service Authorization Reference, "Actions
+// defined by AWS Key Management Service"), and one no list names yet, so that
+// the proof tells apart every action a key policy's wildcards cover.
+var kmsActions = []string{
+	"kms:CancelKeyDeletion", "kms:ConnectCustomKeyStore", "kms:CreateAlias", "kms:CreateCustomKeyStore", "kms:CreateGrant",
+	"kms:CreateKey", "kms:Decrypt", "kms:DeleteAlias", "kms:DeleteCustomKeyStore", "kms:DeleteImportedKeyMaterial",
+	"kms:DeriveSharedSecret", "kms:DescribeCustomKeyStores", "kms:DescribeKey", "kms:DisableKey", "kms:DisableKeyRotation",
+	"kms:DisconnectCustomKeyStore", "kms:EnableKey", "kms:EnableKeyRotation", "kms:Encrypt", "kms:GenerateDataKey",
+	"kms:GenerateDataKeyPair", "kms:GenerateDataKeyPairWithoutPlaintext", "kms:GenerateDataKeyWithoutPlaintext", "kms:GenerateMac",
+	"kms:GenerateRandom", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:GetParametersForImport", "kms:GetPublicKey",
+	"kms:ImportKeyMaterial", "kms:ListAliases", "kms:ListGrants", "kms:ListKeyPolicies", "kms:ListKeyRotations", "kms:ListKeys",
+	"kms:ListResourceTags", "kms:ListRetirableGrants", "kms:PutKeyPolicy", "kms:ReEncryptFrom", "kms:ReEncryptTo",
+	"kms:ReplicateKey", "kms:RetireGrant", "kms:RevokeGrant", "kms:RotateKeyOnDemand", "kms:ScheduleKeyDeletion", "kms:Sign",
+	"kms:SynchronizeMultiRegionKey", "kms:TagResource", "kms:UntagResource", "kms:UpdateAlias", "kms:UpdateCustomKeyStore",
+	"kms:UpdateKeyDescription", "kms:UpdatePrimaryRegion", "kms:Verify", "kms:VerifyMac", "kms:FixpolicyUnlistedAction",
+}
+
 // KeySession is the role session name the key-policy model uses; the real
 // name is not documented, and nothing depends on it.
 const KeySession = "AWSBackup-doctor"
@@ -94,7 +111,8 @@ func PatchKeyPolicy(ctx context.Context, src []byte, f Facts, k Key) (*KeyPatch,
 		s := p.Statements[i]
 		addCondition(arr.Elems[i], op, key, value)
 		kp.Changes = append(kp.Changes, Change{Statement: i, Sid: s.Sid, Kind: KindExempt,
-			Explanation: fmt.Sprintf("it denies the backup role %s through S3; added %s {%q: %q}", strings.Join(deniedActions(p, i, f, k), ", "), op, key, value)})
+			Explanation: fmt.Sprintf("it denies the backup role %s through S3; added %s {%q: %q}, which lifts this Deny for the backup role's sessions only (for every action it covers: what the role may then do is what the key policy and its IAM policies allow)",
+				strings.Join(deniedActions(p, i, f, k), ", "), op, key, value)})
 	}
 	// What the exemptions leave unallowed gets the new statement.
 	if len(denies) > 0 {
@@ -193,7 +211,8 @@ func proveKeyPatch(ctx context.Context, kp *KeyPatch, f Facts, k Key) error {
 	}
 	kf := f
 	kf.AccountID, kf.Bucket = k.Account, ""
-	delta, err := DeltaContext(ctx, before, after, DeltaOptions{Owner: k.Account, Facts: &kf})
+	other := k.ARN[:strings.LastIndex(k.ARN, "/")+1] + "fixpolicy-other-key"
+	delta, err := DeltaContext(ctx, before, after, DeltaOptions{Owner: k.Account, Facts: &kf, Actions: kmsActions, Resources: []string{k.ARN, other}})
 	if err != nil {
 		return err
 	}

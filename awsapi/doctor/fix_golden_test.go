@@ -1,0 +1,115 @@
+package doctor_test
+
+// Golden plans: doctor --fix's plan for each seed's situation, on the fault
+// server (fixed RoleIds and key ARNs, so the plans are stable), compared
+// with fixtures/doctor-*/plan.txt and plan.json. go test ./awsapi/doctor
+// -run TestGoldenPlans -update rewrites them.
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/fixpolicy/fixpolicy/awsapi/doctor"
+	"github.com/fixpolicy/fixpolicy/awsapi/internal/awstest"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden plans under fixtures/doctor-*/")
+
+func TestGoldenPlans(t *testing.T) {
+	denyNotViaEC2 := keyPolicy(rootDelegation, `{"Sid":"OnlyViaEC2","Effect":"Deny","Principal":"*","Action":"kms:*","Resource":"*","Condition":{"StringNotEquals":{"kms:ViaService":"ec2.us-east-1.amazonaws.com"}}}`)
+	for _, tc := range []struct {
+		dir       string
+		ownership bool
+		setup     func(fs *awstest.FaultServer)
+	}{
+		{"doctor-seed000-vpce-unversioned", false, func(fs *awstest.FaultServer) {
+			fs.SetPolicy(fb, vpceOnly(fb, ""))
+			fs.SetVersioning(fb, "")
+		}},
+		{"doctor-seed002-role-policies", false, func(fs *awstest.FaultServer) {
+			fs.AttachRolePolicy("AWSBackupDefaultServiceRole", "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Backup")
+		}},
+		{"doctor-seed003-key-policy", false, func(fs *awstest.FaultServer) {
+			fs.UpdateBucket(fb, func(b *awstest.Bucket) { b.SSEAlgorithm, b.KMSKeyID = "aws:kms", kmsKeyARN })
+			fs.SetKeyPolicy(kmsKeyARN, denyNotViaEC2)
+		}},
+		{"doctor-seed004-ownership", false, func(fs *awstest.FaultServer) {
+			fs.UpdateBucket(fb, func(b *awstest.Bucket) { b.ObjectOwnership = "ObjectWriter" })
+		}},
+		{"doctor-seed004-fix-ownership", true, func(fs *awstest.FaultServer) {
+			fs.UpdateBucket(fb, func(b *awstest.Bucket) { b.ObjectOwnership = "" })
+		}},
+		{"doctor-all-seeds", true, func(fs *awstest.FaultServer) {
+			fs.SetPolicy(fb, vpceOnly(fb, ""))
+			fs.SetVersioning(fb, "Suspended")
+			fs.UpdateBucket(fb, func(b *awstest.Bucket) {
+				b.ObjectOwnership, b.SSEAlgorithm, b.KMSKeyID = "ObjectWriter", "aws:kms", kmsKeyARN
+			})
+			fs.SetKeyPolicy(kmsKeyARN, adminKeyPolicy)
+		}},
+	} {
+		t.Run(tc.dir, func(t *testing.T) {
+			fs := awstest.NewFaultServer(t)
+			fs.AddBackupRole()
+			fs.CreateBucket(fb, "")
+			fs.SetVersioning(fb, "Enabled")
+			fs.UpdateBucket(fb, func(b *awstest.Bucket) { b.ObjectOwnership = "BucketOwnerEnforced" })
+			tc.setup(fs)
+			ctx := context.Background()
+			cl := fs.Clients()
+			d, err := doctor.New(ctx, doctor.FromClients(cl), doctor.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := d.Plan(ctx, doctor.FixerFromClients(cl), fb, doctor.FixOptions{FixOwnership: tc.ownership, BackupDir: t.TempDir()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(p.Steps) == 0 {
+				t.Fatalf("nothing planned")
+			}
+			dir := filepath.Join("../../fixtures", tc.dir)
+			for _, f := range []struct{ name, format string }{{"plan.txt", "text"}, {"plan.json", "json"}} {
+				var b bytes.Buffer
+				if err := p.Print(&b, f.format); err != nil {
+					t.Fatal(err)
+				}
+				golden(t, filepath.Join(dir, f.name), b.Bytes())
+			}
+			for _, s := range p.Steps {
+				if s.Outcome != nil || s.Backup != "" {
+					t.Errorf("planning wrote: %+v", s)
+				}
+			}
+			for _, op := range []string{"s3:PutBucketVersioning", "s3:PutBucketPolicy", "s3:PutBucketOwnershipControls", "iam:AttachRolePolicy", "kms:PutKeyPolicy"} {
+				if fs.Count(op) != 0 {
+					t.Errorf("planning called %s", op)
+				}
+			}
+		})
+	}
+}
+
+func golden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./awsapi/doctor -run TestGoldenPlans -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the plan (run with -update after checking):\n--- want\n%s\n--- got\n%s", path, want, got)
+	}
+}
