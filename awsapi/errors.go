@@ -256,7 +256,7 @@ func permission(op, resource, region string) (action, arn string) {
 		action = "s3:ListBucket"
 	case "iam:GetRole", "iam:ListAttachedRolePolicies", "iam:AttachRolePolicy", "iam:DetachRolePolicy":
 		return op, "that role"
-	case "iam:GetPolicy", "iam:GetPolicyVersion":
+	case "iam:GetPolicy", "iam:GetPolicyVersion", "iam:SimulatePrincipalPolicy":
 		return op, resource
 	case "s3:PutBucketOwnershipControls":
 		action = op

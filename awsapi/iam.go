@@ -142,6 +142,46 @@ func (c *Clients) PolicyDocument(ctx context.Context, policyARN string) ([]byte,
 	return decodePolicyDocument(aws.ToString(ver.PolicyVersion.Document)), nil
 }
 
+// Simulation is IAM's policy simulator's verdict on one action.
+type Simulation struct {
+	Action   string
+	Decision string // "allowed", "explicitDeny" or "implicitDeny"
+	// DeniedBySCP: an Organizations service control policy denies it.
+	DeniedBySCP bool
+	// DeniedByBoundary: the principal's permissions boundary does not allow it.
+	DeniedByBoundary bool
+	// Statements are the IDs of the policies whose statements decided it.
+	Statements []string
+}
+
+// SimulatePrincipalPolicy asks IAM's policy simulator whether the principal
+// (a user or role ARN) may make each action on resources ("*" when none).
+func (c *Clients) SimulatePrincipalPolicy(ctx context.Context, principal string, actions, resources []string) ([]Simulation, error) {
+	in := &iam.SimulatePrincipalPolicyInput{PolicySourceArn: aws.String(principal), ActionNames: actions, ResourceArns: resources}
+	var out []Simulation
+	p := iam.NewSimulatePrincipalPolicyPaginator(c.IAM, in)
+	for p.HasMorePages() {
+		var page *iam.SimulatePrincipalPolicyOutput
+		err := c.call(ctx, "iam:SimulatePrincipalPolicy", principal, func(ctx context.Context) (err error) {
+			page, err = p.NextPage(ctx)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range page.EvaluationResults {
+			s := Simulation{Action: aws.ToString(r.EvalActionName), Decision: string(r.EvalDecision)}
+			s.DeniedBySCP = r.OrganizationsDecisionDetail != nil && !r.OrganizationsDecisionDetail.AllowedByOrganizations
+			s.DeniedByBoundary = r.PermissionsBoundaryDecisionDetail != nil && !r.PermissionsBoundaryDecisionDetail.AllowedByPermissionsBoundary
+			for _, st := range r.MatchedStatements {
+				s.Statements = append(s.Statements, aws.ToString(st.SourcePolicyId))
+			}
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
 // CallerIdentity calls sts:GetCallerIdentity once and remembers a successful answer
 // (shared by all the regional clients of one New). It needs no permission, which
 // makes it the way to check credentials early.

@@ -120,6 +120,9 @@ type Doctor struct {
 	// callerRoleARN is the caller's role ARN with its path, for an
 	// assumed-role session, when iam:GetRole on it succeeded.
 	callerRoleARN string
+	// callerBoundary is that role's permissions boundary, "" for none.
+	callerBoundary string
+	vault          vaultCheck // the caller's vault-creation permissions, for --fix
 
 	roleName  string
 	role      *awsapi.Role // nil when iam:GetRole failed
@@ -177,7 +180,7 @@ func New(ctx context.Context, api API, opt Options) (*Doctor, error) {
 	if d.caller != nil {
 		if cc, perr := rewrite.ParseCaller(d.caller.Arn); perr == nil && cc.Kind == rewrite.AssumedRole {
 			if r, rerr := api.GetRole(ctx, cc.Name); rerr == nil {
-				d.callerRoleARN = r.Arn
+				d.callerRoleARN, d.callerBoundary = r.Arn, r.Boundary
 			}
 		}
 	}

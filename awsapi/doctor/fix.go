@@ -43,6 +43,7 @@ type RegionalFixer interface {
 type Fixer interface {
 	API
 	RoleFixer
+	Simulator
 	Writer(region string) RegionalFixer
 }
 
@@ -226,6 +227,9 @@ func (d *Doctor) Plan(ctx context.Context, api Fixer, bucket string, opt FixOpti
 		if s != nil {
 			p.Steps = append(p.Steps, s)
 		}
+	}
+	if s := d.vaultStep(ctx, api); s != nil {
+		p.Steps = append(p.Steps, s)
 	}
 	return p, nil
 }

@@ -215,3 +215,30 @@ func TestFixFaultBoundary(t *testing.T) {
 		t.Errorf("the boundary allows s3:GetObject: %s", s.Action)
 	}
 }
+
+func TestFixFaultVaultPermissionsUnchecked(t *testing.T) {
+	fs := awstest.NewFaultServer(t)
+	fs.AddBackupRole()
+	fs.AttachRolePolicy("AWSBackupDefaultServiceRole", "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Backup")
+	fs.AttachRolePolicy("AWSBackupDefaultServiceRole", "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Restore")
+	fs.CreateBucket(fb, "")
+	fs.SetVersioning(fb, "Enabled")
+	fs.UpdateBucket(fb, func(b *awstest.Bucket) { b.ObjectOwnership = "BucketOwnerEnforced" })
+	fs.Fail("iam:SimulatePrincipalPolicy", awstest.Fault{Status: http.StatusForbidden, Code: "AccessDenied"})
+	ctx := context.Background()
+	cl := fs.Clients()
+	d, err := doctor.New(ctx, doctor.FromClients(cl), doctor.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := d.Plan(ctx, doctor.FixerFromClients(cl), fb, doctor.FixOptions{BackupDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Steps) != 1 || p.Steps[0].Status != doctor.Unchecked || !strings.Contains(p.Steps[0].Action, "iam:SimulatePrincipalPolicy") {
+		t.Fatalf("steps: %+v", p.Steps)
+	}
+	if p.NeedsFixing() || p.Pending() {
+		t.Errorf("a vault check that could not run counts as something to fix")
+	}
+}

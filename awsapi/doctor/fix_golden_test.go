@@ -37,6 +37,12 @@ func TestGoldenPlans(t *testing.T) {
 			fs.UpdateBucket(fb, func(b *awstest.Bucket) { b.SSEAlgorithm, b.KMSKeyID = "aws:kms", kmsKeyARN })
 			fs.SetKeyPolicy(kmsKeyARN, denyNotViaEC2)
 		}},
+		{"doctor-seed003-vault-permissions", false, func(fs *awstest.FaultServer) {
+			fs.SetVersioning(fb, "")
+			fs.SetSimulation("backup-storage:MountCapsule", awstest.Simulation{Decision: "explicitDeny", DeniedBySCP: true})
+			fs.SetSimulation("kms:CreateGrant", awstest.Simulation{Decision: "implicitDeny", DeniedByBoundary: true})
+			fs.SetSimulation("backup:CreateBackupVault", awstest.Simulation{Decision: "implicitDeny"})
+		}},
 		{"doctor-seed004-ownership", false, func(fs *awstest.FaultServer) {
 			fs.UpdateBucket(fb, func(b *awstest.Bucket) { b.ObjectOwnership = "ObjectWriter" })
 		}},

@@ -31,7 +31,7 @@ func (p *Plan) Print(w io.Writer, format string) error {
 	n := 0
 	for _, s := range p.Steps {
 		label := "-"
-		if s.Status != Manual {
+		if s.Status != Manual && s.Status != Unchecked {
 			n++
 			label = fmt.Sprintf("%d.", n)
 		}
@@ -51,8 +51,8 @@ func (p *Plan) Print(w io.Writer, format string) error {
 			fmt.Fprintf(&b, "       > %s\n", o)
 		}
 	}
-	fmt.Fprintf(&b, "%d to change, %d done, %d failed, %d skipped, %d left to do by hand\n\n",
-		p.count(Planned), p.count(Done), p.count(Failed), p.count(Skipped), p.count(Manual))
+	fmt.Fprintf(&b, "%d to change, %d done, %d failed, %d skipped, %d left to do by hand, %d could not be checked\n\n",
+		p.count(Planned), p.count(Done), p.count(Failed), p.count(Skipped), p.count(Manual), p.count(Unchecked))
 	_, err := io.WriteString(w, b.String())
 	return err
 }

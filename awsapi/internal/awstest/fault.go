@@ -47,6 +47,7 @@ type FaultServer struct {
 	roles            map[string]*Role
 	keys             map[string]string
 	managed          map[string]string // managed policy ARN -> document
+	simulations      map[string]Simulation
 	orgID            string
 	caller           Caller
 	omitBucketRegion bool
@@ -129,9 +130,11 @@ func NewFaultServer(t testing.TB) *FaultServer {
 		roles:   map[string]*Role{},
 		keys:    map[string]string{},
 		managed: map[string]string{},
-		faults:  map[string][]*Fault{},
-		hooks:   map[string]map[int][]func(){},
-		counts:  map[string]int{},
+
+		simulations: map[string]Simulation{},
+		faults:      map[string][]*Fault{},
+		hooks:       map[string]map[int][]func(){},
+		counts:      map[string]int{},
 	}
 	s.caller = Caller{Account: DefaultAccount, Arn: "arn:aws:iam::" + DefaultAccount + ":user/tester", UserID: "AIDAFAKEUSERID0000001"}
 	s.srv = httptest.NewServer(s)
@@ -265,6 +268,22 @@ func (s *FaultServer) AttachRolePolicy(role, policyArn string) {
 		s.t.Fatalf("FaultServer: no role %q", role)
 	}
 	r.AttachedPolicies = append(r.AttachedPolicies, policyArn)
+}
+
+// Simulation is what iam:SimulatePrincipalPolicy answers for one action;
+// actions without one are "allowed".
+type Simulation struct {
+	Decision    string // "allowed", "explicitDeny", "implicitDeny"
+	DeniedBySCP bool
+	// DeniedByBoundary: the principal's permissions boundary does not allow it.
+	DeniedByBoundary bool
+}
+
+// SetSimulation sets the policy simulator's answer for action.
+func (s *FaultServer) SetSimulation(action string, sim Simulation) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.simulations[action] = sim
 }
 
 // SetBoundary sets a role's permissions boundary (a managed policy ARN).

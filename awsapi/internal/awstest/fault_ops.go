@@ -303,6 +303,8 @@ func (s *FaultServer) handleQuery(w http.ResponseWriter, req *Request) {
 		writeQuery(iamNS, sb.String())
 	case "iam:AttachRolePolicy", "iam:DetachRolePolicy":
 		s.attachDetach(w, req, func(inner string) { writeQuery(iamNS, inner) })
+	case "iam:SimulatePrincipalPolicy":
+		writeQuery(iamNS, s.simulate(req))
 	case "iam:GetPolicy", "iam:GetPolicyVersion":
 		arn := req.Form.Get("PolicyArn")
 		s.mu.Lock()
@@ -409,4 +411,25 @@ func (s *FaultServer) handleJSON(w http.ResponseWriter, req *Request) {
 		s.t.Errorf("FaultServer: %s is not implemented", req.Op)
 		s.writeError(w, req, http.StatusBadRequest, "UnknownOperationException", "", nil)
 	}
+}
+
+// simulate answers iam:SimulatePrincipalPolicy for the actions asked.
+func (s *FaultServer) simulate(req *Request) string {
+	var sb strings.Builder
+	sb.WriteString(`<EvaluationResults>`)
+	for i := 1; req.Form.Has(fmt.Sprintf("ActionNames.member.%d", i)); i++ {
+		action := req.Form.Get(fmt.Sprintf("ActionNames.member.%d", i))
+		s.mu.Lock()
+		sim, ok := s.simulations[action]
+		s.mu.Unlock()
+		if !ok {
+			sim.Decision = "allowed"
+		}
+		sb.WriteString(`<member><EvalActionName>` + esc(action) + `</EvalActionName><EvalResourceName>*</EvalResourceName><EvalDecision>` + esc(sim.Decision) + `</EvalDecision>`)
+		fmt.Fprintf(&sb, `<OrganizationsDecisionDetail><AllowedByOrganizations>%t</AllowedByOrganizations></OrganizationsDecisionDetail>`, !sim.DeniedBySCP)
+		fmt.Fprintf(&sb, `<PermissionsBoundaryDecisionDetail><AllowedByPermissionsBoundary>%t</AllowedByPermissionsBoundary></PermissionsBoundaryDecisionDetail>`, !sim.DeniedByBoundary)
+		sb.WriteString(`<MatchedStatements/></member>`)
+	}
+	sb.WriteString(`</EvaluationResults><IsTruncated>false</IsTruncated>`)
+	return sb.String()
 }
