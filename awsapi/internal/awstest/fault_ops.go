@@ -125,19 +125,7 @@ func (s *FaultServer) handleS3(w http.ResponseWriter, req *Request) {
 		}
 		writeXML(w, 200, `<OwnershipControls xmlns="`+s3ns+`"><Rule><ObjectOwnership>`+esc(snap.ObjectOwnership)+`</ObjectOwnership></Rule></OwnershipControls>`)
 	case "s3:PutBucketOwnershipControls":
-		var v struct {
-			Rule struct{ ObjectOwnership string }
-		}
-		if err := xml.Unmarshal(req.Body, &v); err != nil || v.Rule.ObjectOwnership == "" {
-			s.writeError(w, req, http.StatusBadRequest, "MalformedXML", "", nil)
-			return
-		}
-		s.mu.Lock()
-		if b, ok := s.buckets[req.Bucket]; ok {
-			b.ObjectOwnership = v.Rule.ObjectOwnership
-		}
-		s.mu.Unlock()
-		w.WriteHeader(http.StatusOK)
+		s.putOwnership(w, req)
 	case "s3:GetBucketEncryption":
 		if snap.SSEAlgorithm == "" {
 			s.writeError(w, req, http.StatusNotFound, "ServerSideEncryptionConfigurationNotFoundError", "The server side encryption configuration was not found", nil)
@@ -255,52 +243,7 @@ func (s *FaultServer) handleQuery(w http.ResponseWriter, req *Request) {
 		writeQuery("https://sts.amazonaws.com/doc/2011-06-15/",
 			`<Arn>`+esc(c.Arn)+`</Arn><UserId>`+esc(c.UserID)+`</UserId><Account>`+esc(c.Account)+`</Account>`)
 	case "iam:GetRole", "iam:ListAttachedRolePolicies":
-		name := req.Form.Get("RoleName")
-		s.mu.Lock()
-		r, ok := s.roles[name]
-		var role Role
-		if ok {
-			role = *r
-			role.AttachedPolicies = slices.Clone(r.AttachedPolicies)
-		}
-		s.mu.Unlock()
-		if !ok {
-			s.writeError(w, req, http.StatusNotFound, "NoSuchEntity", "The role with name "+name+" cannot be found.", nil)
-			return
-		}
-		if req.Op == "iam:GetRole" {
-			boundary := ""
-			if role.Boundary != "" {
-				boundary = `<PermissionsBoundary><PermissionsBoundaryType>Policy</PermissionsBoundaryType><PermissionsBoundaryArn>` +
-					esc(role.Boundary) + `</PermissionsBoundaryArn></PermissionsBoundary>`
-			}
-			writeQuery(iamNS, `<Role><Path>`+esc(role.Path)+`</Path><AssumeRolePolicyDocument>`+esc(encodeIAMDocument(role.TrustPolicy))+
-				`</AssumeRolePolicyDocument><MaxSessionDuration>3600</MaxSessionDuration><RoleId>`+esc(role.RoleID)+`</RoleId><RoleName>`+
-				esc(role.Name)+`</RoleName><Arn>`+esc(role.Arn)+`</Arn><CreateDate>2024-01-02T03:04:05Z</CreateDate>`+boundary+`</Role>`)
-			return
-		}
-		start := 0
-		if m := req.Form.Get("Marker"); m != "" {
-			start, _ = strconv.Atoi(m)
-		}
-		max := 100
-		if v, err := strconv.Atoi(req.Form.Get("MaxItems")); err == nil && v > 0 {
-			max = v
-		}
-		var sb strings.Builder
-		sb.WriteString(`<AttachedPolicies>`)
-		end := min(start+max, len(role.AttachedPolicies))
-		for _, a := range role.AttachedPolicies[min(start, end):end] {
-			name := a[strings.LastIndex(a, "/")+1:]
-			sb.WriteString(`<member><PolicyName>` + esc(name) + `</PolicyName><PolicyArn>` + esc(a) + `</PolicyArn></member>`)
-		}
-		sb.WriteString(`</AttachedPolicies>`)
-		if end < len(role.AttachedPolicies) {
-			sb.WriteString(`<IsTruncated>true</IsTruncated><Marker>` + strconv.Itoa(end) + `</Marker>`)
-		} else {
-			sb.WriteString(`<IsTruncated>false</IsTruncated>`)
-		}
-		writeQuery(iamNS, sb.String())
+		s.roleQuery(w, req, writeQuery)
 	case "iam:AttachRolePolicy", "iam:DetachRolePolicy":
 		s.attachDetach(w, req, func(inner string) { writeQuery(iamNS, inner) })
 	case "iam:SimulatePrincipalPolicy":
@@ -432,4 +375,72 @@ func (s *FaultServer) simulate(req *Request) string {
 	}
 	sb.WriteString(`</EvaluationResults><IsTruncated>false</IsTruncated>`)
 	return sb.String()
+}
+
+// putOwnership stores a bucket's ObjectOwnership (s3:PutBucketOwnershipControls).
+func (s *FaultServer) putOwnership(w http.ResponseWriter, req *Request) {
+	var v struct {
+		Rule struct{ ObjectOwnership string }
+	}
+	if err := xml.Unmarshal(req.Body, &v); err != nil || v.Rule.ObjectOwnership == "" {
+		s.writeError(w, req, http.StatusBadRequest, "MalformedXML", "", nil)
+		return
+	}
+	s.mu.Lock()
+	if b, ok := s.buckets[req.Bucket]; ok {
+		b.ObjectOwnership = v.Rule.ObjectOwnership
+	}
+	s.mu.Unlock()
+	w.WriteHeader(http.StatusOK)
+}
+
+// roleQuery answers iam:GetRole and iam:ListAttachedRolePolicies.
+func (s *FaultServer) roleQuery(w http.ResponseWriter, req *Request, writeQuery func(ns, inner string)) {
+	const iamNS = "https://iam.amazonaws.com/doc/2010-05-08/"
+	name := req.Form.Get("RoleName")
+	s.mu.Lock()
+	r, ok := s.roles[name]
+	var role Role
+	if ok {
+		role = *r
+		role.AttachedPolicies = slices.Clone(r.AttachedPolicies)
+	}
+	s.mu.Unlock()
+	if !ok {
+		s.writeError(w, req, http.StatusNotFound, "NoSuchEntity", "The role with name "+name+" cannot be found.", nil)
+		return
+	}
+	if req.Op == "iam:GetRole" {
+		boundary := ""
+		if role.Boundary != "" {
+			boundary = `<PermissionsBoundary><PermissionsBoundaryType>Policy</PermissionsBoundaryType><PermissionsBoundaryArn>` +
+				esc(role.Boundary) + `</PermissionsBoundaryArn></PermissionsBoundary>`
+		}
+		writeQuery(iamNS, `<Role><Path>`+esc(role.Path)+`</Path><AssumeRolePolicyDocument>`+esc(encodeIAMDocument(role.TrustPolicy))+
+			`</AssumeRolePolicyDocument><MaxSessionDuration>3600</MaxSessionDuration><RoleId>`+esc(role.RoleID)+`</RoleId><RoleName>`+
+			esc(role.Name)+`</RoleName><Arn>`+esc(role.Arn)+`</Arn><CreateDate>2024-01-02T03:04:05Z</CreateDate>`+boundary+`</Role>`)
+		return
+	}
+	start := 0
+	if m := req.Form.Get("Marker"); m != "" {
+		start, _ = strconv.Atoi(m)
+	}
+	max := 100
+	if v, err := strconv.Atoi(req.Form.Get("MaxItems")); err == nil && v > 0 {
+		max = v
+	}
+	var sb strings.Builder
+	sb.WriteString(`<AttachedPolicies>`)
+	end := min(start+max, len(role.AttachedPolicies))
+	for _, a := range role.AttachedPolicies[min(start, end):end] {
+		name := a[strings.LastIndex(a, "/")+1:]
+		sb.WriteString(`<member><PolicyName>` + esc(name) + `</PolicyName><PolicyArn>` + esc(a) + `</PolicyArn></member>`)
+	}
+	sb.WriteString(`</AttachedPolicies>`)
+	if end < len(role.AttachedPolicies) {
+		sb.WriteString(`<IsTruncated>true</IsTruncated><Marker>` + strconv.Itoa(end) + `</Marker>`)
+	} else {
+		sb.WriteString(`<IsTruncated>false</IsTruncated>`)
+	}
+	writeQuery(iamNS, sb.String())
 }
