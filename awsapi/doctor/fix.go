@@ -290,8 +290,11 @@ func CheckInputs(format string, buckets []string, all bool, roleID string) ([]st
 			out = append(out, b)
 		}
 	}
-	if len(out) == 0 && !all {
+	switch {
+	case len(out) == 0 && !all:
 		return nil, fmt.Errorf("doctor: --bucket or --all-buckets is required")
+	case len(out) > 0 && all:
+		return nil, fmt.Errorf("doctor: --all-buckets and --bucket are exclusive: pick one")
 	}
 	if roleID != "" && !ValidRoleID(roleID) {
 		return nil, fmt.Errorf("--role-id %q is not an IAM role unique ID (AROA followed by letters and digits, as aws iam get-role prints)", roleID)
