@@ -2,11 +2,13 @@ package doctor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/fixpolicy/fixpolicy/awsapi"
+	"github.com/fixpolicy/fixpolicy/awsapi/apply"
 	"github.com/fixpolicy/fixpolicy/rewrite"
 	"github.com/fixpolicy/fixpolicy/rewrite/jsonast"
 	"github.com/fixpolicy/fixpolicy/rewrite/report"
@@ -65,7 +67,13 @@ func (f *fixer) attach(ctx context.Context, s *Step, missing []string) {
 	}
 	s.did("re-read the role's attached policies: unchanged since the plan")
 	for i, a := range missing {
-		if err := f.api.AttachRolePolicy(ctx, role, a); err != nil {
+		err := f.opt.Journal.Setting("IAM role "+role, "aws iam list-attached-role-policies --role-name "+role, s.Backup,
+			func() error { return f.api.AttachRolePolicy(ctx, role, a) })
+		if errors.Is(err, apply.ErrInterrupted) {
+			s.fail("interrupted before attaching %s, %s", a, f.detach(ctx, missing[:i]))
+			return
+		}
+		if err != nil {
 			undo := f.detach(ctx, missing[:i])
 			s.fail("attaching %s failed, %s: %v", a, undo, err)
 			return

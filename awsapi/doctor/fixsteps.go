@@ -3,6 +3,7 @@ package doctor
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/fixpolicy/fixpolicy/awsapi/apply"
@@ -40,6 +41,7 @@ func (f *fixer) saveState(s *Step, stem string, v any) bool {
 // whether it happened).
 type settingStep struct {
 	name, was, want string
+	check           string // the AWS CLI command that shows the setting
 	get             func(ctx context.Context) (string, error)
 	put             func(ctx context.Context) error
 }
@@ -58,7 +60,12 @@ func (f *fixer) runSetting(ctx context.Context, s *Step, ss settingStep) {
 		return
 	}
 	s.did("re-read %s: unchanged since the plan (%s)", ss.name, quoteOr(ss.was, "not set"))
-	if err := ss.put(ctx); err != nil {
+	err = f.opt.Journal.Setting(fmt.Sprintf("the %s of s3://%s", ss.name, f.bucket), ss.check, s.Backup, func() error { return ss.put(ctx) })
+	if errors.Is(err, apply.ErrInterrupted) {
+		s.fail("interrupted before writing, so nothing was written")
+		return
+	}
+	if err != nil {
 		if back, rerr := ss.get(ctx); rerr == nil && back == ss.want {
 			s.did("the write reported an error (%s), but %s read back is %s", report.OneLine(err.Error()), ss.name, ss.want)
 			return
@@ -99,7 +106,7 @@ func (f *fixer) versioningStep() *Step {
 			"once enabled, versioning can never be turned off again, only suspended; doctor --fix never suspends it",
 		}}
 	s.run = func(ctx context.Context, s *Step) {
-		f.runSetting(ctx, s, settingStep{name: "versioning", was: f.st.versioning, want: "Enabled",
+		f.runSetting(ctx, s, settingStep{name: "versioning", was: f.st.versioning, want: "Enabled", check: "aws s3api get-bucket-versioning --bucket " + b,
 			get: func(ctx context.Context) (string, error) { return f.w.GetBucketVersioning(ctx, b) },
 			put: func(ctx context.Context) error { return f.w.PutBucketVersioning(ctx, b, "Enabled", owner) }})
 	}
@@ -120,7 +127,7 @@ func (f *fixer) ownershipStep() *Step {
 		Action: fmt.Sprintf("set Object Ownership of s3://%s to BucketOwnerEnforced (it is %s)", b, quoteOr(f.st.ownership, "not set")),
 		Calls:  []string{fmt.Sprintf("s3:PutBucketOwnershipControls Bucket=%s ObjectOwnership=BucketOwnerEnforced ExpectedBucketOwner=%s", b, owner), "(" + cli + ")"}}
 	s.run = func(ctx context.Context, s *Step) {
-		f.runSetting(ctx, s, settingStep{name: "object ownership", was: f.st.ownership, want: "BucketOwnerEnforced",
+		f.runSetting(ctx, s, settingStep{name: "object ownership", was: f.st.ownership, want: "BucketOwnerEnforced", check: "aws s3api get-bucket-ownership-controls --bucket " + b,
 			get: func(ctx context.Context) (string, error) { return f.w.GetBucketOwnershipControls(ctx, b) },
 			put: func(ctx context.Context) error {
 				return f.w.PutBucketOwnershipControls(ctx, b, "BucketOwnerEnforced", owner)
