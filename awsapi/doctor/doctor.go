@@ -1,12 +1,3 @@
-// Package doctor checks an S3 bucket for the ways AWS Backup fails besides a
-// blocking bucket policy: versioning, the backup role and its managed
-// policies, stale RoleIds, Object Ownership, the SSE-KMS key policy, and
-// whether the patched policy locks the caller out.
-//
-// It only reads: the interfaces it calls AWS through ([API], [Identity],
-// [Bucket], [Encryption]) have no method that writes. The policy analysis is
-// package rewrite's. [Doctor.Check] returns a [Report]; [Report.Print]
-// renders it as text or JSON lines.
 package doctor
 
 import (
