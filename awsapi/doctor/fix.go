@@ -159,7 +159,7 @@ func (p *Plan) Apply(ctx context.Context) {
 		}
 		s.run(ctx, s)
 		if s.denied != nil {
-			s.Notes = append(s.Notes, p.grant(s.denied))
+			s.did("%s", p.grant(s.denied))
 		}
 		if s.Status == Planned {
 			s.Status = Done

@@ -109,7 +109,7 @@ func TestFixFaultAccessDenied(t *testing.T) {
 			if s.Backup == "" {
 				t.Errorf("step %s wrote no backup before the write", s.ID)
 			}
-			if !strings.Contains(strings.Join(s.Notes, "\n"), `the account's administrators can allow it with {"Statement":[{"Action":"`+strings.Fields(tc.perm)[0]) {
+			if !strings.Contains(strings.Join(s.Outcome, "\n"), `the account's administrators can allow it with {"Statement":[{"Action":"`+strings.Fields(tc.perm)[0]) {
 				t.Errorf("step %s: no grant note: %q", s.ID, s.Notes)
 			}
 			unchanged(t, fs, tc.id)
@@ -123,7 +123,7 @@ func TestFixFaultDeniedBySCP(t *testing.T) {
 	fs.Fail("s3:PutBucketVersioning", awstest.Fault{Status: http.StatusForbidden, Code: "AccessDenied",
 		Message: "User: arn:aws:iam::123456789012:user/tester is not authorized to perform: s3:PutBucketVersioning on resource: \"arn:aws:s3:::fix-broken\" with an explicit deny in a service control policy: arn:aws:organizations::111122223333:policy/o-abc/service_control_policy/p-deny"})
 	p.Apply(context.Background())
-	notes := strings.Join(step(t, p, "versioning").Notes, "\n")
+	notes := strings.Join(step(t, p, "versioning").Outcome, "\n")
 	if !strings.Contains(notes, "service control policy (SCP) of the organization denies it (arn:aws:organizations::111122223333:policy/o-abc/service_control_policy/p-deny)") {
 		t.Errorf("notes: %s", notes)
 	}

@@ -36,6 +36,13 @@ func (p *Plan) Print(w io.Writer, format string) error {
 			label = fmt.Sprintf("%d.", n)
 		}
 		fmt.Fprintf(&b, "  %s %s [%s] %s\n", label, s.ID, s.Status, s.Action)
+		if len(s.Outcome) > 0 {
+			// Applied (or declined): the plan was shown before; say what happened.
+			for _, o := range s.Outcome {
+				fmt.Fprintf(&b, "       > %s\n", o)
+			}
+			continue
+		}
 		for _, c := range s.Calls {
 			fmt.Fprintf(&b, "       call: %s\n", c)
 		}
@@ -46,9 +53,6 @@ func (p *Plan) Print(w io.Writer, format string) error {
 			for _, line := range strings.Split(strings.TrimRight(s.Diff, "\n"), "\n") {
 				fmt.Fprintf(&b, "       %s\n", line)
 			}
-		}
-		for _, o := range s.Outcome {
-			fmt.Fprintf(&b, "       > %s\n", o)
 		}
 	}
 	fmt.Fprintf(&b, "%d to change, %d done, %d failed, %d skipped, %d left to do by hand, %d could not be checked\n\n",

@@ -24,7 +24,13 @@ type DoctorFix struct {
 	Options doctor.FixOptions
 	// Timeout bounds each bucket's checks and plan; 0 is no limit.
 	Timeout time.Duration
-	Print   func(*doctor.Plan) error
+	// Print shows a bucket's plan once settled: with each step's outcome
+	// when it was applied.
+	Print func(*doctor.Plan) error
+	// Format is the output format: in "text", and whenever Confirm asks,
+	// the plan is also printed before it is confirmed or applied (JSON
+	// otherwise prints each bucket once, with its outcome).
+	Format string
 	// Confirm asks whether to apply a plan; nil means there is no terminal.
 	Confirm func(*doctor.Plan) bool
 }
@@ -78,21 +84,21 @@ func (r *DoctorFix) bucket(ctx context.Context, d *doctor.Doctor, b string) (int
 		return ExitOK, r.Print(p)
 	case r.Mode == Check || !p.Pending():
 		return left(), r.Print(p)
-	case r.Yes:
-	case r.Confirm == nil:
+	case !r.Yes && r.Confirm == nil:
 		p.Decline("there is no terminal to confirm on; pass --yes")
 		if err := r.Print(p); err != nil {
 			return ExitError, err
 		}
 		return ExitError, ErrDoctorNoTerminal
-	default:
+	}
+	if r.Format == "text" || r.Confirm != nil {
 		if err := r.Print(p); err != nil {
 			return ExitError, err
 		}
-		if !r.Confirm(p) {
-			p.Decline("the plan was not confirmed")
-			return ExitError, r.Print(p)
-		}
+	}
+	if !r.Yes && !r.Confirm(p) {
+		p.Decline("the plan was not confirmed")
+		return ExitError, r.Print(p)
 	}
 	p.Apply(ctx)
 	code := left()

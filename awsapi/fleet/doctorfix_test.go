@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -220,5 +221,32 @@ func TestCheckSavedKeyRefusesWildcards(t *testing.T) {
 		if err := CheckSaved("b-bucket", tc.from, []byte(tc.policy)); err == nil || !strings.Contains(err.Error(), "--from") {
 			t.Errorf("%s: %v", name, err)
 		}
+	}
+}
+
+// TestDoctorFixShowsThePlanFirst: with --yes and text output the plan is
+// printed before anything is written, then the outcome.
+func TestDoctorFixShowsThePlanFirst(t *testing.T) {
+	fs := awstest.NewFaultServer(t)
+	fs.AddBackupRole()
+	fs.AttachRolePolicy("AWSBackupDefaultServiceRole", "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Backup")
+	fs.AttachRolePolicy("AWSBackupDefaultServiceRole", "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Restore")
+	fs.CreateBucket("plan-first", "")
+	fs.UpdateBucket("plan-first", func(b *awstest.Bucket) { b.ObjectOwnership = "BucketOwnerEnforced" })
+	var prints []string
+	r := &DoctorFix{API: doctor.FixerFromClients(fs.Clients()), Buckets: []string{"plan-first"}, Yes: true, Format: "text",
+		Options: doctor.FixOptions{BackupDir: t.TempDir()},
+		Print: func(p *doctor.Plan) error {
+			var b bytes.Buffer
+			p.Print(&b, "text")
+			prints = append(prints, b.String()+"writes so far: "+fmt.Sprint(fs.Count("s3:PutBucketVersioning")))
+			return nil
+		}}
+	if code, err := r.Run(context.Background()); code != ExitOK || err != nil {
+		t.Fatalf("exit %d, %v: %q", code, err, prints)
+	}
+	if len(prints) != 2 || !strings.Contains(prints[0], "[planned]") || !strings.HasSuffix(prints[0], "writes so far: 0") ||
+		!strings.Contains(prints[1], "[done]") || !strings.Contains(prints[1], "> read it back: versioning is Enabled") {
+		t.Errorf("prints:\n%s", strings.Join(prints, "\n----\n"))
 	}
 }

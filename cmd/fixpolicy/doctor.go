@@ -116,7 +116,7 @@ func runDoctor(ctx context.Context, std stdio, o doctorOpts, api doctor.API) err
 
 // runDoctorFix plans, confirms and applies the fixes of each bucket.
 func runDoctorFix(c *cli.Context, std stdio, o doctorOpts, cl *awsapi.Clients) error {
-	run := &fleet.DoctorFix{API: doctor.FixerFromClients(cl), Buckets: o.buckets, Mode: o.mode, Yes: c.Bool("yes"), Timeout: o.timeout, Doctor: o.Options,
+	run := &fleet.DoctorFix{API: doctor.FixerFromClients(cl), Buckets: o.buckets, Mode: o.mode, Yes: c.Bool("yes"), Timeout: o.timeout, Doctor: o.Options, Format: o.format,
 		Options: doctor.FixOptions{FixOwnership: c.Bool("fix-ownership"), BackupDir: c.String("backup-dir"), Journal: std.journal},
 		Print:   func(p *doctor.Plan) error { return p.Print(std.out, o.format) }}
 	if std.inTTY {
