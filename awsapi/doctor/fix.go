@@ -2,9 +2,9 @@ package doctor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/fixpolicy/fixpolicy/awsapi"
 	"github.com/fixpolicy/fixpolicy/awsapi/apply"
@@ -58,7 +58,7 @@ type FixOptions struct {
 	FixOwnership bool
 	// BackupDir is where everything is saved before it is changed.
 	BackupDir string
-	// Journal records the bucket-policy writes (for the interrupt message).
+	// Journal records the writes, for the interrupt message; nil is a new one.
 	Journal *apply.Journal
 }
 
@@ -75,19 +75,21 @@ type Step struct {
 	Backup  string   `json:"backup,omitempty"`
 	Error   string   `json:"error,omitempty"`
 
-	run    func(ctx context.Context, s *Step)
-	denied error // the AccessDenied error it failed with, for the grant note
+	run   func(ctx context.Context, s *Step)
+	cause error // the AWS error it failed with, if any
 }
 
 func (s *Step) did(format string, args ...any) {
 	s.Outcome = append(s.Outcome, fmt.Sprintf(format, args...))
 }
 
-// fail ends the step with err, in one line that says what state it left.
+// fail ends the step with a one-line error that says what state it left;
+// the first AWS error among args is its cause.
 func (s *Step) fail(format string, args ...any) {
 	for _, a := range args {
-		if err, ok := a.(error); ok && awsapi.IsAccessDenied(err) {
-			s.denied = err
+		var e *awsapi.Error
+		if err, ok := a.(error); ok && s.cause == nil && errors.As(err, &e) {
+			s.cause = err
 		}
 	}
 	s.Status, s.Error = Failed, report.OneLine(fmt.Sprintf(format, args...))
@@ -102,10 +104,8 @@ func (s *Step) record(o apply.Outcome) {
 		return
 	}
 	s.Outcome = append(s.Outcome, o.Steps[:len(o.Steps)-1]...)
+	s.cause = o.Cause
 	s.fail("%s", o.Err)
-	if awsapi.IsAccessDenied(o.Cause) {
-		s.denied = o.Cause
-	}
 }
 
 // Plan is doctor --fix's plan for one bucket, and then its outcome.
@@ -158,13 +158,13 @@ func (p *Plan) Apply(ctx context.Context) {
 			continue
 		}
 		s.run(ctx, s)
-		if s.denied != nil {
-			s.did("%s", p.grant(s.denied))
+		if awsapi.IsAccessDenied(s.cause) {
+			s.did("%s", p.grant(s.cause))
 		}
 		if s.Status == Planned {
 			s.Status = Done
 		}
-		if s.Status == Failed && stopsAll(s.Error) {
+		if s.Status == Failed && stops(s.cause) {
 			stop = "step " + s.ID + " failed: " + s.Error
 		}
 	}
@@ -178,16 +178,6 @@ func (p *Plan) Decline(why string) {
 			s.did("not run: %s", why)
 		}
 	}
-}
-
-// stopsAll reports whether a step's error would stop every later one too.
-func stopsAll(msg string) bool {
-	for _, sub := range []string{"no AWS credentials", "credentials have expired", "credentials are invalid", "was canceled", "interrupted"} {
-		if strings.Contains(msg, sub) {
-			return true
-		}
-	}
-	return false
 }
 
 // Plan checks the bucket and plans a fix for each failed check. A non-nil

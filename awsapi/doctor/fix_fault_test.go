@@ -242,3 +242,23 @@ func TestFixFaultVaultPermissionsUnchecked(t *testing.T) {
 		t.Errorf("a vault check that could not run counts as something to fix")
 	}
 }
+
+// TestFixFaultExpiredCredentials: a failure no later step can get past
+// (credentials expired mid-run) skips the rest instead of failing each.
+func TestFixFaultExpiredCredentials(t *testing.T) {
+	fs := brokenBucket(t)
+	p := faultPlan(t, fs)
+	fs.Fail("s3:PutBucketVersioning", awstest.Fault{Status: http.StatusBadRequest, Code: "ExpiredToken"})
+	p.Apply(context.Background())
+	if s := step(t, p, "versioning"); s.Status != doctor.Failed || !strings.Contains(s.Error, "expired") {
+		t.Errorf("versioning: %s: %s", s.Status, s.Error)
+	}
+	for _, s := range p.Steps[1:] {
+		if s.Status != doctor.Skipped || !strings.Contains(strings.Join(s.Outcome, " "), "not run: step versioning failed") {
+			t.Errorf("step %s: %s %q", s.ID, s.Status, s.Outcome)
+		}
+	}
+	for _, id := range []string{"backup-role", "bucket-policy", "object-ownership", "kms-key"} {
+		unchanged(t, fs, id)
+	}
+}
