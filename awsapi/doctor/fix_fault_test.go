@@ -262,3 +262,22 @@ func TestFixFaultExpiredCredentials(t *testing.T) {
 		unchanged(t, fs, id)
 	}
 }
+
+// TestFixFaultAttachTimedOutButDone: an attach whose reply is lost after IAM
+// stored it counts as done once the role is read back.
+func TestFixFaultAttachTimedOutButDone(t *testing.T) {
+	fs := brokenBucket(t)
+	p := faultPlan(t, fs)
+	fs.OnRequest("iam:AttachRolePolicy", 1, func() {
+		fs.AttachRolePolicy("AWSBackupDefaultServiceRole", "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Backup")
+	})
+	fs.Fail("iam:AttachRolePolicy", awstest.Fault{Status: http.StatusInternalServerError, Code: "ServiceFailure", Times: 3})
+	p.Apply(context.Background())
+	s := step(t, p, "backup-role")
+	if s.Status != doctor.Done || !strings.Contains(strings.Join(s.Outcome, "\n"), "but the role read back has it attached") {
+		t.Errorf("backup-role: %s: %s %q", s.Status, s.Error, s.Outcome)
+	}
+	if r, _ := fs.Role("AWSBackupDefaultServiceRole"); len(r.AttachedPolicies) != 2 {
+		t.Errorf("attached: %v", r.AttachedPolicies)
+	}
+}

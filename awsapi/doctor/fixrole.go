@@ -53,7 +53,7 @@ func (f *fixer) roleStep(ctx context.Context, c Check) *Step {
 // missing and verifies; on a failed attach it detaches what it attached.
 func (f *fixer) attach(ctx context.Context, s *Step, missing []string) {
 	role := f.d.roleName
-	if !f.saveState(s, "iam-role-"+role+".attached-policies", map[string]any{"role": role, "attached_policies": f.d.attached}) {
+	if !f.saveState(s, "iam-role-"+stemSafe(role)+".attached-policies", map[string]any{"role": role, "attached_policies": f.d.attached}) {
 		return
 	}
 	now, err := f.api.ListAttachedRolePolicies(ctx, role)
@@ -74,6 +74,12 @@ func (f *fixer) attach(ctx context.Context, s *Step, missing []string) {
 			return
 		}
 		if err != nil {
+			// The attach may have happened (a timeout after IAM stored it):
+			// read the role back to tell.
+			if back, rerr := f.api.ListAttachedRolePolicies(ctx, role); rerr == nil && slices.Contains(back, a) {
+				s.did("attaching %s reported an error (%s), but the role read back has it attached", a, report.OneLine(err.Error()))
+				continue
+			}
 			undo := f.detach(ctx, missing[:i])
 			s.fail("attaching %s failed, %s: %v", a, undo, err)
 			return
@@ -109,6 +115,17 @@ func (f *fixer) detach(ctx context.Context, attached []string) string {
 		return "so " + strings.Join(attached, " and ") + " was detached again and the role is as it was"
 	}
 	return "and detaching again what this step attached failed for " + strings.Join(left, ", ") + ": detach it with aws iam detach-role-policy"
+}
+
+// stemSafe makes name (a role name may hold "+=,.@") usable in a backup
+// file's name.
+func stemSafe(name string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 128 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_') {
+			return r
+		}
+		return '_'
+	}, name)
 }
 
 func sameSet(a, b []string) bool {
