@@ -1,6 +1,6 @@
 // Package awsapi holds fixpolicy's thin adapters over aws-sdk-go-v2.
 //
-// [New] builds S3, IAM, STS, KMS and Organizations clients from the SDK's default
+// [New] builds S3, IAM, STS, KMS, Organizations and AWS Backup clients from the SDK's default
 // configuration chain (environment, shared config and credentials files, SSO, IMDS...)
 // plus the --profile, --region and --endpoint-url flags. The methods of [Clients]
 // take plain Go values, return plain Go values (policies as []byte), and return
@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/backup"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
@@ -90,6 +91,13 @@ type KMSAPI interface {
 	PutKeyPolicy(context.Context, *kms.PutKeyPolicyInput, ...func(*kms.Options)) (*kms.PutKeyPolicyOutput, error)
 }
 
+// BackupAPI is the subset of *backup.Client that fixpolicy uses.
+type BackupAPI interface {
+	ListBackupPlans(context.Context, *backup.ListBackupPlansInput, ...func(*backup.Options)) (*backup.ListBackupPlansOutput, error)
+	ListBackupSelections(context.Context, *backup.ListBackupSelectionsInput, ...func(*backup.Options)) (*backup.ListBackupSelectionsOutput, error)
+	GetBackupSelection(context.Context, *backup.GetBackupSelectionInput, ...func(*backup.Options)) (*backup.GetBackupSelectionOutput, error)
+}
+
 // OrganizationsAPI is the subset of *organizations.Client that fixpolicy uses.
 type OrganizationsAPI interface {
 	DescribeOrganization(context.Context, *organizations.DescribeOrganizationInput, ...func(*organizations.Options)) (*organizations.DescribeOrganizationOutput, error)
@@ -101,6 +109,7 @@ var (
 	_ STSAPI           = (*sts.Client)(nil)
 	_ KMSAPI           = (*kms.Client)(nil)
 	_ OrganizationsAPI = (*organizations.Client)(nil)
+	_ BackupAPI        = (*backup.Client)(nil)
 )
 
 // Clients groups the service clients of one region. Build it with [New]. Tests of
@@ -112,6 +121,7 @@ type Clients struct {
 	STS           STSAPI
 	KMS           KMSAPI
 	Organizations OrganizationsAPI
+	Backup        BackupAPI // nil in Clients built by hand
 
 	region          string
 	regionDefaulted bool
@@ -231,6 +241,11 @@ func (sh *shared) build(region string) *Clients {
 			}
 		}),
 		Organizations: organizations.NewFromConfig(cfg, func(o *organizations.Options) {
+			if ep != "" {
+				o.BaseEndpoint = aws.String(ep)
+			}
+		}),
+		Backup: backup.NewFromConfig(cfg, func(o *backup.Options) {
 			if ep != "" {
 				o.BaseEndpoint = aws.String(ep)
 			}

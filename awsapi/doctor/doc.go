@@ -36,8 +36,9 @@
 //     only be suspended);
 //   - backup-role: AttachRolePolicy of AWSBackupServiceRolePolicyForS3Backup
 //     and ...ForS3Restore (AWS Backup Developer Guide, "Amazon S3 backups",
-//     prerequisites), unless backup.amazonaws.com cannot assume the role or
-//     its permissions boundary would still deny AWS Backup's S3 actions
+//     prerequisites), unless backup.amazonaws.com cannot assume the role, a
+//     backup plan assigns the bucket (by ARN) with another role, or the
+//     role's permissions boundary would still deny AWS Backup's S3 actions
 //     (rewrite.BackupActions, evaluated on the boundary's document); a
 //     failed attach detaches what the step attached;
 //   - bucket-policy: the patch of `fixpolicy --bucket`, written by

@@ -114,6 +114,7 @@ type Doctor struct {
 	// callerBoundary is that role's permissions boundary, "" for none.
 	callerBoundary string
 	vault          vaultCheck // the caller's vault-creation permissions, for --fix
+	plans          plansOnce  // the backup plans' resource assignments, for --fix
 
 	roleName  string
 	role      *awsapi.Role // nil when iam:GetRole failed

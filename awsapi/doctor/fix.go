@@ -44,6 +44,7 @@ type Fixer interface {
 	API
 	RoleFixer
 	Simulator
+	BackupPlans
 	Writer(region string) RegionalFixer
 }
 

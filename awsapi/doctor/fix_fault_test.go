@@ -281,3 +281,47 @@ func TestFixFaultAttachTimedOutButDone(t *testing.T) {
 		t.Errorf("attached: %v", r.AttachedPolicies)
 	}
 }
+
+// TestFixRoleOfTheBackupPlan: the role is changed only if it is the one
+// the backup plans assign the bucket to (or no plan says otherwise).
+func TestFixRoleOfTheBackupPlan(t *testing.T) {
+	const ours = "arn:aws:iam::123456789012:role/service-role/AWSBackupDefaultServiceRole"
+	for _, tc := range []struct {
+		name   string
+		sel    *awstest.BackupSelection
+		fail   bool
+		status string
+		want   string
+	}{
+		{"no plan", nil, false, doctor.Planned, "no backup plan assigns s3://" + fb + " yet"},
+		{"plan with this role", &awstest.BackupSelection{Plan: "daily", Name: "buckets", RoleARN: ours, Resources: []string{"arn:aws:s3:::fix-*"}}, false,
+			doctor.Planned, "the backup plan daily (selection buckets, role " + ours + ") assigns s3://" + fb + " to this role"},
+		{"plan with another role", &awstest.BackupSelection{Plan: "daily", Name: "all", RoleARN: "arn:aws:iam::123456789012:role/PlanRole", Resources: []string{"arn:aws:s3:::*"}}, false,
+			doctor.Manual, "assigns s3://" + fb + ", but with another role than " + ours + ": pass that role with --role-name"},
+		{"plans not readable", nil, true, doctor.Planned, "the backup plans could not be read (access denied calling backup:ListBackupPlans"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := brokenBucket(t)
+			if tc.sel != nil {
+				fs.AddBackupSelection(*tc.sel)
+			}
+			if tc.fail {
+				fs.Fail("backup:ListBackupPlans", awstest.Fault{Status: http.StatusForbidden, Code: "AccessDeniedException"})
+			}
+			ctx := context.Background()
+			cl := fs.Clients()
+			d, err := doctor.New(ctx, doctor.FromClients(cl), doctor.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := d.Plan(ctx, doctor.FixerFromClients(cl), fb, doctor.FixOptions{BackupDir: t.TempDir()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := step(t, p, "backup-role")
+			if text := s.Action + " " + strings.Join(s.Notes, " "); s.Status != tc.status || !strings.Contains(text, tc.want) {
+				t.Errorf("backup-role: %s: %s", s.Status, text)
+			}
+		})
+	}
+}

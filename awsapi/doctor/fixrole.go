@@ -31,6 +31,10 @@ func (f *fixer) roleStep(ctx context.Context, c Check) *Step {
 	if why := trustedByBackup(d.role); why != "" {
 		return manual("backup-role", fmt.Sprintf("not changed: IAM role %s %s, so it cannot be the role your backup plan uses; pass that role with --role-name", d.role.Arn, why))
 	}
+	stop, planNote := f.planRole(ctx)
+	if stop != "" {
+		return manual("backup-role", "not changed: "+stop)
+	}
 	if d.role.Boundary != "" {
 		if why := f.boundaryDenies(ctx, d.role.Boundary); why != "" {
 			return manual("backup-role", fmt.Sprintf("not changed: the permissions boundary %s of %s %s, so attaching the managed policies would still leave AWS Backup denied; the account's administrators must change the boundary", d.role.Boundary, d.roleName, why))
@@ -41,7 +45,7 @@ func (f *fixer) roleStep(ctx context.Context, c Check) *Step {
 	for _, a := range missing {
 		s.Calls = append(s.Calls, fmt.Sprintf("iam:AttachRolePolicy RoleName=%s PolicyArn=%s", d.roleName, a))
 	}
-	s.Notes = []string{"the role is trusted by backup.amazonaws.com; backup plans' resource assignments are not read (AWS Backup's API is not called), so check that your plan uses " + d.role.Arn}
+	s.Notes = []string{"the role is trusted by backup.amazonaws.com; " + planNote}
 	if d.role.Boundary != "" {
 		s.Notes = append(s.Notes, "the role's permissions boundary "+d.role.Boundary+" allows AWS Backup's S3 actions on the bucket")
 	}

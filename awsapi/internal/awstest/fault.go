@@ -48,6 +48,7 @@ type FaultServer struct {
 	keys             map[string]string
 	managed          map[string]string // managed policy ARN -> document
 	simulations      map[string]Simulation
+	selections       []BackupSelection
 	orgID            string
 	caller           Caller
 	omitBucketRegion bool
@@ -284,6 +285,22 @@ func (s *FaultServer) SetSimulation(action string, sim Simulation) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.simulations[action] = sim
+}
+
+// BackupSelection is a resource assignment of a backup plan, for the AWS
+// Backup API (backup:ListBackupPlans, ListBackupSelections,
+// GetBackupSelection).
+type BackupSelection struct {
+	Plan, Name, RoleARN string
+	Resources           []string
+}
+
+// AddBackupSelection adds a resource assignment (and its plan, named by
+// Plan, if new).
+func (s *FaultServer) AddBackupSelection(sel BackupSelection) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.selections = append(s.selections, sel)
 }
 
 // SetBoundary sets a role's permissions boundary (a managed policy ARN).
