@@ -19,11 +19,11 @@ func doctorCommand(std stdio) *cli.Command {
 		Usage: "check a bucket for the other ways AWS Backup fails; --fix repairs them",
 		UsageText: `fixpolicy doctor (--bucket NAME ... | --all-buckets) [--fix [--dry-run|--check] [--yes] [--fix-ownership]] [--role-name NAME] [-o text|json]
 
-Checks versioning, backup-role, bucket-policy, stale-role-id, object-ownership, kms-key and
-caller-access, each with its fix. --fix shows a plan (one step per failed check, with its API
-call or diff), asks [y/N] (--yes without a terminal), then backs up, re-reads, writes and
-verifies each step. Exit codes: 0 passed, warned or could-not-check (or fixed); 2 a check failed (--check: a fix
-is needed); 1 an error, a failed step or a plan not confirmed.`,
+Checks versioning, backup-role, bucket-policy, stale-role-id, object-ownership, kms-key, caller-access
+(each pass, fail, warn or could-not-check, with its fix). --fix shows a plan (a step per failed check, with
+its API call or diff), asks [y/N] (--yes without a terminal), then backs up, re-reads, writes and verifies
+each step. Exit codes: 0 nothing failed (or all fixed); 2 a check failed (--check: a fix is needed);
+1 an error, a failed step or a plan not confirmed.`,
 		Flags: append([]cli.Flag{
 			&cli.StringSliceFlag{Name: "bucket", Usage: "bucket to check; repeat for several (--bucket logs --bucket data)"},
 			&cli.BoolFlag{Name: "all-buckets", Usage: "check every bucket of the account"},
