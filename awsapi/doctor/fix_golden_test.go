@@ -11,11 +11,15 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/fixpolicy/fixpolicy/awsapi/doctor"
 	"github.com/fixpolicy/fixpolicy/awsapi/internal/awstest"
 )
+
+// officeIP is seed 001's policy (fixtures/seed001-office-ip).
+const officeIP = `{ "Version": "2012-10-17", "Statement": [ { "Sid": "SourceIPRestriction001", "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": [ "arn:aws:s3:::awsbackup-test-001", "arn:aws:s3:::awsbackup-test-001/*" ], "Condition": { "NotIpAddress": { "aws:SourceIp": [ "192.0.2.0/24", "203.0.113.0/24" ] } } } ] }`
 
 var update = flag.Bool("update", false, "rewrite the golden plans under fixtures/doctor-*/")
 
@@ -29,6 +33,9 @@ func TestGoldenPlans(t *testing.T) {
 		{"doctor-seed000-vpce-unversioned", false, func(fs *awstest.FaultServer) {
 			fs.SetPolicy(fb, vpceOnly(fb, ""))
 			fs.SetVersioning(fb, "")
+		}},
+		{"doctor-seed001-office-ip", false, func(fs *awstest.FaultServer) {
+			fs.SetPolicy(fb, strings.ReplaceAll(officeIP, "awsbackup-test-001", fb))
 		}},
 		{"doctor-seed002-role-policies", false, func(fs *awstest.FaultServer) {
 			fs.AttachRolePolicy("AWSBackupDefaultServiceRole", "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Backup")
