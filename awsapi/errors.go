@@ -95,6 +95,7 @@ type Error struct {
 
 	clientRegion string        // region the failed request was signed for
 	limit        time.Duration // per-call timeout in force (Timeout)
+	bound        *Deadline     // the caller's bound that ran out (Timeout)
 }
 
 // Unwrap returns the underlying SDK error.
@@ -156,6 +157,9 @@ func (e *Error) Error() string {
 		return fmt.Sprintf("%s%s was throttled (%s)%s; retry later", e.Op, on, e.Code, e.after())
 
 	case Timeout:
+		if e.bound != nil {
+			return fmt.Sprintf("%s%s had not answered when %s", e.Op, on, e.bound)
+		}
 		if e.limit > 0 {
 			return fmt.Sprintf("%s%s timed out after %s", e.Op, on, e.limit)
 		}
@@ -373,6 +377,16 @@ type credentialsError struct{ err error }
 func (e *credentialsError) Error() string { return e.err.Error() }
 func (e *credentialsError) Unwrap() error { return e.err }
 
+// Deadline is a bound on several calls, as the cause of a context's
+// deadline (context.WithTimeoutCause): a call it stops is reported as
+// "OP had not answered when WHAT ran out after D".
+type Deadline struct {
+	D    time.Duration
+	What string // "the look-up of the backup role and the account (--timeout)"
+}
+
+func (d Deadline) Error() string { return fmt.Sprintf("%s ran out after %s", d.What, d.D) }
+
 // callTimeoutError is the cause recorded when the per-call timeout fires.
 type callTimeoutError struct{ d time.Duration }
 
@@ -408,6 +422,9 @@ func translate(parent, callCtx context.Context, op, resource, region string, lim
 	case parent.Err() != nil:
 		if errors.Is(parent.Err(), context.DeadlineExceeded) {
 			e.Kind, e.limit = Timeout, 0
+			if d, ok := context.Cause(parent).(Deadline); ok {
+				e.bound = &d
+			}
 		} else {
 			e.Kind = Canceled
 		}

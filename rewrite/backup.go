@@ -30,6 +30,13 @@ type Facts struct {
 	Partition string // default "aws"
 }
 
+// Resolved returns f with its defaults filled in: the role's name, ARN and
+// the partition, as the analysis takes them.
+func (f Facts) Resolved() Facts {
+	f.RoleName, f.RoleARN, f.Partition = f.roleName(), f.roleARN(), f.partition()
+	return f
+}
+
 func (f Facts) partition() string {
 	if f.Partition == "" {
 		return "aws"
@@ -296,6 +303,7 @@ func (f Facts) backupSpace(p *Policy) *space {
 		callers:   f.backupCallers(),
 		actions:   BackupActions,
 		resources: f.resourcesFor(f.objectARNs(p)),
+		patterns:  resourcePatterns(p.Statements),
 		known:     known,
 		absent:    absent,
 		choices: map[string][]string{

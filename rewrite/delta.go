@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/fixpolicy/fixpolicy/rewrite/internal/cond"
 	"github.com/fixpolicy/fixpolicy/rewrite/internal/sym"
 	"github.com/fixpolicy/fixpolicy/rewrite/policy"
 )
@@ -302,25 +303,99 @@ func describeResourceSet(res []string, sp *space) string {
 	var names []string
 	seen := map[string]bool{}
 	for _, r := range res {
-		b, isObj := splitS3(r)
+		b, _ := splitS3(r)
 		if b == "" || seen[b] {
 			continue
 		}
 		allObjs := objects[b] == total[b] && total[b] > 0
+		named := namedBucket(b, sp.patterns)
 		switch {
-		case buckets[b] && allObjs:
+		case buckets[b] && allObjs && named:
 			names = append(names, "arn:aws:s3:::"+b+" and its objects")
 			seen[b] = true
-		case allObjs:
+		case allObjs && named:
 			names = append(names, "objects in arn:aws:s3:::"+b)
 			seen[b] = true
-		case buckets[b] && !isObj:
-			names = appendUnique(names, "arn:aws:s3:::"+b)
 		default:
-			names = appendUnique(names, r)
+			names = appendUnique(names, describeResource(r, sp.patterns))
 		}
 	}
 	return policy.JoinList(append(names, rest...), 4)
+}
+
+// otherBucket names the representative of the buckets no policy names
+// (deltaResources); descriptions say "other buckets".
+const otherBucket = "fixpolicy-other-bucket"
+
+// resourcePatterns are the statements' Resource and NotResource patterns.
+func resourcePatterns(stmts []*Statement) []string {
+	var out []string
+	for _, s := range stmts {
+		for _, r := range s.Resources {
+			out = appendUnique(out, r)
+		}
+	}
+	return out
+}
+
+// namedBucket reports whether a pattern names bucket b literally (as the
+// bucket or as its objects' prefix).
+func namedBucket(b string, pats []string) bool {
+	for _, p := range pats {
+		if pb, _ := splitS3(p); pb == b && !strings.ContainsAny(pb, "*?$") {
+			return true
+		}
+	}
+	return false
+}
+
+// describeResource names a representative resource by the policies'
+// patterns it matches and does not match, never by its made-up name:
+// "objects in arn:aws:s3:::b matching arn:aws:s3:::b/logs/* other than
+// arn:aws:s3:::b/logs/private/*", "other buckets".
+func describeResource(r string, pats []string) string {
+	if contains(pats, r) && !strings.ContainsAny(r, "*?") {
+		return r
+	}
+	b, isObj := splitS3(r)
+	base := "arn:aws:s3:::" + b
+	if !namedBucket(b, pats) {
+		base = "other buckets"
+	}
+	var in, out []string
+	for _, p := range pats {
+		pb, pObj := splitS3(p)
+		wild := strings.ContainsAny(pb, "*?$")
+		switch {
+		case pb == "" || pObj != isObj:
+			continue // "*", or the other kind of resource
+		case !wild && pb != b:
+			continue // another named bucket
+		case pObj && !wild && p == "arn:aws:s3:::"+pb+"/*":
+			continue // every object of the bucket: says nothing here
+		}
+		if cond.MatchResource(p, r, nil) {
+			in = appendUnique(in, p)
+		} else {
+			out = appendUnique(out, p)
+		}
+	}
+	d := base
+	switch {
+	case isObj && len(in) > 0 && base != "other buckets":
+		d = "objects" // the patterns name the bucket
+	case isObj && base == "other buckets":
+		d = "objects of other buckets"
+	case isObj:
+		d = "objects in " + base
+	}
+	if len(in) > 0 {
+		d += " matching " + policy.JoinList(in, 3)
+	}
+	if len(out) > 0 {
+		d += " other than " + policy.JoinList(out, 3)
+	}
+	return d
 }
 
 func splitS3(r string) (bucket string, object bool) {

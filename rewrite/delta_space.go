@@ -46,6 +46,7 @@ func deltaSpace(opt DeltaOptions, stmts, all []*Statement) *space {
 	}
 	byKind := map[int][]string{}
 	return &space{
+		patterns:  resourcePatterns(all),
 		catalogue: s3actions.Names(),
 		callers:   callers,
 		actions:   actions,
@@ -444,7 +445,7 @@ func deltaResources(stmts []*Statement, f Facts, callers []callerCand) []string 
 	if f.Bucket != "" {
 		buckets[f.Bucket] = true
 	}
-	buckets["fixpolicy-other-bucket"] = true
+	buckets[otherBucket] = true
 	var out []string
 	names := make([]string, 0, len(buckets))
 	for b := range buckets {

@@ -252,6 +252,11 @@ func (pt *patcher) patch(i int, b *Block) string {
 		if len(expanded) > 0 {
 			fmt.Fprintf(&para, " (%s expanded against the S3 action catalogue to remove them.)", policy.JoinList(expanded, 3))
 		}
+		if s.NotPrincipal && !s.NotAction && qs.Node.Get("NotAction") != nil {
+			// NotPrincipal with NotAction reads as a double negation.
+			fmt.Fprintf(&para, " With NotPrincipal, turning Action into NotAction makes a double negation; in words: %s now denies %s every action except %s, and %q denies the same principals exactly those reads, except to principals of account %s.",
+				s.Label(), s.DescribePrincipal(), policy.JoinList(b.ConsoleActions, 2), sid, acct)
+		}
 	}
 	var with []int
 	for _, w := range b.ConsoleWith {

@@ -57,7 +57,7 @@ func TestPure(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The walk reaches every package, including the renderers.
-	for _, d := range []string{".", "internal/cond", "internal/s3actions", "internal/sym", "jsonast", "policy", "report", "simulate", "udiff"} {
+	for _, d := range []string{".", "internal/cond", "internal/s3actions", "internal/sym", "iac", "iac/cfn", "iac/tfplan", "jsonast", "policy", "report", "simulate", "source", "udiff"} {
 		if !dirs[d] {
 			t.Errorf("package rewrite/%s was not checked", d)
 		}

@@ -20,8 +20,11 @@ type space struct {
 	callers   []callerCand
 	actions   []string
 	resources func(action string) []string
-	known     map[string][]string // lower-case key -> values (present)
-	absent    map[string]bool     // lower-case key -> known to be absent
+	// patterns are the policies' resource patterns, for describing a
+	// representative resource in the policies' own terms.
+	patterns []string
+	known    map[string][]string // lower-case key -> values (present)
+	absent   map[string]bool     // lower-case key -> known to be absent
 	// choices restricts a key to a finite set of values (absentChoice for
 	// "absent"): s3:TlsVersion is 1.2 or 1.3, say.
 	choices map[string][]string

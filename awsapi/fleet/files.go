@@ -5,20 +5,33 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 
 	"github.com/fixpolicy/fixpolicy/rewrite/report"
+	"github.com/fixpolicy/fixpolicy/rewrite/source"
 )
 
-// ExpandFiles resolves the globs of --policy-file; a pattern that matches
-// nothing is an error. "-" (standard input) and names without glob
-// characters are kept as they are.
+// ExpandFiles resolves the globs and directories of --policy-file; a
+// pattern that matches nothing is an error. "-" (standard input) and names
+// without glob characters are kept as they are; a directory is walked (see
+// WalkSources).
 func ExpandFiles(patterns []string) ([]string, error) {
 	var out []string
 	for _, p := range patterns {
+		if st, err := os.Stat(p); err == nil && st.IsDir() {
+			found, err := WalkSources(p)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, found...)
+			continue
+		}
 		if p == "-" || !strings.ContainsAny(p, "*?[") {
 			out = append(out, p)
 			continue
@@ -35,28 +48,118 @@ func ExpandFiles(patterns []string) ([]string, error) {
 	return out, nil
 }
 
-// Files checks each policy file in order (rewriting it with Mode Write) and
-// prints its report. buckets names the policies' buckets: none, one for
-// every file, or one per file. It returns the worst exit code; when ctx
-// ends (an interrupt) it stops.
+// skipDirs are the directories a walk does not enter (unless named): tool
+// caches and dependencies, not the user's sources.
+var skipDirs = map[string]bool{".terraform": true, ".git": true, "node_modules": true, "cdk.out": true}
+
+// WalkSources lists the files under dir, recursively and in lexical order,
+// that hold something fixpolicy reads: JSON policies, Terraform,
+// CloudFormation, Terraform plans and policy templates (source.Detect, by
+// content). It skips .terraform, .git, node_modules and cdk.out below dir.
+func WalkSources(dir string) ([]string, error) {
+	var out []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("cannot read %s: %v", path, UnwrapPathError(err))
+		}
+		if d.IsDir() {
+			if path != dir && skipDirs[d.Name()] {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		src, err := ReadSource(nil, path)
+		if err != nil {
+			return nil // not a text file fixpolicy reads, or too large for one
+		}
+		switch source.Detect(path, src) {
+		case source.KindNone:
+		case source.KindPolicy:
+			if strings.Contains(string(src), `"Statement"`) {
+				out = append(out, path) // not a broken tsconfig.json
+			}
+		default:
+			out = append(out, path)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Files checks each policy file (rewriting it with Mode Write) and prints
+// its reports, in the files' order. buckets names the policies' buckets:
+// none, one for every file, or one per file. Files are checked as many at
+// once as the machine has processors: a Terraform tree has thousands. It
+// returns the worst exit code; when ctx ends (an interrupt) it stops.
 func (run *Run) Files(ctx context.Context, files, buckets []string) int {
+	type outcome struct {
+		reps  []*report.Report
+		panic any
+	}
+	out := make([]chan outcome, len(files))
+	for i := range out {
+		out[i] = make(chan outcome, 1)
+	}
+	go func() {
+		sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+		for i, f := range files {
+			sem <- struct{}{}
+			if ctx.Err() != nil {
+				out[i] <- outcome{}
+				<-sem
+				continue // interrupted: the caller reports it
+			}
+			bucket := ""
+			switch {
+			case len(buckets) == 1:
+				bucket = buckets[0]
+			case len(buckets) > 1:
+				bucket = buckets[i]
+			}
+			go func() {
+				var o outcome
+				defer func() {
+					if p := recover(); p != nil {
+						o.panic = fmt.Sprintf("%v\n\n[recovered checking %s]\n%s", p, f, debug.Stack())
+					}
+					out[i] <- o
+					<-sem
+				}()
+				o.reps = run.Path(ctx, f, bucket)
+			}()
+		}
+	}()
 	code := ExitOK
-	for i, f := range files {
-		if ctx.Err() != nil {
-			break // interrupted: the caller reports it
+	for i := range files {
+		o := <-out[i]
+		if o.panic != nil {
+			panic(o.panic) // in the caller's goroutine, where main recovers it
 		}
-		bucket := ""
-		switch {
-		case len(buckets) == 1:
-			bucket = buckets[0]
-		case len(buckets) > 1:
-			bucket = buckets[i]
+		for _, r := range o.reps {
+			run.Print(r)
+			code = Worst(code, r.ExitCode)
 		}
-		r := run.File(ctx, f, bucket)
-		run.Print(r)
-		code = Worst(code, r.ExitCode)
 	}
 	return code
+}
+
+// Path checks one policy file argument: a JSON policy, or a Terraform,
+// CloudFormation, Terraform plan or template file (source.Detect tells
+// them apart by content and name), one report per policy it holds.
+func (run *Run) Path(ctx context.Context, path, bucket string) []*report.Report {
+	src, err := ReadSource(run.Stdin, path)
+	if err != nil {
+		return []*report.Report{run.File(ctx, path, bucket)}
+	}
+	switch kind := source.Detect(path, src); kind {
+	case source.KindPolicy, source.KindNone:
+		return []*report.Report{run.policyFile(ctx, path, bucket, src)}
+	default:
+		return run.Source(ctx, path, kind, src, bucket)
+	}
 }
 
 // File checks the policy file path ("-": Stdin) of bucket (may be ""), and
@@ -66,14 +169,23 @@ func (run *Run) File(ctx context.Context, path, bucket string) *report.Report {
 	if path == "-" {
 		name = "<stdin>"
 	}
-	opt := run.Fix
-	opt.Facts.Bucket = bucket
 	src, err := ReadSource(run.Stdin, path)
 	if err != nil {
 		r := ErrorReport(name, err)
 		setFile(r, path)
 		return r
 	}
+	return run.policyFile(ctx, path, bucket, src)
+}
+
+// policyFile checks the JSON policy src read from path.
+func (run *Run) policyFile(ctx context.Context, path, bucket string, src []byte) *report.Report {
+	name := path
+	if path == "-" {
+		name = "<stdin>"
+	}
+	opt := run.Fix
+	opt.Facts.Bucket = bucket
 	// With AWS at hand (the run looked up the role or the account), ask
 	// Organizations rather than assume the policy's organization.
 	var orgWhy string

@@ -35,6 +35,10 @@ type Run struct {
 	BackupDir string
 	// Concurrency is how many buckets are analysed at once; below 1 is 1.
 	Concurrency int
+	// LiteralRoleID says the user gave the RoleId (--role-id): a patch in
+	// Terraform writes it as a literal rather than as a reference to the
+	// role.
+	LiteralRoleID bool
 	// Stdin is read for the policy file "-".
 	Stdin io.Reader
 	UI

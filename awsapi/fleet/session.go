@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/fixpolicy/fixpolicy/awsapi"
 	"github.com/fixpolicy/fixpolicy/awsapi/apply"
@@ -33,6 +34,10 @@ func (c clientsAPI) Regional(region string) apply.PolicyAPI { return c.ForRegion
 // Session holds a run's AWS calls, built on first use, and the look-ups
 // made once per run. Its methods are safe for concurrent use.
 type Session struct {
+	// Timeout bounds the whole look-up of ResolveFacts (--timeout); 0 is
+	// no bound beyond each call's own.
+	Timeout time.Duration
+
 	ctx     context.Context
 	connect func(context.Context) (API, error)
 	once    sync.Once
@@ -77,7 +82,9 @@ func (s *Session) org() (id, why string, none bool, err error) {
 			s.orgErr = err
 			return
 		}
-		id, err := api.OrganizationID(s.ctx)
+		ctx, cancel := s.lookup("the account's organization")
+		defer cancel()
+		id, err := api.OrganizationID(ctx)
 		switch {
 		case err == nil && id != "":
 			s.orgID = id
@@ -90,6 +97,15 @@ func (s *Session) org() (id, why string, none bool, err error) {
 		}
 	})
 	return s.orgID, s.orgWhy, s.noOrg, s.orgErr
+}
+
+// lookup is the session's context bounded by Timeout, for the look-up of
+// what: a call it stops says which bound ran out.
+func (s *Session) lookup(what string) (context.Context, context.CancelFunc) {
+	if s.Timeout <= 0 {
+		return s.ctx, func() {}
+	}
+	return context.WithTimeoutCause(s.ctx, s.Timeout, awsapi.Deadline{D: s.Timeout, What: "--timeout, the bound on the look-up of " + what + ","})
 }
 
 // namesOrg reports whether a policy text may test the principal's
@@ -110,13 +126,15 @@ func orgLookupError(err error) error {
 // With the RoleId and the account given it makes no AWS call at all (the
 // role ARN for rewrite.ExemptByPrincipalARN then follows from the name).
 func (s *Session) ResolveFacts(opt rewrite.Options) (rewrite.Facts, error) {
+	ctx, cancel := s.lookup("the backup role and the account")
+	defer cancel()
 	f := opt.Facts
 	if f.RoleID == "" || (opt.ExemptBy == rewrite.ExemptByPrincipalARN && f.RoleARN == "" && f.AccountID == "") {
 		api, err := s.API()
 		if err != nil {
 			return f, err
 		}
-		role, err := api.GetRole(s.ctx, f.RoleName)
+		role, err := api.GetRole(ctx, f.RoleName)
 		if err != nil {
 			if f.RoleID == "" || !awsapi.IsNotFound(err) && !awsapi.IsAccessDenied(err) {
 				return f, err
@@ -137,7 +155,7 @@ func (s *Session) ResolveFacts(opt rewrite.Options) (rewrite.Facts, error) {
 		if err != nil {
 			return f, err
 		}
-		id, err := api.CallerIdentity(s.ctx)
+		id, err := api.CallerIdentity(ctx)
 		if err != nil {
 			return f, err
 		}

@@ -3,8 +3,13 @@ package fleet
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/fixpolicy/fixpolicy/awsapi"
+	"github.com/fixpolicy/fixpolicy/awsapi/internal/awstest"
+	"github.com/fixpolicy/fixpolicy/rewrite"
 )
 
 func TestFmtDuration(t *testing.T) {
@@ -52,5 +57,41 @@ func TestBounded(t *testing.T) {
 	defer cancel0()
 	if _, ok := ctx0.Deadline(); ok || TimedOut(ctx0) {
 		t.Errorf("WithTimeout(0) has a deadline")
+	}
+}
+
+// TestLookupBound: an endpoint that never answers stops the whole look-up
+// of the role and the account at --timeout, however many calls it takes
+// and whatever each call's own limit, and the error names the call that
+// was waiting and the bound that ran out.
+func TestLookupBound(t *testing.T) {
+	fs := awstest.NewFaultServer(t)
+	awstest.TestEnv(t)
+	fs.AddBackupRole()
+	for _, c := range []struct {
+		name   string
+		op     string
+		roleID string
+	}{
+		{"GetRole hangs", "iam:GetRole", ""},
+		{"GetCallerIdentity hangs", "sts:GetCallerIdentity", "AROAEXAMPLEROLEID0001"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			fs.ClearFaults()
+			fs.Fail(c.op, awstest.Fault{Delay: time.Minute})
+			cl := fs.Clients(func(o *awsapi.Options) { o.CallTimeout = 30 * time.Second })
+			s := NewSession(context.Background(), func(context.Context) (API, error) { return FromClients(cl), nil })
+			s.Timeout = 300 * time.Millisecond
+			start := time.Now()
+			_, err := s.ResolveFacts(rewrite.Options{Facts: rewrite.Facts{RoleName: rewrite.DefaultRoleName, RoleID: c.roleID}})
+			took := time.Since(start)
+			if err == nil || took > 5*time.Second {
+				t.Fatalf("err %v after %s", err, took)
+			}
+			want := c.op + " "
+			if !strings.HasPrefix(err.Error(), want) || !strings.Contains(err.Error(), "had not answered when --timeout, the bound on the look-up of the backup role and the account, ran out after 300ms") {
+				t.Errorf("error %q", err)
+			}
+		})
 	}
 }

@@ -21,8 +21,6 @@ import (
 const (
 	exitOK       = fleet.ExitOK       // nothing to do, dry-run shown, or applied and verified
 	exitError    = fleet.ExitError    // bad input, AWS error
-	exitChanges  = fleet.ExitChanges  // --check found changes needed
-	exitRefused  = fleet.ExitRefused  // a blocking statement cannot be patched safely
 	exitInternal = fleet.ExitInternal // fixpolicy failed: a bug
 
 	// Interrupted by a signal: 128 + the signal's number, as shells report
@@ -189,7 +187,7 @@ func outputFlag(formats string) cli.Flag {
 func newApp(std stdio) *cli.App {
 	fixFlags := []cli.Flag{
 		&cli.StringSliceFlag{Name: "bucket", Usage: "bucket to check or patch; repeat for several (--bucket logs --bucket data). With --policy-file, names the policy's bucket"},
-		&cli.StringSliceFlag{Name: "policy-file", Usage: "read the policy from a file instead of S3; - reads standard input; repeat or use a glob (--policy-file 'policies/*.json')"},
+		&cli.StringSliceFlag{Name: "policy-file", Usage: "read policies from files instead of S3: JSON, Terraform (.tf, plan JSON), CloudFormation; - reads standard input; repeat, use a glob (--policy-file 'policies/*.json') or a directory (walked)"},
 		&cli.BoolFlag{Name: "dry-run", Usage: "show the report and diff, write nothing, exit 0"},
 		&cli.BoolFlag{Name: "check", Usage: "like --dry-run, but exit 2 when a change is needed (for CI)"},
 		&cli.BoolFlag{Name: "write", Usage: "rewrite each --policy-file in place with the patch (like gofmt -w)"},

@@ -1,11 +1,20 @@
 package main
 
+
 import (
 	"fmt"
 	"reflect"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/fixpolicy/fixpolicy/awsapi/fleet"
+)
+
+// The exit codes only tests name (README, "Usage").
+const (
+	exitChanges = fleet.ExitChanges // --check found changes needed
+	exitRefused = fleet.ExitRefused // a blocking statement cannot be patched safely
 )
 
 // TestFlagsAfterArguments: urfave/cli v2 stops parsing flags at the first

@@ -72,7 +72,7 @@ func diffAction(c *cli.Context, std stdio) error {
 		return fail("%v", err)
 	}
 	if !d.Equivalent {
-		return exitWith(exitChanges)
+		return exitWith(fleet.ExitChanges)
 	}
 	return nil
 }

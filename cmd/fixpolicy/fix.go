@@ -127,13 +127,15 @@ func fixAction(c *cli.Context, std stdio) error {
 // session is the run's fleet.Session, with AWS calls built from the AWS
 // flags by the run's client factory.
 func session(c *cli.Context, std stdio) *fleet.Session {
-	return fleet.NewSession(c.Context, func(ctx context.Context) (fleet.API, error) {
+	s := fleet.NewSession(c.Context, func(ctx context.Context) (fleet.API, error) {
 		cl, err := std.aws(ctx, awsOptions(c))
 		if err != nil {
 			return nil, err
 		}
 		return fleet.FromClients(cl), nil
 	})
+	s.Timeout, _ = timeoutOf(c) // checked with the flags
+	return s
 }
 
 // newRun is the fleet.Run of the root command's options, printing with pr.
@@ -141,7 +143,7 @@ func newRun(c *cli.Context, std stdio, o *fixOpts, s *fleet.Session, facts rewri
 	run := &fleet.Run{
 		Session: s, Journal: std.journal, Mode: o.mode, Yes: o.yes, Fix: o.options, Timeout: o.timeout,
 		BackupDir: c.String("backup-dir"), Concurrency: c.Int("concurrency"), Stdin: std.in,
-		UI: fleet.UI{Print: pr.Print},
+		UI: fleet.UI{Print: pr.Print}, LiteralRoleID: o.options.Facts.RoleID != "",
 	}
 	run.Fix.Facts = facts
 	return run

@@ -24,24 +24,17 @@ func (s *Statement) Describe() string {
 	return b.String()
 }
 
-func describePrincipal(s *Statement) string {
-	var who string
-	switch {
-	case s.Principal.Wildcard:
-		who = "everyone"
-	default:
-		var names []string
-		for _, t := range PrincipalTypes {
-			for _, v := range s.Principal.Values[t] {
-				if t == "AWS" && v == "*" {
-					names = append(names, "every AWS principal")
-				} else {
-					names = append(names, v)
-				}
-			}
-		}
-		who = JoinList(names, 3)
+// DescribePrincipal says briefly whom the statement applies to:
+// "everyone", "everyone except arn:aws:iam::1:role/Admin".
+func (s *Statement) DescribePrincipal() string {
+	if s.NotPrincipal {
+		return "everyone except " + principalNames(s)
 	}
+	return principalNames(s)
+}
+
+func describePrincipal(s *Statement) string {
+	who := principalNames(s)
 	if s.NotPrincipal {
 		var roles []string
 		for _, v := range s.Principal.Values["AWS"] {
@@ -61,6 +54,28 @@ func describePrincipal(s *Statement) string {
 	return who
 }
 
+// principalNames lists the Principal or NotPrincipal element's values.
+func principalNames(s *Statement) string {
+	var who string
+	switch {
+	case s.Principal.Wildcard:
+		who = "everyone"
+	default:
+		var names []string
+		for _, t := range PrincipalTypes {
+			for _, v := range s.Principal.Values[t] {
+				if t == "AWS" && v == "*" {
+					names = append(names, "every AWS principal")
+				} else {
+					names = append(names, v)
+				}
+			}
+		}
+		who = JoinList(names, 3)
+	}
+	return who
+}
+
 func describeActions(s *Statement) string {
 	list := JoinList(s.Actions, 3)
 	if s.NotAction {
@@ -71,12 +86,25 @@ func describeActions(s *Statement) string {
 
 func describeResources(s *Statement) string {
 	var names []string
+	buckets := map[string]bool{}
 	for _, r := range s.Resources {
+		if strings.HasPrefix(r, "arn:") && !strings.ContainsAny(r, "/*?") {
+			buckets[r] = true
+		}
+	}
+	for _, r := range s.Resources {
+		body, all := strings.CutSuffix(r, "/*")
+		bucketARN, prefix, hasSlash := strings.Cut(body, "/")
 		switch {
 		case r == "*":
 			names = append(names, "every resource")
-		case strings.HasPrefix(r, "arn:") && strings.HasSuffix(r, "/*") && !strings.ContainsAny(strings.TrimSuffix(r, "/*"), "*?"):
+		case strings.HasPrefix(r, "arn:") && all && !strings.ContainsAny(body, "*?") && !hasSlash && buckets[bucketARN]:
 			names = append(names, "its objects")
+		case strings.HasPrefix(r, "arn:") && all && !strings.ContainsAny(body, "*?") && !hasSlash:
+			names = append(names, "the objects of "+bucketARN[strings.LastIndexByte(bucketARN, ':')+1:])
+		case strings.HasPrefix(r, "arn:") && all && !strings.ContainsAny(body, "*?$"):
+			// A prefix: the objects under it, in the policy's own words.
+			names = append(names, "the objects of "+bucketARN[strings.LastIndexByte(bucketARN, ':')+1:]+" under "+prefix+"/")
 		case strings.HasPrefix(r, "arn:") && !strings.ContainsAny(r, "/*?"):
 			names = append(names, "the bucket "+r[strings.LastIndexByte(r, ':')+1:])
 		default:
@@ -85,7 +113,7 @@ func describeResources(s *Statement) string {
 	}
 	list := JoinList(names, 3)
 	if s.NotResource {
-		return "everything except " + list
+		return "every resource except " + list
 	}
 	return list
 }

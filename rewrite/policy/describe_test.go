@@ -54,3 +54,28 @@ func TestDescribeNotPrincipalRole(t *testing.T) {
 		t.Errorf("a session of the role: %s, want deny", got)
 	}
 }
+
+// TestDescribeResources: resources in the policy's own terms: a prefix is
+// the objects under it, not "its objects"; "its objects" only after the
+// bucket itself; NotResource is every resource except them (issue 13,
+// item 15).
+func TestDescribeResources(t *testing.T) {
+	for _, tc := range []struct{ res, want string }{
+		{`"Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"]`, "on the bucket b and its objects"},
+		{`"Resource":"arn:aws:s3:::b/*"`, "on the objects of b"},
+		{`"Resource":"arn:aws:s3:::b/taxdocuments/*"`, "on the objects of b under taxdocuments/"},
+		{`"NotResource":"arn:aws:s3:::b/taxdocuments/*"`, "on every resource except the objects of b under taxdocuments/"},
+		{`"Resource":"arn:aws:s3:::b/home/${aws:username}/*"`, "on arn:aws:s3:::b/home/${aws:username}/*"},
+		{`"Resource":"arn:aws:s3:::b/*.pdf"`, "on arn:aws:s3:::b/*.pdf"},
+		{`"Resource":"*"`, "on every resource"},
+	} {
+		src := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:GetObject",` + tc.res + `}]}`
+		p, err := Parse([]byte(src))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.res, err)
+		}
+		if got := p.Statements[0].Describe(); !strings.Contains(got, tc.want) {
+			t.Errorf("%s:\n got %q\nwant it to contain %q", tc.res, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,244 @@
+package fleet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/fixpolicy/fixpolicy/rewrite/iac"
+	"github.com/fixpolicy/fixpolicy/rewrite/jsonast"
+	"github.com/fixpolicy/fixpolicy/rewrite/report"
+	"github.com/fixpolicy/fixpolicy/rewrite/source"
+	"github.com/fixpolicy/fixpolicy/rewrite/udiff"
+)
+
+// sourceFile is one file whose policies are patched together: the file a
+// Terraform or CloudFormation source was read from, or a policy file that
+// a Terraform resource reads with file() or templatefile().
+type sourceFile struct {
+	path, kind string
+	src        []byte
+	vars       map[string]iac.Symbol // a followed template's variables
+	address    string                // the resource that follows a file into this one
+	fixed      []fixedDoc
+	reps       []*report.Report // in the order of the file's policies, errors included
+}
+
+// fixedDoc is a policy that was analysed, with its report.
+type fixedDoc struct {
+	fx *source.Fixed
+	r  *report.Report
+}
+
+// locate finds the policies of the file's content src.
+func (sf *sourceFile) locate(src []byte) ([]iac.Document, error) {
+	docs, err := source.Locate(sf.kind, sf.path, src, sf.vars)
+	if sf.address != "" {
+		for i := range docs {
+			docs[i].Address = sf.address
+		}
+	}
+	return docs, err
+}
+
+// Source checks the bucket policies of a Terraform, CloudFormation, plan
+// or template file (kind is source.Detect's), one report per policy, and
+// with Mode Write rewrites the file (and the files it reads policies from).
+func (run *Run) Source(ctx context.Context, path, kind string, src []byte, bucket string) []*report.Report {
+	main := &sourceFile{path: path, kind: kind, src: src}
+	docs, err := main.locate(src)
+	if err != nil {
+		r := ErrorReport(path, err)
+		r.SelfNamed = true
+		setFile(r, path)
+		return []*report.Report{r}
+	}
+	files := []*sourceFile{main}
+	for i := range docs {
+		d := &docs[i]
+		if d.Follow == "" {
+			run.sourceDoc(ctx, main, d, bucket)
+			continue
+		}
+		fp := filepath.Join(filepath.Dir(path), filepath.FromSlash(d.Follow))
+		fsrc, err := ReadSource(nil, fp)
+		if err != nil {
+			r := ErrorReport(d.Target(), fmt.Errorf("cannot read %s, the policy it names: %v", fp, UnwrapPathError(err)))
+			setFile(r, path)
+			main.reps = append(main.reps, r)
+			continue
+		}
+		sf := &sourceFile{path: fp, kind: source.KindTemplate, src: fsrc, vars: d.FollowVars, address: d.Address}
+		fdocs, err := sf.locate(fsrc)
+		if err != nil {
+			r := ErrorReport(d.Target(), err)
+			setFile(r, fp)
+			main.reps = append(main.reps, r)
+			continue
+		}
+		for j := range fdocs {
+			run.sourceDoc(ctx, sf, &fdocs[j], bucket)
+		}
+		files = append(files, sf)
+	}
+	var out []*report.Report
+	for _, sf := range files {
+		run.finishSource(sf)
+		out = append(out, sf.reps...)
+	}
+	return out
+}
+
+// sourceDoc fixes one policy of sf and adds its report.
+func (run *Run) sourceDoc(ctx context.Context, sf *sourceFile, d *iac.Document, bucket string) {
+	name := d.Target()
+	opt := run.Fix
+	opt.Facts.Bucket = bucket
+	f := opt.Facts.Resolved()
+	eo := iac.EditOptions{RoleName: f.RoleName, RoleID: f.RoleID, RoleARN: f.RoleARN, AccountID: f.AccountID, LiteralRoleID: run.LiteralRoleID}
+	tctx, cancel := WithTimeout(ctx, run.Timeout)
+	opt.Context = tctx
+	fx, err := Bounded(tctx, func() (*source.Fixed, error) { return source.Fix(d, opt, eo) })
+	cancel()
+	if err != nil {
+		gaveUp := errors.Is(err, context.DeadlineExceeded)
+		if gaveUp {
+			err = TimeoutError(run.Timeout, name)
+		}
+		r := ErrorReport(name, err)
+		r.SelfNamed = gaveUp
+		setFile(r, sf.path)
+		sf.reps = append(sf.reps, r)
+		return
+	}
+	r := FromResult(name, fx.Result, sf.path, false)
+	setFile(r, sf.path)
+	placeFindings(r, d)
+	displaySymbols(r, fx)
+	if r.Status == report.StatusNeedsChange {
+		if d.Editor == nil {
+			r.Warnings = append(r.Warnings, "Not written: "+d.ReadOnly+".")
+		}
+		if after, err := fx.Apply(sf.src); err == nil && len(fx.Splices) > 0 {
+			r.Diff = udiff.Unified(sf.path, sf.path+" (patched)", sf.src, after, 3)
+		}
+	}
+	sf.fixed = append(sf.fixed, fixedDoc{fx, r})
+	sf.reps = append(sf.reps, r)
+}
+
+// displaySymbols writes the symbols in the report's texts as the source's
+// expressions.
+func displaySymbols(r *report.Report, fx *source.Fixed) {
+	for _, list := range [][]string{r.Explanations, r.AccessChanges, r.Warnings} {
+		for i := range list {
+			list[i] = fx.Display(list[i])
+		}
+	}
+	for i := range r.Changes {
+		r.Changes[i].Explanation = fx.Display(r.Changes[i].Explanation)
+	}
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		f.Explanation = fx.Display(f.Explanation)
+		for j := range f.Reasons {
+			for _, list := range [][]string{f.Reasons[j].Values, f.Reasons[j].Request} {
+				for k := range list {
+					list[k] = fx.Display(list[k])
+				}
+			}
+		}
+		if f.Patch != nil {
+			f.Patch.Value = fx.Display(f.Patch.Value)
+		}
+	}
+	if r.Proof != nil {
+		for i := range r.Proof.Classes {
+			r.Proof.Classes[i] = fx.Display(r.Proof.Classes[i])
+		}
+		for i := range r.Proof.Changes {
+			c := &r.Proof.Changes[i]
+			c.Principals, c.Resource, c.Context = fx.Display(c.Principals), fx.Display(c.Resource), fx.Display(c.Context)
+		}
+	}
+	r.Error, r.Bucket = fx.Display(r.Error), fx.Display(r.Bucket)
+	r.PolicyBefore, r.PolicyAfter = fx.DisplayJSON(r.PolicyBefore), fx.DisplayJSON(r.PolicyAfter)
+}
+
+// placeFindings points the report's findings at the statements in the
+// source file rather than in the policy rendered as JSON.
+func placeFindings(r *report.Report, d *iac.Document) {
+	at := func(i int) jsonast.Span {
+		p := d.StatementPos(i)
+		pos := jsonast.Pos{Offset: p.Offset, Line: p.Line, Col: p.Col, Col16: p.Col}
+		return jsonast.Span{Start: pos, End: pos}
+	}
+	for i := range r.Changes {
+		r.Changes[i].Line = at(r.Changes[i].Statement).Start.Line
+	}
+	for i := range r.Findings {
+		r.Findings[i].Span = at(r.Findings[i].Statement)
+		r.Findings[i].Line = r.Findings[i].Span.Start.Line
+	}
+}
+
+// finishSource checks the file's edits together (the patched file must
+// hold exactly the proved policies) and, with Mode Write, writes it.
+func (run *Run) finishSource(sf *sourceFile) {
+	var fixed []*source.Fixed
+	for _, d := range sf.fixed {
+		if len(d.fx.Splices) > 0 {
+			fixed = append(fixed, d.fx)
+		}
+	}
+	// settle gives each policy that needs a change its outcome: status
+	// and exit code, or the error msg. A policy that cannot be written (a
+	// plan) still needs its change.
+	settle := func(status string, code int, msg string) {
+		for _, d := range sf.fixed {
+			switch r := d.r; {
+			case r.Status != report.StatusNeedsChange:
+			case msg != "":
+				r.Status, r.Error, r.ExitCode = report.StatusError, msg, ExitError
+			case len(d.fx.Splices) == 0:
+				r.ExitCode = max(r.ExitCode, code, ExitChanges*boolInt(run.Mode != ""))
+			default:
+				r.Status, r.ExitCode = status, code
+			}
+		}
+	}
+	if len(fixed) == 0 {
+		settle(report.StatusNeedsChange, ExitOK, "")
+		return
+	}
+	out, err := source.PatchFile(sf.src, fixed, sf.locate)
+	if err != nil {
+		settle("", 0, fmt.Sprintf("nothing was written to %s: %v", sf.path, err))
+		return
+	}
+	switch run.Mode {
+	case Check:
+		settle(report.StatusNeedsChange, ExitChanges, "")
+	case Write:
+		err := run.Journal.Local(func() error {
+			if err := WriteFileAtomic(sf.path, out); err != nil {
+				return err
+			}
+			run.Journal.WroteFile(sf.path)
+			return nil
+		})
+		if err != nil {
+			settle("", 0, fmt.Sprintf("cannot write %s: %v", sf.path, UnwrapPathError(err)))
+			return
+		}
+		settle(report.StatusPatched, ExitOK, "")
+	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
