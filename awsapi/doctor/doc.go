@@ -51,7 +51,10 @@
 //     vault-creation permissions (seed 003) the caller lacks and whether an
 //     SCP or its permissions boundary is why.
 //
-// Steps do not depend on one another: a failed step is reported with the
+// The bucket-policy and kms-key steps grant the backup role access: when
+// the role is in doubt (AWS Backup cannot assume it, or a backup plan
+// assigns the bucket with another role) they are not taken either.
+// Otherwise steps do not depend on one another: a failed step is reported with the
 // AWS error in one sentence (and, when the caller was denied, the
 // statement that would allow it) and the others still run, except after
 // an interrupt or a credentials failure, which skip the rest.

@@ -209,11 +209,11 @@ func (d *Doctor) Plan(ctx context.Context, api Fixer, bucket string, opt FixOpti
 			if hasStep(p, "bucket-policy") {
 				continue
 			}
-			s = f.policyStep(c)
+			s = f.forRole(ctx, "bucket-policy", func() *Step { return f.policyStep(c) })
 		case "object-ownership":
 			s = f.ownershipStep()
 		case "kms-key":
-			s = f.keyStep(ctx, c)
+			s = f.forRole(ctx, "kms-key", func() *Step { return f.keyStep(ctx, c) })
 		}
 		if s != nil {
 			p.Steps = append(p.Steps, s)
@@ -242,6 +242,20 @@ type fixer struct {
 	bucket string
 	st     *state
 	opt    FixOptions
+
+	doubt    *string // roleInDoubt's answer, once worked out
+	planNote string
+}
+
+// forRole plans a step that grants the backup role access, unless the role
+// is in doubt (roleInDoubt).
+func (f *fixer) forRole(ctx context.Context, id string, plan func() *Step) *Step {
+	if f.d.role != nil {
+		if doubt, _ := f.roleInDoubt(ctx); doubt != "" {
+			return manual(id, "not changed, since it would grant access to a role AWS Backup does not use for this bucket: "+doubt)
+		}
+	}
+	return plan()
 }
 
 // manual is a step doctor --fix does not take, with what to do instead.

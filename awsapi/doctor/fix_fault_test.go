@@ -322,6 +322,14 @@ func TestFixRoleOfTheBackupPlan(t *testing.T) {
 			if text := s.Action + " " + strings.Join(s.Notes, " "); s.Status != tc.status || !strings.Contains(text, tc.want) {
 				t.Errorf("backup-role: %s: %s", s.Status, text)
 			}
+			// The steps that grant the role access follow its fate.
+			for _, id := range []string{"bucket-policy", "kms-key"} {
+				g := step(t, p, id)
+				if tc.status == doctor.Manual && (g.Status != doctor.Manual || !strings.Contains(g.Action, "would grant access to a role AWS Backup does not use")) ||
+					tc.status == doctor.Planned && g.Status != doctor.Planned {
+					t.Errorf("%s: %s: %s", id, g.Status, g.Action)
+				}
+			}
 		})
 	}
 }

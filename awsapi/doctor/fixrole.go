@@ -28,12 +28,9 @@ func (f *fixer) roleStep(ctx context.Context, c Check) *Step {
 			missing = append(missing, d.managedPolicyARN(p))
 		}
 	}
-	if why := trustedByBackup(d.role); why != "" {
-		return manual("backup-role", fmt.Sprintf("not changed: IAM role %s %s, so it cannot be the role your backup plan uses; pass that role with --role-name", d.role.Arn, why))
-	}
-	stop, planNote := f.planRole(ctx)
-	if stop != "" {
-		return manual("backup-role", "not changed: "+stop)
+	doubt, planNote := f.roleInDoubt(ctx)
+	if doubt != "" {
+		return manual("backup-role", "not changed: "+doubt)
 	}
 	if d.role.Boundary != "" {
 		if why := f.boundaryDenies(ctx, d.role.Boundary); why != "" {
@@ -51,6 +48,25 @@ func (f *fixer) roleStep(ctx context.Context, c Check) *Step {
 	}
 	s.run = func(ctx context.Context, s *Step) { f.attach(ctx, s, missing) }
 	return s
+}
+
+// roleInDoubt says why the backup role is not the one AWS Backup uses for
+// the bucket ("" when nothing says so: then note is what the backup plans
+// say). The role, bucket-policy and kms-key steps all act for this role, so
+// none of them is taken while it is in doubt. It is worked out once per
+// plan.
+func (f *fixer) roleInDoubt(ctx context.Context) (doubt, note string) {
+	if f.doubt == nil {
+		d := f.d
+		var why string
+		if t := trustedByBackup(d.role); t != "" {
+			why = fmt.Sprintf("IAM role %s %s, so it cannot be the role your backup plan uses; pass that role with --role-name", d.role.Arn, t)
+		} else {
+			why, f.planNote = f.planRole(ctx)
+		}
+		f.doubt = &why
+	}
+	return *f.doubt, f.planNote
 }
 
 // attach saves the role's attached policies, re-reads them, attaches
