@@ -59,7 +59,7 @@ func (f *fixer) runSetting(ctx context.Context, s *Step, ss settingStep) {
 		s.fail("%s of s3://%s changed since the plan (%q, now %q), so nothing was written: run doctor --fix again", ss.name, f.bucket, ss.was, now)
 		return
 	}
-	s.did("re-read %s: unchanged since the plan (%s)", ss.name, quoteOr(ss.was, "not set"))
+	s.did("re-read %s: unchanged since the plan (%s)", ss.name, valueOr(ss.was, "not set"))
 	err = f.opt.Journal.Setting(fmt.Sprintf("the %s of s3://%s", ss.name, f.bucket), ss.check, s.Backup, func() error { return ss.put(ctx) })
 	if errors.Is(err, apply.ErrInterrupted) {
 		s.fail("interrupted before writing, so nothing was written")
@@ -73,7 +73,7 @@ func (f *fixer) runSetting(ctx context.Context, s *Step, ss settingStep) {
 			s.fail("the write failed, so %s is unchanged: %v", ss.name, err)
 			return
 		}
-		s.fail("the write failed (%v) and %s could not be confirmed; it was %s (saved in %s)", err, ss.name, quoteOr(ss.was, "not set"), s.Backup)
+		s.fail("the write failed (%v) and %s could not be confirmed; it was %s (saved in %s)", err, ss.name, valueOr(ss.was, "not set"), s.Backup)
 		return
 	}
 	s.did("wrote %s %s", ss.name, ss.want)
@@ -88,7 +88,7 @@ func (f *fixer) runSetting(ctx context.Context, s *Step, ss settingStep) {
 	}
 }
 
-func quoteOr(v, none string) string {
+func valueOr(v, none string) string {
 	if v == "" {
 		return none
 	}
@@ -98,7 +98,7 @@ func quoteOr(v, none string) string {
 func (f *fixer) versioningStep() *Step {
 	b, owner := f.bucket, f.d.account
 	s := &Step{ID: "versioning", Status: Planned,
-		Action: fmt.Sprintf("enable S3 Versioning on s3://%s (it is %s)", b, quoteOr(f.st.versioning, "not enabled")),
+		Action: fmt.Sprintf("enable S3 Versioning on s3://%s (it is %s)", b, valueOr(f.st.versioning, "not enabled")),
 		Calls: []string{fmt.Sprintf("s3:PutBucketVersioning Bucket=%s Status=Enabled ExpectedBucketOwner=%s", b, owner),
 			fmt.Sprintf("(aws s3api put-bucket-versioning --bucket %s --versioning-configuration Status=Enabled --expected-bucket-owner %s)", b, owner)},
 		Notes: []string{
@@ -124,7 +124,7 @@ func (f *fixer) ownershipStep() *Step {
 		return manual("object-ownership", "not changed without --fix-ownership; to set Object Ownership to BucketOwnerEnforced, run: "+cli, notes...)
 	}
 	s := &Step{ID: "object-ownership", Status: Planned, Notes: notes,
-		Action: fmt.Sprintf("set Object Ownership of s3://%s to BucketOwnerEnforced (it is %s)", b, quoteOr(f.st.ownership, "not set")),
+		Action: fmt.Sprintf("set Object Ownership of s3://%s to BucketOwnerEnforced (it is %s)", b, valueOr(f.st.ownership, "not set")),
 		Calls:  []string{fmt.Sprintf("s3:PutBucketOwnershipControls Bucket=%s ObjectOwnership=BucketOwnerEnforced ExpectedBucketOwner=%s", b, owner), "(" + cli + ")"}}
 	s.run = func(ctx context.Context, s *Step) {
 		f.runSetting(ctx, s, settingStep{name: "object ownership", was: f.st.ownership, want: "BucketOwnerEnforced", check: "aws s3api get-bucket-ownership-controls --bucket " + b,
