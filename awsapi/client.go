@@ -1,6 +1,6 @@
 // Package awsapi holds fixpolicy's thin adapters over aws-sdk-go-v2.
 //
-// [New] builds S3, IAM, STS, KMS and Organizations clients from the SDK's default
+// [New] builds S3, IAM, STS, KMS, Organizations and AWS Backup clients from the SDK's default
 // configuration chain (environment, shared config and credentials files, SSO, IMDS...)
 // plus the --profile, --region and --endpoint-url flags. The methods of [Clients]
 // take plain Go values, return plain Go values (policies as []byte), and return
@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/backup"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
@@ -64,12 +65,19 @@ type S3API interface {
 	HeadBucket(context.Context, *s3.HeadBucketInput, ...func(*s3.Options)) (*s3.HeadBucketOutput, error)
 	GetBucketOwnershipControls(context.Context, *s3.GetBucketOwnershipControlsInput, ...func(*s3.Options)) (*s3.GetBucketOwnershipControlsOutput, error)
 	GetBucketEncryption(context.Context, *s3.GetBucketEncryptionInput, ...func(*s3.Options)) (*s3.GetBucketEncryptionOutput, error)
+	PutBucketVersioning(context.Context, *s3.PutBucketVersioningInput, ...func(*s3.Options)) (*s3.PutBucketVersioningOutput, error)
+	PutBucketOwnershipControls(context.Context, *s3.PutBucketOwnershipControlsInput, ...func(*s3.Options)) (*s3.PutBucketOwnershipControlsOutput, error)
 }
 
 // IAMAPI is the subset of *iam.Client that fixpolicy uses.
 type IAMAPI interface {
 	GetRole(context.Context, *iam.GetRoleInput, ...func(*iam.Options)) (*iam.GetRoleOutput, error)
 	ListAttachedRolePolicies(context.Context, *iam.ListAttachedRolePoliciesInput, ...func(*iam.Options)) (*iam.ListAttachedRolePoliciesOutput, error)
+	AttachRolePolicy(context.Context, *iam.AttachRolePolicyInput, ...func(*iam.Options)) (*iam.AttachRolePolicyOutput, error)
+	DetachRolePolicy(context.Context, *iam.DetachRolePolicyInput, ...func(*iam.Options)) (*iam.DetachRolePolicyOutput, error)
+	GetPolicy(context.Context, *iam.GetPolicyInput, ...func(*iam.Options)) (*iam.GetPolicyOutput, error)
+	GetPolicyVersion(context.Context, *iam.GetPolicyVersionInput, ...func(*iam.Options)) (*iam.GetPolicyVersionOutput, error)
+	SimulatePrincipalPolicy(context.Context, *iam.SimulatePrincipalPolicyInput, ...func(*iam.Options)) (*iam.SimulatePrincipalPolicyOutput, error)
 }
 
 // STSAPI is the subset of *sts.Client that fixpolicy uses.
@@ -80,6 +88,14 @@ type STSAPI interface {
 // KMSAPI is the subset of *kms.Client that fixpolicy uses.
 type KMSAPI interface {
 	GetKeyPolicy(context.Context, *kms.GetKeyPolicyInput, ...func(*kms.Options)) (*kms.GetKeyPolicyOutput, error)
+	PutKeyPolicy(context.Context, *kms.PutKeyPolicyInput, ...func(*kms.Options)) (*kms.PutKeyPolicyOutput, error)
+}
+
+// BackupAPI is the subset of *backup.Client that fixpolicy uses.
+type BackupAPI interface {
+	ListBackupPlans(context.Context, *backup.ListBackupPlansInput, ...func(*backup.Options)) (*backup.ListBackupPlansOutput, error)
+	ListBackupSelections(context.Context, *backup.ListBackupSelectionsInput, ...func(*backup.Options)) (*backup.ListBackupSelectionsOutput, error)
+	GetBackupSelection(context.Context, *backup.GetBackupSelectionInput, ...func(*backup.Options)) (*backup.GetBackupSelectionOutput, error)
 }
 
 // OrganizationsAPI is the subset of *organizations.Client that fixpolicy uses.
@@ -93,6 +109,7 @@ var (
 	_ STSAPI           = (*sts.Client)(nil)
 	_ KMSAPI           = (*kms.Client)(nil)
 	_ OrganizationsAPI = (*organizations.Client)(nil)
+	_ BackupAPI        = (*backup.Client)(nil)
 )
 
 // Clients groups the service clients of one region. Build it with [New]. Tests of
@@ -104,6 +121,7 @@ type Clients struct {
 	STS           STSAPI
 	KMS           KMSAPI
 	Organizations OrganizationsAPI
+	Backup        BackupAPI // nil in Clients built by hand
 
 	region          string
 	regionDefaulted bool
@@ -223,6 +241,11 @@ func (sh *shared) build(region string) *Clients {
 			}
 		}),
 		Organizations: organizations.NewFromConfig(cfg, func(o *organizations.Options) {
+			if ep != "" {
+				o.BaseEndpoint = aws.String(ep)
+			}
+		}),
+		Backup: backup.NewFromConfig(cfg, func(o *backup.Options) {
 			if ep != "" {
 				o.BaseEndpoint = aws.String(ep)
 			}

@@ -241,6 +241,13 @@ func (e *Error) detail() string {
 	return " (AWS: " + m + ")"
 }
 
+// Permission returns the IAM action the failed call needed and, where it
+// can be named, the resource ARN it needed it on ("" when not, "that role"
+// or "that key" when only the resource's name is known).
+func (e *Error) Permission() (action, arn string) {
+	return permission(e.Op, e.Resource, e.clientRegion)
+}
+
 // permission returns the IAM action a call needs and, where it can be named, the resource ARN.
 func permission(op, resource, region string) (action, arn string) {
 	part := partition(region)
@@ -251,9 +258,13 @@ func permission(op, resource, region string) (action, arn string) {
 		action = "s3:GetEncryptionConfiguration"
 	case "s3:HeadBucket":
 		action = "s3:ListBucket"
-	case "iam:GetRole", "iam:ListAttachedRolePolicies":
+	case "iam:GetRole", "iam:ListAttachedRolePolicies", "iam:AttachRolePolicy", "iam:DetachRolePolicy":
 		return op, "that role"
-	case "kms:GetKeyPolicy":
+	case "iam:GetPolicy", "iam:GetPolicyVersion", "iam:SimulatePrincipalPolicy":
+		return op, resource
+	case "s3:PutBucketOwnershipControls":
+		action = op
+	case "kms:GetKeyPolicy", "kms:PutKeyPolicy":
 		if strings.HasPrefix(resource, "arn:") {
 			return op, resource
 		}

@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
@@ -23,6 +22,8 @@ type Role struct {
 	AccountID string // from the ARN
 	// TrustPolicy is the assume-role policy as plain JSON (IAM sends it URL-encoded).
 	TrustPolicy []byte
+	// Boundary is the ARN of the role's permissions boundary, "" for none.
+	Boundary string
 }
 
 // Identity is what [Clients.CallerIdentity] returns.
@@ -53,6 +54,9 @@ func (c *Clients) GetRole(ctx context.Context, name string) (Role, error) {
 		RoleID:      aws.ToString(r.RoleId),
 		Arn:         aws.ToString(r.Arn),
 		TrustPolicy: decodePolicyDocument(aws.ToString(r.AssumeRolePolicyDocument)),
+	}
+	if r.PermissionsBoundary != nil {
+		role.Boundary = aws.ToString(r.PermissionsBoundary.PermissionsBoundaryArn)
 	}
 	if a, err := arn.Parse(role.Arn); err == nil {
 		role.AccountID = a.AccountID
@@ -92,6 +96,90 @@ func (c *Clients) ListAttachedRolePolicies(ctx context.Context, name string) ([]
 		}
 	}
 	return arns, nil
+}
+
+// AttachRolePolicy attaches the managed policy policyARN to the role.
+func (c *Clients) AttachRolePolicy(ctx context.Context, role, policyARN string) error {
+	return c.call(ctx, "iam:AttachRolePolicy", role, func(ctx context.Context) error {
+		_, err := c.IAM.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(role), PolicyArn: aws.String(policyARN)})
+		return err
+	})
+}
+
+// DetachRolePolicy detaches the managed policy policyARN from the role.
+func (c *Clients) DetachRolePolicy(ctx context.Context, role, policyARN string) error {
+	return c.call(ctx, "iam:DetachRolePolicy", role, func(ctx context.Context) error {
+		_, err := c.IAM.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String(role), PolicyArn: aws.String(policyARN)})
+		return err
+	})
+}
+
+// PolicyDocument returns the default version's document of a managed policy
+// (iam:GetPolicy, then iam:GetPolicyVersion), as plain JSON.
+func (c *Clients) PolicyDocument(ctx context.Context, policyARN string) ([]byte, error) {
+	var pol *iam.GetPolicyOutput
+	err := c.call(ctx, "iam:GetPolicy", policyARN, func(ctx context.Context) (err error) {
+		pol, err = c.IAM.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(policyARN)})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if pol.Policy == nil || pol.Policy.DefaultVersionId == nil {
+		return nil, &Error{Op: "iam:GetPolicy", Resource: policyARN, Code: Other.String(), Kind: Other, Msg: "IAM returned no default version"}
+	}
+	var ver *iam.GetPolicyVersionOutput
+	err = c.call(ctx, "iam:GetPolicyVersion", policyARN, func(ctx context.Context) (err error) {
+		ver, err = c.IAM.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: aws.String(policyARN), VersionId: pol.Policy.DefaultVersionId})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if ver.PolicyVersion == nil {
+		return nil, &Error{Op: "iam:GetPolicyVersion", Resource: policyARN, Code: Other.String(), Kind: Other, Msg: "IAM returned no policy version"}
+	}
+	return decodePolicyDocument(aws.ToString(ver.PolicyVersion.Document)), nil
+}
+
+// Simulation is IAM's policy simulator's verdict on one action.
+type Simulation struct {
+	Action   string
+	Decision string // "allowed", "explicitDeny" or "implicitDeny"
+	// DeniedBySCP: an Organizations service control policy denies it.
+	DeniedBySCP bool
+	// DeniedByBoundary: the principal's permissions boundary does not allow it.
+	DeniedByBoundary bool
+	// Statements are the IDs of the policies whose statements decided it.
+	Statements []string
+}
+
+// SimulatePrincipalPolicy asks IAM's policy simulator whether the principal
+// (a user or role ARN) may make each action on resources ("*" when none).
+func (c *Clients) SimulatePrincipalPolicy(ctx context.Context, principal string, actions, resources []string) ([]Simulation, error) {
+	in := &iam.SimulatePrincipalPolicyInput{PolicySourceArn: aws.String(principal), ActionNames: actions, ResourceArns: resources}
+	var out []Simulation
+	p := iam.NewSimulatePrincipalPolicyPaginator(c.IAM, in)
+	for p.HasMorePages() {
+		var page *iam.SimulatePrincipalPolicyOutput
+		err := c.call(ctx, "iam:SimulatePrincipalPolicy", principal, func(ctx context.Context) (err error) {
+			page, err = p.NextPage(ctx)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range page.EvaluationResults {
+			s := Simulation{Action: aws.ToString(r.EvalActionName), Decision: string(r.EvalDecision)}
+			s.DeniedBySCP = r.OrganizationsDecisionDetail != nil && !r.OrganizationsDecisionDetail.AllowedByOrganizations
+			s.DeniedByBoundary = r.PermissionsBoundaryDecisionDetail != nil && !r.PermissionsBoundaryDecisionDetail.AllowedByPermissionsBoundary
+			for _, st := range r.MatchedStatements {
+				s.Statements = append(s.Statements, aws.ToString(st.SourcePolicyId))
+			}
+			out = append(out, s)
+		}
+	}
+	return out, nil
 }
 
 // CallerIdentity calls sts:GetCallerIdentity once and remembers a successful answer
@@ -139,23 +227,4 @@ func (c *Clients) OrganizationID(ctx context.Context) (string, error) {
 		return "", nil
 	}
 	return aws.ToString(out.Organization.Id), nil
-}
-
-// GetKeyPolicy returns the "default" key policy of a KMS key, given as a key ID,
-// key ARN, alias name or alias ARN. A key ARN of another region is read with
-// clients of that region.
-func (c *Clients) GetKeyPolicy(ctx context.Context, keyID string) ([]byte, error) {
-	kc := c
-	if a, err := arn.Parse(keyID); err == nil && a.Region != "" {
-		kc = c.ForRegion(a.Region)
-	}
-	var out *kms.GetKeyPolicyOutput
-	err := kc.call(ctx, "kms:GetKeyPolicy", keyID, func(ctx context.Context) (err error) {
-		out, err = kc.KMS.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: aws.String(keyID), PolicyName: aws.String("default")})
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return []byte(aws.ToString(out.Policy)), nil
 }

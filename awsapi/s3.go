@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
@@ -72,6 +73,34 @@ func (c *Clients) GetBucketVersioning(ctx context.Context, bucket string) (strin
 		return "", err
 	}
 	return string(out.Status), nil
+}
+
+// PutBucketVersioning sets the bucket's versioning status to "Enabled" or
+// "Suspended", with ExpectedBucketOwner when expectedOwner is not "".
+func (c *Clients) PutBucketVersioning(ctx context.Context, bucket, status, expectedOwner string) error {
+	in := &s3.PutBucketVersioningInput{Bucket: aws.String(bucket),
+		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatus(status)}}
+	if expectedOwner != "" {
+		in.ExpectedBucketOwner = aws.String(expectedOwner)
+	}
+	return c.onBucket(ctx, "s3:PutBucketVersioning", bucket, func(ctx context.Context, api S3API) error {
+		_, err := api.PutBucketVersioning(ctx, in)
+		return err
+	})
+}
+
+// PutBucketOwnershipControls sets the bucket's ObjectOwnership (one rule),
+// with ExpectedBucketOwner when expectedOwner is not "".
+func (c *Clients) PutBucketOwnershipControls(ctx context.Context, bucket, ownership, expectedOwner string) error {
+	in := &s3.PutBucketOwnershipControlsInput{Bucket: aws.String(bucket), OwnershipControls: &s3types.OwnershipControls{
+		Rules: []s3types.OwnershipControlsRule{{ObjectOwnership: s3types.ObjectOwnership(ownership)}}}}
+	if expectedOwner != "" {
+		in.ExpectedBucketOwner = aws.String(expectedOwner)
+	}
+	return c.onBucket(ctx, "s3:PutBucketOwnershipControls", bucket, func(ctx context.Context, api S3API) error {
+		_, err := api.PutBucketOwnershipControls(ctx, in)
+		return err
+	})
 }
 
 // GetBucketOwnershipControls returns the bucket's ObjectOwnership setting

@@ -24,6 +24,11 @@ type DeltaOptions struct {
 	// S3 actions that the catalogue does not know yet (but a wildcard in
 	// the policies would match) are a class of their own.
 	CatalogueOnly bool
+	// Actions and Resources are told apart besides those of S3 and those
+	// the statements name: for a policy of another service (a KMS key
+	// policy), its actions, so that a wildcard such as "kms:*" is not
+	// empty, and its resources (the key's ARN).
+	Actions, Resources []string
 }
 
 // AccessChange is one class of requests whose decision differs.
@@ -44,6 +49,7 @@ type AccessChange struct {
 	backup    bool // the backup role's sessions (gate class a)
 	recreated bool // a re-created role of the backup role's name
 	account   bool // principals of the owner's account
+	callers   []Caller
 }
 
 func (c AccessChange) String() string {

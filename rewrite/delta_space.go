@@ -26,7 +26,13 @@ func deltaSpace(opt DeltaOptions, stmts, all []*Statement) *space {
 	}
 	callers := deltaCallers(opt, f, owner, all)
 	actions := deltaActions(stmts, opt.CatalogueOnly)
+	for _, a := range opt.Actions {
+		actions = appendUnique(actions, a)
+	}
 	resources := deltaResources(all, f, callers)
+	for _, r := range opt.Resources {
+		resources = appendUnique(resources, r)
+	}
 	if opt.Facts != nil && f.Bucket != "" {
 		// A bucket policy is only ever evaluated for requests on its own
 		// bucket and its objects.

@@ -167,6 +167,7 @@ func (u *universe) change(box sym.Box, ex *EvalRequest, before, after Decision, 
 		backup:     true, recreated: true, account: true,
 	}
 	for _, cc := range group {
+		c.callers = append(c.callers, cc.c)
 		c.backup = c.backup && cc.backup
 		c.recreated = c.recreated && (cc.recreated || cc.backup)
 		c.account = c.account && cc.account

@@ -47,6 +47,9 @@ type Outcome struct {
 	// one line that says what state the bucket was left in. "" means the
 	// new policy was written and read back.
 	Err string
+	// Cause is the AWS error behind Err, when there is one (to tell an
+	// AccessDenied, say).
+	Cause error
 }
 
 // OK reports that the new policy was written and read back.
@@ -57,6 +60,12 @@ func (o *Outcome) step(format string, args ...any) {
 }
 
 func (o *Outcome) fail(format string, args ...any) {
+	for _, a := range args {
+		var e *awsapi.Error
+		if err, ok := a.(error); ok && o.Cause == nil && errors.As(err, &e) {
+			o.Cause = err
+		}
+	}
 	o.Err = report.OneLine(fmt.Sprintf(format, args...))
 	o.step("error: %s", o.Err)
 }

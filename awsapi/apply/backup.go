@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -21,6 +22,25 @@ func SaveBackup(dir, bucket string, policy []byte) (string, error) {
 	if err := awsapi.CheckBucketName(bucket); err != nil || strings.ContainsAny(bucket, `/\`) {
 		return "", fmt.Errorf("%q is not a bucket name, so no backup file is named after it", bucket)
 	}
+	return saveFile(dir, bucket, policy)
+}
+
+// nameRe is what SaveNamed accepts as a backup file's stem.
+var nameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$`)
+
+// SaveNamed saves the state of something other than a bucket policy (a KMS
+// key policy, a bucket setting, a role's attached policies) before a write,
+// as SaveBackup does: a new file in dir named after stem and the time, mode
+// 0600, synced, never overwriting. The stem is letters, digits, '.', '_'
+// and '-', so it cannot lead out of dir.
+func SaveNamed(dir, stem string, data []byte) (string, error) {
+	if !nameRe.MatchString(stem) || strings.Contains(stem, "..") {
+		return "", fmt.Errorf("%q cannot name a backup file", stem)
+	}
+	return saveFile(dir, stem, data)
+}
+
+func saveFile(dir, stem string, data []byte) (string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", err
 	}
@@ -28,9 +48,9 @@ func SaveBackup(dir, bucket string, policy []byte) (string, error) {
 	var f *os.File
 	var path string
 	for n := 0; ; n++ {
-		name := fmt.Sprintf("%s-%s.json", bucket, stamp)
+		name := fmt.Sprintf("%s-%s.json", stem, stamp)
 		if n > 0 {
-			name = fmt.Sprintf("%s-%s-%d.json", bucket, stamp, n)
+			name = fmt.Sprintf("%s-%s-%d.json", stem, stamp, n)
 		}
 		path = filepath.Join(dir, name)
 		if filepath.Dir(path) != filepath.Clean(dir) {
@@ -45,7 +65,7 @@ func SaveBackup(dir, bucket string, policy []byte) (string, error) {
 			return "", err
 		}
 	}
-	if _, err := f.Write(policy); err != nil {
+	if _, err := f.Write(data); err != nil {
 		f.Close()
 		os.Remove(path)
 		return "", err

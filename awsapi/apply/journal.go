@@ -24,7 +24,9 @@ const (
 // A write is one target the run writes to.
 type write struct {
 	target string // "s3://bucket" or a file path
-	bucket string // for buckets
+	bucket string // for buckets (and the bucket a KMS key encrypts)
+	key    string // for KMS key policies: the key's ARN
+	check  string // for other settings: the command that shows the setting
 	backup string // where the original is saved ("" for none)
 	what   string // "patched", "restored", "rewritten"
 	state  writeState
@@ -68,6 +70,35 @@ func (j *Journal) saved(bucket, backup, what string) *write {
 	return w
 }
 
+// savedKey records (from Local's fn) that a KMS key's policy was saved to
+// backup before a write to it; bucket is the bucket whose key it is.
+func (j *Journal) savedKey(keyARN, bucket, backup, what string) *write {
+	w := &write{target: "KMS key " + keyARN, key: keyARN, bucket: bucket, backup: backup, what: what, state: wsSaved}
+	j.writes = append(j.writes, w)
+	return w
+}
+
+// Setting runs put, a write of something other than a policy (a bucket's
+// versioning, a role's attached policies), as a journalled write to target
+// whose old value is saved in backup; check is the command that shows it.
+// Once the run is interrupted it refuses ([ErrInterrupted]) and put is not
+// called; a put that fails leaves the write reported as in flight.
+func (j *Journal) Setting(target, check, backup string, put func() error) error {
+	j.mu.Lock()
+	if j.closed {
+		j.mu.Unlock()
+		return ErrInterrupted
+	}
+	w := &write{target: target, check: check, backup: backup, what: "changed", state: wsSent}
+	j.writes = append(j.writes, w)
+	j.mu.Unlock()
+	err := put()
+	if err == nil {
+		j.settle(w, wsWritten)
+	}
+	return err
+}
+
 // send marks w as sent just before PutBucketPolicy, unless the run was
 // interrupted (then the write must not be made).
 func (j *Journal) send(w *write) error {
@@ -101,6 +132,17 @@ func (j *Journal) Interrupted() string {
 			}
 			parts = append(parts, fmt.Sprintf("%s was not changed (its policy was saved to %s first)", w.target, w.backup))
 		case wsSent:
+			if w.check != "" {
+				parts = append(parts, fmt.Sprintf("the write to %s was in flight, so it has either its old setting or the new one: check with %s; the old setting is saved in %s",
+					w.target, w.check, w.backup))
+				continue
+			}
+			if w.key != "" {
+				parts = append(parts, fmt.Sprintf("the write to %s was in flight, so it has either its old policy or the %s one: "+
+					"check with aws kms get-key-policy --key-id %s --policy-name default; the old policy is saved in %s (put it back with: fixpolicy rollback --bucket %s --from %s)",
+					w.target, w.what, w.key, w.backup, w.bucket, w.backup))
+				continue
+			}
 			if w.backup == "" {
 				parts = append(parts, fmt.Sprintf("the write to %s was in flight, so it has either no policy or the %s one: check with aws s3api get-bucket-policy --bucket %s",
 					w.target, w.what, w.bucket))
@@ -110,9 +152,12 @@ func (j *Journal) Interrupted() string {
 				"check with fixpolicy --bucket %s --dry-run; the old policy is saved in %s (put it back with: fixpolicy rollback --bucket %s --from %s)",
 				w.target, w.what, w.bucket, w.backup, w.bucket, w.backup))
 		case wsWritten:
-			if w.backup == "" {
+			switch {
+			case w.backup == "":
 				parts = append(parts, w.target+" was "+w.what)
-			} else {
+			case w.check != "":
+				parts = append(parts, fmt.Sprintf("%s was changed (its old setting is saved in %s)", w.target, w.backup))
+			default:
 				parts = append(parts, fmt.Sprintf("%s was %s (its old policy is saved in %s)", w.target, w.what, w.backup))
 			}
 		}

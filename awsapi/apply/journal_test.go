@@ -3,6 +3,7 @@ package apply
 import (
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -60,5 +61,27 @@ func TestSaveBackupStaysInItsDirectory(t *testing.T) {
 	}
 	if p, err := SaveBackup(dir, "bkt-a", []byte("{}")); err != nil || filepath.Dir(p) != dir {
 		t.Errorf("a bucket: %s, %v", p, err)
+	}
+}
+
+func TestJournalSetting(t *testing.T) {
+	var j Journal
+	if err := j.Setting("the versioning of s3://b", "aws s3api get-bucket-versioning --bucket b", "dir/b.versioning.json", func() error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	var inFlight string
+	j.Setting("IAM role R", "aws iam list-attached-role-policies --role-name R", "dir/r.json", func() error {
+		inFlight = j.Interrupted() // Ctrl-C while the write is on the wire
+		return nil
+	})
+	for _, want := range []string{"the versioning of s3://b was changed (its old setting is saved in dir/b.versioning.json)",
+		"the write to IAM role R was in flight, so it has either its old setting or the new one: check with aws iam list-attached-role-policies --role-name R"} {
+		if !strings.Contains(inFlight, want) {
+			t.Errorf("interrupt message lacks %q:\n%s", want, inFlight)
+		}
+	}
+	called := false
+	if err := j.Setting("x", "y", "z", func() error { called = true; return nil }); err != ErrInterrupted || called {
+		t.Errorf("after the interrupt: %v, put called %v", err, called)
 	}
 }

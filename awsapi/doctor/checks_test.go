@@ -355,7 +355,7 @@ func TestKMSCheck(t *testing.T) {
 				tc.setup(f)
 			}
 			d := newDoctor(t, f, Options{RoleID: testRoleID})
-			c := d.kmsCheck(context.Background(), f.Regional(f.buckets["b"].region), "b")
+			c := d.kmsCheck(context.Background(), f.Regional(f.buckets["b"].region), "b", &state{})
 			if c.ID != "kms-key" {
 				t.Errorf("id %s", c.ID)
 			}

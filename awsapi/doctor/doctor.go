@@ -1,12 +1,3 @@
-// Package doctor checks an S3 bucket for the ways AWS Backup fails besides a
-// blocking bucket policy: versioning, the backup role and its managed
-// policies, stale RoleIds, Object Ownership, the SSE-KMS key policy, and
-// whether the patched policy locks the caller out.
-//
-// It only reads: the interfaces it calls AWS through ([API], [Identity],
-// [Bucket], [Encryption]) have no method that writes. The policy analysis is
-// package rewrite's. [Doctor.Check] returns a [Report]; [Report.Print]
-// renders it as text or JSON lines.
 package doctor
 
 import (
@@ -120,6 +111,10 @@ type Doctor struct {
 	// callerRoleARN is the caller's role ARN with its path, for an
 	// assumed-role session, when iam:GetRole on it succeeded.
 	callerRoleARN string
+	// callerBoundary is that role's permissions boundary, "" for none.
+	callerBoundary string
+	vault          vaultCheck // the caller's vault-creation permissions, for --fix
+	plans          plansOnce  // the backup plans' resource assignments, for --fix
 
 	roleName  string
 	role      *awsapi.Role // nil when iam:GetRole failed
@@ -177,7 +172,7 @@ func New(ctx context.Context, api API, opt Options) (*Doctor, error) {
 	if d.caller != nil {
 		if cc, perr := rewrite.ParseCaller(d.caller.Arn); perr == nil && cc.Kind == rewrite.AssumedRole {
 			if r, rerr := api.GetRole(ctx, cc.Name); rerr == nil {
-				d.callerRoleARN = r.Arn
+				d.callerRoleARN, d.callerBoundary = r.Arn, r.Boundary
 			}
 		}
 	}
@@ -192,16 +187,36 @@ func stops(err error) bool { return awsapi.IsCredentials(err) || awsapi.IsCancel
 // the bucket could not be checked at all (it does not exist, the credentials
 // fail); the report then holds the checks made before it.
 func (d *Doctor) Check(ctx context.Context, bucket string) (*Report, error) {
+	r, _, err := d.check(ctx, bucket)
+	return r, err
+}
+
+// state is what the checks of one bucket read, for the fixes.
+type state struct {
+	region     string
+	cl         Regional
+	versioning string
+	policy     []byte
+	hasPolicy  bool
+	res        *rewrite.Result // the bucket-policy fix; nil when it could not run
+	ownership  string
+	key        *kmsKey // the bucket's customer-managed key, when its policy was read
+	keyPolicy  []byte
+}
+
+func (d *Doctor) check(ctx context.Context, bucket string) (*Report, *state, error) {
 	r := &Report{Bucket: bucket, Checks: []Check{}}
+	st := &state{}
 	region, err := d.api.BucketRegion(ctx, bucket)
 	switch {
 	case err == nil:
 	case awsapi.IsNotFound(err) || stops(err):
-		return r, err
+		return r, st, err
 	default:
 		region = "" // try the default region
 	}
 	cl := d.api.Regional(region)
+	st.region, st.cl = region, cl
 	// A missing bucket or failing credentials stop the bucket's checks.
 	fatal := func(err error) bool {
 		return awsapi.IsNotFound(err) && strings.HasPrefix(opOf(err), "s3:") || stops(err)
@@ -209,29 +224,34 @@ func (d *Doctor) Check(ctx context.Context, bucket string) (*Report, error) {
 
 	status, err := cl.GetBucketVersioning(ctx, bucket)
 	if fatal(err) {
-		return r, err
+		return r, st, err
 	}
+	st.versioning = status
 	r.Checks = append(r.Checks, versioningCheck(bucket, status, err))
 
 	r.Checks = append(r.Checks, d.roleCheck())
 
 	src, exists, perr := cl.GetBucketPolicy(ctx, bucket)
 	if fatal(perr) {
-		return r, perr
+		return r, st, perr
 	}
 	pc, res, pol := d.policyCheck(ctx, bucket, src, exists, perr)
+	if perr == nil {
+		st.policy, st.hasPolicy, st.res = src, exists, res
+	}
 	r.Checks = append(r.Checks, pc)
 	r.Checks = append(r.Checks, d.staleCheck(bucket, pol, exists, perr))
 
 	own, err := cl.GetBucketOwnershipControls(ctx, bucket)
 	if fatal(err) {
-		return r, err
+		return r, st, err
 	}
+	st.ownership = own
 	r.Checks = append(r.Checks, ownershipCheck(bucket, own, err))
 
-	r.Checks = append(r.Checks, d.kmsCheck(ctx, cl, bucket))
+	r.Checks = append(r.Checks, d.kmsCheck(ctx, cl, bucket, st))
 	r.Checks = append(r.Checks, d.callerCheck(bucket, src, exists, perr, res))
-	return r, nil
+	return r, st, nil
 }
 
 func opOf(err error) string {

@@ -12,11 +12,7 @@ import (
 )
 
 // The KMS actions AWS Backup needs on an SSE-KMS bucket's key (through S3).
-var backupKMSActions = []string{"kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"}
-
-// backupSession is the role session name doctor models AWS Backup's requests
-// with; the real name is not documented, and nothing here depends on it.
-const backupSession = "AWSBackup-doctor"
+var backupKMSActions = rewrite.KeyActions
 
 const kmsID, kmsTitle = "kms-key", "the bucket's KMS key policy lets the backup role use the key"
 
@@ -29,7 +25,8 @@ type kmsKey struct {
 }
 
 // kmsCheck checks that an SSE-KMS bucket's key policy lets the backup role use the key.
-func (d *Doctor) kmsCheck(ctx context.Context, cl Encryption, bucket string) Check {
+// It records the key and its policy in st for the kms-key fix.
+func (d *Doctor) kmsCheck(ctx context.Context, cl Encryption, bucket string, st *state) Check {
 	algo, keyID, err := cl.GetBucketEncryption(ctx, bucket)
 	if err != nil {
 		return unsure(kmsID, kmsTitle, err)
@@ -62,6 +59,7 @@ func (d *Doctor) kmsCheck(ctx context.Context, cl Encryption, bucket string) Che
 		}
 		return unsure(kmsID, kmsTitle, err)
 	}
+	st.key, st.keyPolicy = &key, doc
 	kp, err := rewrite.Parse(doc)
 	if err != nil {
 		return Check{ID: kmsID, Title: kmsTitle, Status: Unsure, Detail: "could not check: fixpolicy cannot evaluate the key policy: " + report.OneLine(err.Error())}
@@ -86,16 +84,10 @@ type keyAccess struct {
 // keyAccess evaluates kp for the backup role's requests through S3 to key.
 func (d *Doctor) keyAccess(kp *rewrite.Policy, key kmsKey) (keyAccess, error) {
 	var acc keyAccess
-	role := d.role
-	principal := fmt.Sprintf("arn:%s:sts::%s:assumed-role/%s/%s", d.partition, role.AccountID, role.Name, backupSession)
+	f := rewrite.Facts{AccountID: d.role.AccountID, RoleID: d.roleID, RoleName: d.role.Name, RoleARN: d.role.Arn, Partition: d.partition}
+	k := rewrite.Key{ARN: key.arn, Account: key.account, Region: key.region}
 	for _, act := range backupKMSActions {
-		er, err := rewrite.Prepare(rewrite.Request{Principal: principal, Action: act, Resource: key.arn, Context: map[string][]string{
-			"aws:userid":          {d.roleID + ":" + backupSession},
-			"aws:PrincipalArn":    {role.Arn},
-			"aws:SecureTransport": {"true"},
-			"kms:ViaService":      {"s3." + key.region + ".amazonaws.com"},
-			"kms:CallerAccount":   {role.AccountID},
-		}})
+		er, err := rewrite.Prepare(rewrite.KeyRequest(f, k, act))
 		if err != nil {
 			return keyAccess{}, err
 		}

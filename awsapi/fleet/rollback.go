@@ -41,6 +41,9 @@ var ErrNoTerminal = errors.New("refusing to change the bucket policy without a t
 // CheckSaved checks, before any AWS call, that saved (read from the file
 // from) is a bucket policy, and not another bucket's.
 func CheckSaved(bucket, from string, saved []byte) error {
+	if _, _, _, ok := apply.KeyFromBackup(from); ok {
+		return checkSavedKey(from, saved)
+	}
 	p, err := rewrite.Parse(saved)
 	if err != nil {
 		return fmt.Errorf("--from %s is not a bucket policy: %v", from, report.OneLine(err.Error()))
@@ -105,6 +108,9 @@ func (rb *Rollback) Run(ctx context.Context) (int, error) {
 	if err != nil {
 		return ExitError, err
 	}
+	if region, account, id, ok := apply.KeyFromBackup(rb.From); ok {
+		return rb.runKey(ctx, api, region, account, id)
+	}
 	regional := api.Regional("")
 	if region, err := api.BucketRegion(ctx, rb.Bucket); err == nil && region != "" {
 		regional = api.Regional(region)
@@ -129,23 +135,9 @@ func (rb *Rollback) Run(ctx context.Context) (int, error) {
 	}
 	r.Diff = udiff.Unified(name, name+" (restored from "+rb.From+")", cur, rb.Saved, 3)
 	r.Status = report.StatusNeedsChange
-	show := rb.Print
-	switch {
-	case rb.DryRun:
-		rb.Print(r)
-		return ExitOK, nil
-	case rb.Yes:
-	case rb.Confirm == nil:
-		r.Error, r.ExitCode = "not restored: there is no terminal to confirm on; pass --yes", ExitError
-		rb.Print(r)
-		return ExitError, ErrNoTerminal
-	case !rb.Confirm(r):
-		r.Error = "not restored: the change was not confirmed"
-		r.Steps = append(r.Steps, r.Error)
-		rb.Confirmed(r)
-		return ExitError, nil
-	default:
-		show = rb.Confirmed
+	show, code, proceed, err := rb.confirm(r)
+	if !proceed {
+		return code, err
 	}
 	defer show(r)
 	account := rb.Account
@@ -162,4 +154,26 @@ func (rb *Rollback) Run(ctx context.Context) (int, error) {
 		Bucket: rb.Bucket, Current: cur, NoPolicy: !exists, New: rb.Saved, Owner: account, BackupDir: rb.BackupDir,
 	}))
 	return r.ExitCode, nil
+}
+
+// confirm shows r and asks whether to restore: it returns how to show the
+// outcome, and whether to proceed; when not, the exit code and error.
+func (rb *Rollback) confirm(r *report.Report) (show func(*report.Report), code int, proceed bool, err error) {
+	switch {
+	case rb.DryRun:
+		rb.Print(r)
+		return nil, ExitOK, false, nil
+	case rb.Yes:
+		return rb.Print, 0, true, nil
+	case rb.Confirm == nil:
+		r.Error, r.ExitCode = "not restored: there is no terminal to confirm on; pass --yes", ExitError
+		rb.Print(r)
+		return nil, ExitError, false, ErrNoTerminal
+	case !rb.Confirm(r):
+		r.Error = "not restored: the change was not confirmed"
+		r.Steps = append(r.Steps, r.Error)
+		rb.Confirmed(r)
+		return nil, ExitError, false, nil
+	}
+	return rb.Confirmed, 0, true, nil
 }

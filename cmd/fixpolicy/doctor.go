@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/fixpolicy/fixpolicy/awsapi"
 	"github.com/fixpolicy/fixpolicy/awsapi/doctor"
 	"github.com/fixpolicy/fixpolicy/awsapi/fleet"
 	"github.com/fixpolicy/fixpolicy/rewrite"
@@ -15,38 +16,26 @@ import (
 func doctorCommand(std stdio) *cli.Command {
 	return &cli.Command{
 		Name:  "doctor",
-		Usage: "check a bucket for the other ways AWS Backup fails (read-only)",
-		UsageText: `fixpolicy doctor --bucket NAME [--bucket NAME ...] [--role-name NAME] [--role-id ID] [--account-id ID] [-o text|json]
+		Usage: "check a bucket for the other ways AWS Backup fails; --fix repairs them",
+		UsageText: `fixpolicy doctor (--bucket NAME ... | --all-buckets) [--fix [--dry-run|--check] [--yes] [--fix-ownership]] [--role-name NAME] [-o text|json]
 
-Checks, read-only (doctor never changes anything), each with the fix to apply:
-   versioning         S3 Versioning is enabled (AWS Backup for S3 requires it)
-   backup-role        the backup role exists and has AWSBackupServiceRolePolicyForS3Backup
-                      and AWSBackupServiceRolePolicyForS3Restore attached
-   bucket-policy      no bucket-policy statement blocks AWS Backup or the console's
-                      s3:GetBucketLocation / s3:GetBucketVersioning reads (fix: fixpolicy --bucket NAME)
-   stale-role-id      aws:userid exemptions name the backup role's current RoleId, not an
-                      old one left by a deleted and re-created role
-   object-ownership   Object Ownership is BucketOwnerEnforced, so objects written by other
-                      accounts or services belong to the bucket owner
-   kms-key            for an SSE-KMS bucket, the key policy lets the backup role use the key
-   caller-access      the patched policy does not lock the caller out of s3:PutBucketPolicy
-
-Each check says pass, fail, warn or could-not-check (with the reason, e.g. the permission
-the caller lacks). -o json prints one JSON object per bucket:
-{"bucket": NAME, "checks": [{"id", "title", "status", "detail", "fix"}]}.
-
-Exit codes: 0 every check passed, warned or could not be checked (could-not-check and
-warn alone do not fail); 2 some check failed; 1 an error stopped the command (no
-credentials, bucket missing).
-
-Examples:
-   fixpolicy doctor --bucket my-bucket
-   fixpolicy doctor --bucket logs --bucket data --role-name MyBackupRole -o json`,
+Checks versioning, backup-role, bucket-policy, stale-role-id, object-ownership, kms-key, caller-access
+(each pass, fail, warn or could-not-check, with its fix). --fix shows a plan (a step per failed check, with
+its API call or diff), asks [y/N] (--yes without a terminal), then backs up, re-reads, writes and verifies
+each step. Exit codes: 0 nothing failed (or all fixed); 2 a check failed (--check: a fix is needed);
+1 an error, a failed step or a plan not confirmed.`,
 		Flags: append([]cli.Flag{
-			&cli.StringSliceFlag{Name: "bucket", Usage: "bucket to check; repeat for several (--bucket logs --bucket data)", Required: true},
+			&cli.StringSliceFlag{Name: "bucket", Usage: "bucket to check; repeat for several (--bucket logs --bucket data)"},
+			&cli.BoolFlag{Name: "all-buckets", Usage: "check every bucket of the account"},
 			&cli.StringFlag{Name: "role-name", Value: rewrite.DefaultRoleName, Usage: "the IAM role AWS Backup uses, e.g. --role-name MyBackupRole"},
 			&cli.StringFlag{Name: "role-id", Usage: "the backup role's RoleId (AROA...), used when iam:GetRole is not allowed"},
-			&cli.StringFlag{Name: "account-id", Usage: "the bucket owner's 12-digit account ID (default: the caller's account, from sts:GetCallerIdentity)"},
+			&cli.StringFlag{Name: "account-id", Usage: "the bucket owner's 12-digit account ID (default: the caller's account)"},
+			&cli.BoolFlag{Name: "fix", Usage: "repair what the checks find: plan, confirm, then apply"},
+			&cli.BoolFlag{Name: "dry-run", Usage: "with --fix: print the plan, change nothing"},
+			&cli.BoolFlag{Name: "check", Usage: "with --fix: print the plan; exit 2 when something needs fixing"},
+			&cli.BoolFlag{Name: "yes", Usage: "with --fix: apply without asking (required without a terminal)"},
+			&cli.BoolFlag{Name: "fix-ownership", Usage: "with --fix: also set Object Ownership to BucketOwnerEnforced (disables ACLs)"},
+			&cli.StringFlag{Name: "backup-dir", Value: "./fixpolicy-backups", Usage: "where --fix saves everything before changing it"},
 			outputFlag("text or json"),
 			timeoutFlag(),
 		}, awsFlags()...),
@@ -59,6 +48,12 @@ Examples:
 			if err != nil {
 				return fail("%v", err)
 			}
+			if o.buckets, err = fleet.DoctorBuckets(c.Context, cl, c.Bool("all-buckets"), o.buckets); err != nil {
+				return fail("%v", err)
+			}
+			if o.fix {
+				return runDoctorFix(c, std, o, cl)
+			}
 			return runDoctor(c.Context, std, o, doctor.FromClients(cl))
 		},
 	}
@@ -70,6 +65,8 @@ type doctorOpts struct {
 	format  string   // text or json
 	timeout time.Duration
 	doctor.Options
+	fix  bool
+	mode string // fleet.Apply, fleet.DryRun or fleet.Check
 }
 
 // parseDoctorOpts checks the flags: a usage error (exit 1) before any AWS call.
@@ -80,29 +77,16 @@ func parseDoctorOpts(c *cli.Context) (doctorOpts, error) {
 	if c.Args().Present() {
 		return o, fail("doctor: unexpected argument %q", c.Args().First())
 	}
-	if o.format != "text" && o.format != "json" {
-		return o, fail("doctor: -o %q is not an output format (use text or json)", o.format)
+	var err error
+	if o.buckets, err = doctor.CheckInputs(o.format, c.StringSlice("bucket"), c.Bool("all-buckets"), o.RoleID); err != nil {
+		return o, fail("%v", err)
 	}
-	seen := map[string]bool{}
-	for _, b := range c.StringSlice("bucket") {
-		if err := checkBuckets(b); err != nil {
-			return o, err
-		}
-		if !seen[b] {
-			seen[b] = true
-			o.buckets = append(o.buckets, b)
-		}
-	}
-	if len(o.buckets) == 0 {
-		return o, fail("doctor: --bucket is required")
-	}
-	if o.RoleID != "" && !doctor.ValidRoleID(o.RoleID) {
-		return o, fail("--role-id %q is not an IAM role unique ID (AROA followed by letters and digits, as aws iam get-role prints)", o.RoleID)
+	if o.fix, o.mode, err = doctor.FixMode(c.Bool("fix"), c.Bool("dry-run"), c.Bool("check"), c.Bool("yes"), c.Bool("fix-ownership")); err != nil {
+		return o, fail("%v", err)
 	}
 	if err := checkFlag(c, "account-id", rewrite.CheckAccountID); err != nil {
 		return o, err
 	}
-	var err error
 	o.timeout, err = timeoutOf(c)
 	return o, err
 }
@@ -124,6 +108,21 @@ func runDoctor(ctx context.Context, std stdio, o doctorOpts, api doctor.API) err
 		}
 		return nil
 	})
+	if err != nil {
+		return fail("%v", err)
+	}
+	return exitWith(code)
+}
+
+// runDoctorFix plans, confirms and applies the fixes of each bucket.
+func runDoctorFix(c *cli.Context, std stdio, o doctorOpts, cl *awsapi.Clients) error {
+	run := &fleet.DoctorFix{API: doctor.FixerFromClients(cl), Buckets: o.buckets, Mode: o.mode, Yes: c.Bool("yes"), Timeout: o.timeout, Doctor: o.Options, Format: o.format,
+		Options: doctor.FixOptions{FixOwnership: c.Bool("fix-ownership"), BackupDir: c.String("backup-dir"), Journal: std.journal},
+		Print:   func(p *doctor.Plan) error { return p.Print(std.out, o.format) }}
+	if std.inTTY {
+		run.Confirm = doctor.Prompter(std.in, std.err)
+	}
+	code, err := run.Run(c.Context)
 	if err != nil {
 		return fail("%v", err)
 	}

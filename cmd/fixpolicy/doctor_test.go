@@ -63,6 +63,18 @@ func TestDoctorFlags(t *testing.T) {
 		{[]string{"--bucket", "bkt-x", "extra"}, doctorOpts{}, `doctor: unexpected argument "extra"`},
 		{[]string{"--bucket", ""}, doctorOpts{}, `--bucket "" is not a bucket name`},
 		{[]string{"--bucket", "a,c"}, doctorOpts{}, `--bucket "a,c" is not a bucket name`},
+		{[]string{"--bucket", "bkt-x", "--fix"}, doctorOpts{buckets: []string{"bkt-x"}, format: "text", timeout: defaultTimeout, fix: true,
+			Options: doctor.Options{RoleName: rewrite.DefaultRoleName}}, ""},
+		{[]string{"--all-buckets", "--fix", "--check", "--fix-ownership"}, doctorOpts{format: "text", timeout: defaultTimeout, fix: true, mode: "check",
+			Options: doctor.Options{RoleName: rewrite.DefaultRoleName}}, ""},
+		{[]string{"--bucket", "bkt-x", "--fix", "--dry-run", "--yes"}, doctorOpts{buckets: []string{"bkt-x"}, format: "text", timeout: defaultTimeout, fix: true, mode: "dry-run",
+			Options: doctor.Options{RoleName: rewrite.DefaultRoleName}}, ""},
+		{[]string{"--bucket", "bkt-x", "--dry-run"}, doctorOpts{}, "go with --fix"},
+		{[]string{"--bucket", "bkt-x", "--yes"}, doctorOpts{}, "go with --fix"},
+		{[]string{"--bucket", "bkt-x", "--fix-ownership"}, doctorOpts{}, "go with --fix"},
+		{[]string{"--bucket", "bkt-x", "--fix", "--dry-run", "--check"}, doctorOpts{}, "--dry-run and --check are exclusive"},
+		{[]string{}, doctorOpts{}, "--bucket or --all-buckets is required"},
+		{[]string{"--all-buckets", "--bucket", "bkt-x"}, doctorOpts{}, "--all-buckets and --bucket are exclusive"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			o, err := parseDoctorArgs(t, tc.args...)
@@ -104,13 +116,16 @@ func TestDoctorUsage(t *testing.T) {
 		{"doctor", "--bucket", "bkt-x", "-o", "sarif"},
 		{"doctor", "--bucket", "bkt-x", "--account-id", "12"},
 		{"doctor", "--bucket", "bkt-x", "--role-id", "AIDAXXXXXXXXXXXXXXXX"},
+		{"doctor", "--bucket", "bkt-x", "--check"},
+		{"doctor", "--bucket", "bkt-x", "--fix", "--dry-run", "--check"},
+		{"doctor", "--bucket", "bkt-x", "--fix", "-o", "sarif"},
 	} {
 		if _, errOut, code := h.run(t, "", args...); code != exitError || errOut == "" {
 			t.Errorf("%v: exit %d, stderr %q", args, code, errOut)
 		}
 	}
 	out, _, code := h.run(t, "", "doctor", "--help")
-	if code != exitOK || !strings.Contains(out, "could-not-check") || !strings.Contains(out, "Exit codes") {
+	if code != exitOK || !strings.Contains(out, "could-not-check") || !strings.Contains(out, "Exit codes") || !strings.Contains(out, "--fix-ownership") {
 		t.Errorf("help (exit %d):\n%s", code, out)
 	}
 }

@@ -46,6 +46,9 @@ type FaultServer struct {
 	buckets          map[string]*Bucket
 	roles            map[string]*Role
 	keys             map[string]string
+	managed          map[string]string // managed policy ARN -> document
+	simulations      map[string]Simulation
+	selections       []BackupSelection
 	orgID            string
 	caller           Caller
 	omitBucketRegion bool
@@ -75,6 +78,7 @@ type Role struct {
 	Name, Path, RoleID, Arn string
 	TrustPolicy             string // plain JSON; sent URL-encoded like IAM does
 	AttachedPolicies        []string
+	Boundary                string // permissions boundary ARN, "" for none
 }
 
 // Caller is what sts:GetCallerIdentity answers.
@@ -126,9 +130,12 @@ func NewFaultServer(t testing.TB) *FaultServer {
 		buckets: map[string]*Bucket{},
 		roles:   map[string]*Role{},
 		keys:    map[string]string{},
-		faults:  map[string][]*Fault{},
-		hooks:   map[string]map[int][]func(){},
-		counts:  map[string]int{},
+		managed: map[string]string{},
+
+		simulations: map[string]Simulation{},
+		faults:      map[string][]*Fault{},
+		hooks:       map[string]map[int][]func(){},
+		counts:      map[string]int{},
 	}
 	s.caller = Caller{Account: DefaultAccount, Arn: "arn:aws:iam::" + DefaultAccount + ":user/tester", UserID: "AIDAFAKEUSERID0000001"}
 	s.srv = httptest.NewServer(s)
@@ -262,6 +269,89 @@ func (s *FaultServer) AttachRolePolicy(role, policyArn string) {
 		s.t.Fatalf("FaultServer: no role %q", role)
 	}
 	r.AttachedPolicies = append(r.AttachedPolicies, policyArn)
+}
+
+// Simulation is what iam:SimulatePrincipalPolicy answers for one action;
+// actions without one are "allowed".
+type Simulation struct {
+	Decision    string // "allowed", "explicitDeny", "implicitDeny"
+	DeniedBySCP bool
+	// DeniedByBoundary: the principal's permissions boundary does not allow it.
+	DeniedByBoundary bool
+}
+
+// SetSimulation sets the policy simulator's answer for action.
+func (s *FaultServer) SetSimulation(action string, sim Simulation) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.simulations[action] = sim
+}
+
+// BackupSelection is a resource assignment of a backup plan, for the AWS
+// Backup API (backup:ListBackupPlans, ListBackupSelections,
+// GetBackupSelection).
+type BackupSelection struct {
+	Plan, Name, RoleARN string
+	Resources           []string
+}
+
+// AddBackupSelection adds a resource assignment (and its plan, named by
+// Plan, if new).
+func (s *FaultServer) AddBackupSelection(sel BackupSelection) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.selections = append(s.selections, sel)
+}
+
+// SetBoundary sets a role's permissions boundary (a managed policy ARN).
+func (s *FaultServer) SetBoundary(role, policyArn string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.roles[role]
+	if !ok {
+		s.t.Fatalf("FaultServer: no role %q", role)
+	}
+	r.Boundary = policyArn
+}
+
+// SetManagedPolicy stores a managed policy's default version, for
+// iam:GetPolicy and iam:GetPolicyVersion.
+func (s *FaultServer) SetManagedPolicy(policyArn, document string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.managed[policyArn] = document
+}
+
+// Role returns a copy of the role's state.
+func (s *FaultServer) Role(name string) (Role, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.roles[name]
+	if !ok {
+		return Role{}, false
+	}
+	c := *r
+	c.AttachedPolicies = append([]string(nil), r.AttachedPolicies...)
+	return c, true
+}
+
+// BucketState returns a copy of the bucket's state.
+func (s *FaultServer) BucketState(name string) (Bucket, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.buckets[name]
+	if !ok {
+		return Bucket{}, false
+	}
+	return *b, true
+}
+
+// KeyPolicy returns a key's default policy.
+func (s *FaultServer) KeyPolicy(keyID string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.keys[keyID]
+	return p, ok
 }
 
 // SetKeyPolicy stores the default policy of a KMS key (by key ID or ARN).

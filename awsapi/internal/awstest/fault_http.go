@@ -160,6 +160,10 @@ func (s *FaultServer) classify(r *http.Request, req *Request) {
 		req.Target = form.Get("RoleName")
 		return
 	}
+	if _, service := signingScope(r.Header.Get("Authorization")); service == "backup" {
+		classifyBackup(r, req)
+		return
+	}
 	// S3, path-style.
 	path := strings.TrimPrefix(r.URL.Path, "/")
 	bucket, key, _ := strings.Cut(path, "/")
@@ -208,8 +212,8 @@ func protocolOf(op string) string {
 	switch {
 	case strings.HasPrefix(op, "iam:"), strings.HasPrefix(op, "sts:"):
 		return "query"
-	case strings.HasPrefix(op, "kms:"), strings.HasPrefix(op, "organizations:"):
-		return "json"
+	case strings.HasPrefix(op, "kms:"), strings.HasPrefix(op, "organizations:"), strings.HasPrefix(op, "backup:"):
+		return "json" // AWS Backup is REST-JSON: its errors are the same shape
 	}
 	return "s3"
 }
@@ -299,6 +303,10 @@ func (s *FaultServer) handle(w http.ResponseWriter, req *Request) {
 	case "query":
 		s.handleQuery(w, req)
 	case "json":
+		if strings.HasPrefix(req.Op, "backup:") {
+			s.handleBackup(w, req)
+			return
+		}
 		s.handleJSON(w, req)
 	default:
 		s.handleS3(w, req)

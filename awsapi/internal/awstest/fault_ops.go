@@ -124,6 +124,8 @@ func (s *FaultServer) handleS3(w http.ResponseWriter, req *Request) {
 			return
 		}
 		writeXML(w, 200, `<OwnershipControls xmlns="`+s3ns+`"><Rule><ObjectOwnership>`+esc(snap.ObjectOwnership)+`</ObjectOwnership></Rule></OwnershipControls>`)
+	case "s3:PutBucketOwnershipControls":
+		s.putOwnership(w, req)
 	case "s3:GetBucketEncryption":
 		if snap.SSEAlgorithm == "" {
 			s.writeError(w, req, http.StatusNotFound, "ServerSideEncryptionConfigurationNotFoundError", "The server side encryption configuration was not found", nil)
@@ -241,50 +243,60 @@ func (s *FaultServer) handleQuery(w http.ResponseWriter, req *Request) {
 		writeQuery("https://sts.amazonaws.com/doc/2011-06-15/",
 			`<Arn>`+esc(c.Arn)+`</Arn><UserId>`+esc(c.UserID)+`</UserId><Account>`+esc(c.Account)+`</Account>`)
 	case "iam:GetRole", "iam:ListAttachedRolePolicies":
-		name := req.Form.Get("RoleName")
+		s.roleQuery(w, req, writeQuery)
+	case "iam:AttachRolePolicy", "iam:DetachRolePolicy":
+		s.attachDetach(w, req, func(inner string) { writeQuery(iamNS, inner) })
+	case "iam:SimulatePrincipalPolicy":
+		writeQuery(iamNS, s.simulate(req))
+	case "iam:GetPolicy", "iam:GetPolicyVersion":
+		arn := req.Form.Get("PolicyArn")
 		s.mu.Lock()
-		r, ok := s.roles[name]
-		var role Role
-		if ok {
-			role = *r
-			role.AttachedPolicies = slices.Clone(r.AttachedPolicies)
-		}
+		doc, ok := s.managed[arn]
 		s.mu.Unlock()
 		if !ok {
-			s.writeError(w, req, http.StatusNotFound, "NoSuchEntity", "The role with name "+name+" cannot be found.", nil)
+			s.writeError(w, req, http.StatusNotFound, "NoSuchEntity", "Policy "+arn+" was not found.", nil)
 			return
 		}
-		if req.Op == "iam:GetRole" {
-			writeQuery(iamNS, `<Role><Path>`+esc(role.Path)+`</Path><AssumeRolePolicyDocument>`+esc(encodeIAMDocument(role.TrustPolicy))+
-				`</AssumeRolePolicyDocument><MaxSessionDuration>3600</MaxSessionDuration><RoleId>`+esc(role.RoleID)+`</RoleId><RoleName>`+
-				esc(role.Name)+`</RoleName><Arn>`+esc(role.Arn)+`</Arn><CreateDate>2024-01-02T03:04:05Z</CreateDate></Role>`)
+		if req.Op == "iam:GetPolicy" {
+			writeQuery(iamNS, `<Policy><Arn>`+esc(arn)+`</Arn><DefaultVersionId>v1</DefaultVersionId></Policy>`)
 			return
 		}
-		start := 0
-		if m := req.Form.Get("Marker"); m != "" {
-			start, _ = strconv.Atoi(m)
-		}
-		max := 100
-		if v, err := strconv.Atoi(req.Form.Get("MaxItems")); err == nil && v > 0 {
-			max = v
-		}
-		var sb strings.Builder
-		sb.WriteString(`<AttachedPolicies>`)
-		end := min(start+max, len(role.AttachedPolicies))
-		for _, a := range role.AttachedPolicies[min(start, end):end] {
-			name := a[strings.LastIndex(a, "/")+1:]
-			sb.WriteString(`<member><PolicyName>` + esc(name) + `</PolicyName><PolicyArn>` + esc(a) + `</PolicyArn></member>`)
-		}
-		sb.WriteString(`</AttachedPolicies>`)
-		if end < len(role.AttachedPolicies) {
-			sb.WriteString(`<IsTruncated>true</IsTruncated><Marker>` + strconv.Itoa(end) + `</Marker>`)
-		} else {
-			sb.WriteString(`<IsTruncated>false</IsTruncated>`)
-		}
-		writeQuery(iamNS, sb.String())
+		writeQuery(iamNS, `<PolicyVersion><Document>`+esc(encodeIAMDocument(doc))+`</Document><VersionId>v1</VersionId><IsDefaultVersion>true</IsDefaultVersion></PolicyVersion>`)
 	default:
 		s.t.Errorf("FaultServer: %s is not implemented", req.Op)
 		s.writeError(w, req, http.StatusBadRequest, "InvalidAction", "FaultServer does not implement "+action, nil)
+	}
+}
+
+// attachDetach attaches or detaches a managed policy (iam:AttachRolePolicy,
+// iam:DetachRolePolicy).
+func (s *FaultServer) attachDetach(w http.ResponseWriter, req *Request, reply func(inner string)) {
+	name, arn := req.Form.Get("RoleName"), req.Form.Get("PolicyArn")
+	s.mu.Lock()
+	r, ok := s.roles[name]
+	found := false
+	if ok {
+		for i, a := range r.AttachedPolicies {
+			if a == arn {
+				found = true
+				if req.Op == "iam:DetachRolePolicy" {
+					r.AttachedPolicies = append(r.AttachedPolicies[:i:i], r.AttachedPolicies[i+1:]...)
+				}
+				break
+			}
+		}
+		if !found && req.Op == "iam:AttachRolePolicy" {
+			r.AttachedPolicies = append(r.AttachedPolicies, arn)
+		}
+	}
+	s.mu.Unlock()
+	switch {
+	case !ok:
+		s.writeError(w, req, http.StatusNotFound, "NoSuchEntity", "The role with name "+name+" cannot be found.", nil)
+	case !found && req.Op == "iam:DetachRolePolicy":
+		s.writeError(w, req, http.StatusNotFound, "NoSuchEntity", "Policy "+arn+" was not found.", nil)
+	default:
+		reply("")
 	}
 }
 
@@ -309,6 +321,23 @@ func (s *FaultServer) handleJSON(w http.ResponseWriter, req *Request) {
 			return
 		}
 		reply(map[string]string{"Policy": p, "PolicyName": "default"})
+	case "kms:PutKeyPolicy":
+		key, _ := in["KeyId"].(string)
+		pol, _ := in["Policy"].(string)
+		s.mu.Lock()
+		_, ok := s.keys[key]
+		if ok {
+			s.keys[key] = pol
+		}
+		s.mu.Unlock()
+		if !ok {
+			s.writeError(w, req, http.StatusBadRequest, "NotFoundException", "Key '"+key+"' does not exist", nil)
+			return
+		}
+		if in["BypassPolicyLockoutSafetyCheck"] == true {
+			s.t.Errorf("FaultServer: kms:PutKeyPolicy with BypassPolicyLockoutSafetyCheck")
+		}
+		reply(map[string]string{})
 	case "organizations:DescribeOrganization":
 		s.mu.Lock()
 		id, acct := s.orgID, s.Account
@@ -325,4 +354,93 @@ func (s *FaultServer) handleJSON(w http.ResponseWriter, req *Request) {
 		s.t.Errorf("FaultServer: %s is not implemented", req.Op)
 		s.writeError(w, req, http.StatusBadRequest, "UnknownOperationException", "", nil)
 	}
+}
+
+// simulate answers iam:SimulatePrincipalPolicy for the actions asked.
+func (s *FaultServer) simulate(req *Request) string {
+	var sb strings.Builder
+	sb.WriteString(`<EvaluationResults>`)
+	for i := 1; req.Form.Has(fmt.Sprintf("ActionNames.member.%d", i)); i++ {
+		action := req.Form.Get(fmt.Sprintf("ActionNames.member.%d", i))
+		s.mu.Lock()
+		sim, ok := s.simulations[action]
+		s.mu.Unlock()
+		if !ok {
+			sim.Decision = "allowed"
+		}
+		sb.WriteString(`<member><EvalActionName>` + esc(action) + `</EvalActionName><EvalResourceName>*</EvalResourceName><EvalDecision>` + esc(sim.Decision) + `</EvalDecision>`)
+		fmt.Fprintf(&sb, `<OrganizationsDecisionDetail><AllowedByOrganizations>%t</AllowedByOrganizations></OrganizationsDecisionDetail>`, !sim.DeniedBySCP)
+		fmt.Fprintf(&sb, `<PermissionsBoundaryDecisionDetail><AllowedByPermissionsBoundary>%t</AllowedByPermissionsBoundary></PermissionsBoundaryDecisionDetail>`, !sim.DeniedByBoundary)
+		sb.WriteString(`<MatchedStatements/></member>`)
+	}
+	sb.WriteString(`</EvaluationResults><IsTruncated>false</IsTruncated>`)
+	return sb.String()
+}
+
+// putOwnership stores a bucket's ObjectOwnership (s3:PutBucketOwnershipControls).
+func (s *FaultServer) putOwnership(w http.ResponseWriter, req *Request) {
+	var v struct {
+		Rule struct{ ObjectOwnership string }
+	}
+	if err := xml.Unmarshal(req.Body, &v); err != nil || v.Rule.ObjectOwnership == "" {
+		s.writeError(w, req, http.StatusBadRequest, "MalformedXML", "", nil)
+		return
+	}
+	s.mu.Lock()
+	if b, ok := s.buckets[req.Bucket]; ok {
+		b.ObjectOwnership = v.Rule.ObjectOwnership
+	}
+	s.mu.Unlock()
+	w.WriteHeader(http.StatusOK)
+}
+
+// roleQuery answers iam:GetRole and iam:ListAttachedRolePolicies.
+func (s *FaultServer) roleQuery(w http.ResponseWriter, req *Request, writeQuery func(ns, inner string)) {
+	const iamNS = "https://iam.amazonaws.com/doc/2010-05-08/"
+	name := req.Form.Get("RoleName")
+	s.mu.Lock()
+	r, ok := s.roles[name]
+	var role Role
+	if ok {
+		role = *r
+		role.AttachedPolicies = slices.Clone(r.AttachedPolicies)
+	}
+	s.mu.Unlock()
+	if !ok {
+		s.writeError(w, req, http.StatusNotFound, "NoSuchEntity", "The role with name "+name+" cannot be found.", nil)
+		return
+	}
+	if req.Op == "iam:GetRole" {
+		boundary := ""
+		if role.Boundary != "" {
+			boundary = `<PermissionsBoundary><PermissionsBoundaryType>Policy</PermissionsBoundaryType><PermissionsBoundaryArn>` +
+				esc(role.Boundary) + `</PermissionsBoundaryArn></PermissionsBoundary>`
+		}
+		writeQuery(iamNS, `<Role><Path>`+esc(role.Path)+`</Path><AssumeRolePolicyDocument>`+esc(encodeIAMDocument(role.TrustPolicy))+
+			`</AssumeRolePolicyDocument><MaxSessionDuration>3600</MaxSessionDuration><RoleId>`+esc(role.RoleID)+`</RoleId><RoleName>`+
+			esc(role.Name)+`</RoleName><Arn>`+esc(role.Arn)+`</Arn><CreateDate>2024-01-02T03:04:05Z</CreateDate>`+boundary+`</Role>`)
+		return
+	}
+	start := 0
+	if m := req.Form.Get("Marker"); m != "" {
+		start, _ = strconv.Atoi(m)
+	}
+	max := 100
+	if v, err := strconv.Atoi(req.Form.Get("MaxItems")); err == nil && v > 0 {
+		max = v
+	}
+	var sb strings.Builder
+	sb.WriteString(`<AttachedPolicies>`)
+	end := min(start+max, len(role.AttachedPolicies))
+	for _, a := range role.AttachedPolicies[min(start, end):end] {
+		name := a[strings.LastIndex(a, "/")+1:]
+		sb.WriteString(`<member><PolicyName>` + esc(name) + `</PolicyName><PolicyArn>` + esc(a) + `</PolicyArn></member>`)
+	}
+	sb.WriteString(`</AttachedPolicies>`)
+	if end < len(role.AttachedPolicies) {
+		sb.WriteString(`<IsTruncated>true</IsTruncated><Marker>` + strconv.Itoa(end) + `</Marker>`)
+	} else {
+		sb.WriteString(`<IsTruncated>false</IsTruncated>`)
+	}
+	writeQuery(iamNS, sb.String())
 }

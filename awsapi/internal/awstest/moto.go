@@ -153,6 +153,9 @@ func launchMoto(bin string, port int) (*motoProc, error) {
 	log := &tailBuffer{max: 8 << 10}
 	cmd := exec.Command("/bin/sh", "-c", watchdog, bin, strconv.Itoa(port))
 	cmd.Stdin = r
+	// moto loads AWS managed policies (AWSBackupServiceRolePolicyForS3Backup,
+	// ...) only when asked; doctor --fix attaches them.
+	cmd.Env = append(os.Environ(), "MOTO_IAM_LOAD_MANAGED_POLICIES=true")
 	cmd.Stdout = log
 	cmd.Stderr = log
 	setProcessGroup(cmd)
