@@ -205,14 +205,7 @@ func (run *Run) policyFile(ctx context.Context, path, bucket string, src []byte)
 	res, err := Fix(tctx, src, opt)
 	cancel()
 	if err != nil {
-		gaveUp := errors.Is(err, context.DeadlineExceeded)
-		if gaveUp {
-			err = TimeoutError(run.Timeout, name)
-		}
-		r := ErrorReport(name, err)
-		setFile(r, path)
-		r.SelfNamed = gaveUp
-		return r
+		return run.fixError(name, path, err)
 	}
 	r := FromResult(name, res, name, false)
 	setFile(r, path)
@@ -361,6 +354,19 @@ func writeSynced(f *os.File, data []byte, perm os.FileMode) error {
 		err = cerr
 	}
 	return err
+}
+
+// fixError is the report of target name, from the file at path, whose
+// analysis failed with err: a time-out says which bound ran out.
+func (run *Run) fixError(name, path string, err error) *report.Report {
+	gaveUp := errors.Is(err, context.DeadlineExceeded)
+	if gaveUp {
+		err = TimeoutError(run.Timeout, name)
+	}
+	r := ErrorReport(name, err)
+	setFile(r, path)
+	r.SelfNamed = gaveUp
+	return r
 }
 
 // setFile records the report's policy file in the form the renderers take:

@@ -2,7 +2,6 @@ package fleet
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
 
@@ -105,14 +104,7 @@ func (run *Run) sourceDoc(ctx context.Context, sf *sourceFile, d *iac.Document, 
 	fx, err := Bounded(tctx, func() (*source.Fixed, error) { return source.Fix(d, opt, eo) })
 	cancel()
 	if err != nil {
-		gaveUp := errors.Is(err, context.DeadlineExceeded)
-		if gaveUp {
-			err = TimeoutError(run.Timeout, name)
-		}
-		r := ErrorReport(name, err)
-		r.SelfNamed = gaveUp
-		setFile(r, sf.path)
-		sf.reps = append(sf.reps, r)
+		sf.reps = append(sf.reps, run.fixError(name, sf.path, err))
 		return
 	}
 	r := FromResult(name, fx.Result, sf.path, false)
