@@ -178,5 +178,3 @@ func indentAt(src []byte, off int) string {
 func firstOnLine(src []byte, off int) bool {
 	return strings.TrimLeft(string(src[lineStart(src, off):off]), " \t") == ""
 }
-
-func errorf(format string, a ...any) error { return fmt.Errorf(format, a...) }

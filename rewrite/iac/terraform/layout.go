@@ -1,6 +1,7 @@
 package terraform
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -155,7 +156,7 @@ func (e *encEditor) objectSplices(ed *edit, p *objEdit) ([]iac.Splice, error) {
 		last := o.Items[n-1].ValueExpr.Range()
 		at, indent = lineEnd(src, last.End.Byte), indentAt(src, o.Items[0].KeyExpr.Range().Start.Byte)
 		if last.End.Line == r.End.Line {
-			return nil, errorf("the object at line %d ends on its last member's line", r.Start.Line)
+			return nil, fmt.Errorf("the object at line %d ends on its last member's line", r.Start.Line)
 		}
 	}
 	var adds []newLine

@@ -281,13 +281,17 @@ func BenchmarkLocate(b *testing.B) {
 // editors accept, the spliced file parses, has the same documents, and
 // each patched policy is located again as patched.
 func FuzzFixLoop(f *testing.F) {
-	for _, b := range fixtureSources(f) {
-		f.Add(b)
+	for i, b := range fixtureSources(f) {
+		f.Add(b, i%3 == 1, i%2 == 1)
 	}
-	f.Fuzz(func(t *testing.T, src []byte) {
+	f.Fuzz(func(t *testing.T, src []byte, byARN, literal bool) {
 		docs, err := terraform.Locate("f.tf", src)
 		if err != nil || len(docs) > 3 {
 			return
+		}
+		cfg := caseConfig{LiteralRoleID: literal}
+		if byARN {
+			cfg.ExemptBy = "principal-arn"
 		}
 		var sp []iac.Splice
 		var want []string
@@ -304,7 +308,7 @@ func FuzzFixLoop(f *testing.F) {
 			if err != nil {
 				return
 			}
-			r, err := rewrite.FixPolicy(p, []byte(in), options(caseConfig{}, d.Bucket))
+			r, err := rewrite.FixPolicy(p, []byte(in), options(cfg, d.Bucket))
 			if err != nil || !r.Changed() {
 				continue
 			}
@@ -319,7 +323,7 @@ func FuzzFixLoop(f *testing.F) {
 					backSubstitute(op.Value, d.Symbols)
 				}
 			}
-			s, err := d.Editor.Edit(ops, iac.EditOptions{RoleName: roleName, RoleID: roleID, RoleARN: roleARN, AccountID: accountID})
+			s, err := d.Editor.Edit(ops, iac.EditOptions{RoleName: roleName, RoleID: roleID, RoleARN: roleARN, AccountID: accountID, LiteralRoleID: literal})
 			if err != nil {
 				continue // refused
 			}
