@@ -2,6 +2,7 @@ package rewrite
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -43,6 +44,60 @@ func loadFixtures(t testing.TB) []fixture {
 	return out
 }
 
+// loadIaCFixtures reads the policies the Terraform, CloudFormation and plan
+// locators extract from their fixtures (their golden located documents),
+// with the account and partition symbols written as the account and "aws"
+// and the others kept as placeholders, literals no real value equals, as
+// the analysis of a source sees them: the invariants cover those policies
+// too.
+func loadIaCFixtures(t testing.TB) []fixture {
+	var files []string
+	for _, pat := range []string{"../fixtures/iac/*/*/want.located*.json", "../fixtures/iac/*/*/want.documents.json"} {
+		m, _ := filepath.Glob(pat)
+		files = append(files, m...)
+	}
+	var out []fixture
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var docs []struct {
+			Target      string          `json:"target"`
+			Bucket      string          `json:"bucket"`
+			Policy      json.RawMessage `json:"policy"`
+			Symbols     []struct{ Placeholder, Role string }
+			Unsupported string `json:"unsupported"`
+		}
+		if err := json.Unmarshal(b, &docs); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		for _, d := range docs {
+			if len(d.Policy) == 0 || d.Policy[0] != '{' || d.Unsupported != "" {
+				continue // not analysable, or a file to follow
+			}
+			src := string(d.Policy)
+			for _, s := range d.Symbols {
+				switch s.Role {
+				case "account":
+					src = strings.ReplaceAll(src, s.Placeholder+`"`, `012345678901"`)
+					src = strings.ReplaceAll(src, s.Placeholder+`:`, `012345678901:`)
+				case "partition":
+					src = strings.ReplaceAll(src, s.Placeholder+`:`, `aws:`)
+				}
+			}
+			opt := optionsFromArgs(t, defaultFixtureArgs)
+			opt.Facts.Bucket = d.Bucket
+			rel, _ := filepath.Rel("../fixtures", filepath.Dir(file))
+			out = append(out, fixture{name: rel + "/" + d.Target, src: []byte(src), opt: opt})
+		}
+	}
+	if len(out) < 20 {
+		t.Fatalf("only %d policies from the IaC fixtures", len(out))
+	}
+	return out
+}
+
 func optionsFromArgs(t testing.TB, args string) Options {
 	var o Options
 	f := strings.Fields(args)
@@ -76,7 +131,7 @@ func optionsFromArgs(t testing.TB, args string) Options {
 // set of requests. The enumeration is built here, independently of the
 // verifier inside Fix, from the policies' literals.
 func TestFixtureInvariants(t *testing.T) {
-	for _, fx := range loadFixtures(t) {
+	for _, fx := range append(loadFixtures(t), loadIaCFixtures(t)...) {
 		t.Run(fx.name, func(t *testing.T) {
 			t.Parallel()
 			res, err := Fix(fx.src, fx.opt)
