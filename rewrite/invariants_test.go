@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fixpolicy/fixpolicy/rewrite/iac"
 	"github.com/fixpolicy/fixpolicy/rewrite/jsonast"
 )
 
@@ -86,6 +87,8 @@ func loadIaCFixtures(t testing.TB) []fixture {
 					src = strings.ReplaceAll(src, s.Placeholder+`:`, `aws:`)
 				}
 			}
+			typed, _ := iac.TypedStandIns([]byte(src)) // as the caller analyses it
+			src = string(typed)
 			opt := optionsFromArgs(t, defaultFixtureArgs)
 			opt.Facts.Bucket = d.Bucket
 			rel, _ := filepath.Rel("../fixtures", filepath.Dir(file))

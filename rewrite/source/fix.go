@@ -29,6 +29,9 @@ type Fixed struct {
 	facts  rewrite.Facts     // resolved
 	bucket string            // the bucket the caller named, or ""
 	known  map[string]string // placeholder → value
+	// standIns are the typed stand-ins of placeholders the analysis saw
+	// (iac.TypedStandIns): stand-in → placeholder.
+	standIns map[string]string
 }
 
 var placeholderRe = regexp.MustCompile(regexp.QuoteMeta(iac.PlaceholderPrefix) + `[0-9]+`)
@@ -46,7 +49,8 @@ func Fix(doc *iac.Document, opt rewrite.Options, eo iac.EditOptions) (*Fixed, er
 	if opt.Facts.Bucket == "" {
 		opt.Facts.Bucket = doc.Bucket
 	}
-	policy := fx.substitute(doc.Policy)
+	policy, standIns := iac.TypedStandIns(fx.substitute(doc.Policy))
+	fx.standIns = standIns
 	res, err := rewrite.Fix(policy, opt)
 	if err != nil {
 		return nil, err
@@ -146,6 +150,9 @@ func (fx *Fixed) resymbolize(ops []iac.Op) {
 	for p, v := range fx.known {
 		reps = append(reps, rep{v, p})
 	}
+	for v, p := range fx.standIns {
+		reps = append(reps, rep{v, p})
+	}
 	// Longest values first (the role ARN before the account inside it);
 	// the partition only as an ARN's second field.
 	sort.Slice(reps, func(i, j int) bool {
@@ -201,6 +208,9 @@ func (fx *Fixed) canonical(doc *iac.Document, policy []byte) ([]byte, error) {
 		q := jsonast.Quote("<<" + s.Expr + ">>") // inside a JSON string
 		expr[s.Placeholder] = q[1 : len(q)-1]
 	}
+	if doc == fx.Doc {
+		policy = fx.unstand(policy)
+	}
 	b := placeholderRe.ReplaceAllFunc(policy, func(p []byte) []byte {
 		if v, ok := known[string(p)]; ok {
 			return []byte(v)
@@ -215,6 +225,14 @@ func (fx *Fixed) canonical(doc *iac.Document, policy []byte) ([]byte, error) {
 		return nil, err
 	}
 	return jsonast.Compact(v), nil
+}
+
+// unstand writes the typed stand-ins in b back as their placeholders.
+func (fx *Fixed) unstand(b []byte) []byte {
+	for v, p := range fx.standIns {
+		b = bytes.ReplaceAll(b, []byte(v), []byte(p))
+	}
+	return b
 }
 
 // Verify checks that doc, the same policy located again in the patched
@@ -284,6 +302,7 @@ func PatchFile(src []byte, fixed []*Fixed, locate func([]byte) ([]iac.Document, 
 // never show a made-up value: "unless aws:SourceVpce is var.vpce_id", and
 // inside a longer word as an interpolation: "arn:aws:s3:::${DataBucket}/*".
 func (fx *Fixed) Display(s string) string {
+	s = string(fx.unstand([]byte(s)))
 	if !strings.Contains(s, iac.PlaceholderPrefix) {
 		return s
 	}

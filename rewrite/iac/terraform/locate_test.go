@@ -243,7 +243,8 @@ func checkReported(t *testing.T, d iac.Document) {
 	case d.Editor == nil:
 		t.Fatalf("%s: no editor and no reason", d.Target())
 	}
-	if _, err := rewrite.Parse(d.Policy); err != nil {
+	typed, _ := iac.TypedStandIns(d.Policy)
+	if _, err := rewrite.Parse(typed); err != nil {
 		t.Fatalf("%s: policy does not parse: %v", d.Target(), err)
 	}
 	sp, err := d.Editor.Edit(nil, iac.EditOptions{})
@@ -304,11 +305,7 @@ func FuzzFixLoop(f *testing.F) {
 			if ambiguous(d) {
 				return // a reference followed by a digit: the editor refuses such strings
 			}
-			p, err := rewrite.Parse([]byte(in))
-			if err != nil {
-				return
-			}
-			r, err := rewrite.FixPolicy(p, []byte(in), options(cfg, d.Bucket))
+			r, err := typedFix(in, options(cfg, d.Bucket))
 			if err != nil || !r.Changed() {
 				continue
 			}

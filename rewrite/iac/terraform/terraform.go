@@ -256,7 +256,8 @@ func (f *file) locate(b *hclsyntax.Block, pol *hclsyntax.Attribute) iac.Document
 
 // check marks a Document whose JSON is no policy as unsupported.
 func (f *file) check(d *iac.Document) {
-	if _, err := policy.Parse(d.Policy); err != nil {
+	typed, _ := iac.TypedStandIns(d.Policy) // as the caller analyses it
+	if _, err := policy.Parse(typed); err != nil {
 		d.Unsupported = "the policy, its references taken as unknown values, does not parse: " + strings.Join(strings.Fields(err.Error()), " ")
 		d.Editor = nil
 	}

@@ -94,6 +94,27 @@ func backSubstitute(v *jsonast.Value, syms []iac.Symbol) {
 	}
 }
 
+// typedFix fixes a policy as the caller does, with typed stand-ins for the
+// placeholders an IP operator compares (iac.TypedStandIns), and gives the
+// result back with the placeholders.
+func typedFix(in string, opt rewrite.Options) (*rewrite.Result, error) {
+	typed, standIns := iac.TypedStandIns([]byte(in))
+	p, err := rewrite.Parse(typed)
+	if err != nil {
+		return nil, err
+	}
+	r, err := rewrite.FixPolicy(p, typed, opt)
+	if err != nil {
+		return nil, err
+	}
+	after := string(r.After)
+	for v, ph := range standIns {
+		after = strings.ReplaceAll(after, v, ph)
+	}
+	r.Before, r.After = []byte(in), []byte(after)
+	return r, nil
+}
+
 func options(cfg caseConfig, bucket string) rewrite.Options {
 	return rewrite.Options{
 		Facts:    rewrite.Facts{Bucket: bucket, AccountID: accountID, RoleID: roleID, RoleName: roleName, RoleARN: roleARN},
@@ -122,11 +143,7 @@ func fixFile(t *testing.T, name string, src []byte, docs []iac.Document, cfg cas
 			continue
 		}
 		in := substitute(string(d.Policy), d.Symbols, false)
-		p, err := rewrite.Parse([]byte(in))
-		if err != nil {
-			t.Fatalf("%s: %v", d.Target(), err)
-		}
-		r, err := rewrite.FixPolicy(p, []byte(in), options(cfg, d.Bucket))
+		r, err := typedFix(in, options(cfg, d.Bucket))
 		if err != nil {
 			t.Fatalf("%s: %v", d.Target(), err)
 		}
