@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"path/filepath"
@@ -19,6 +20,7 @@ type sourceFile struct {
 	path, kind string
 	src        []byte
 	vars       map[string]iac.Symbol // a followed template's variables
+	roles      map[string]string     // Terraform: the roles the module's other files declare
 	address    string                // the resource that follows a file into this one
 	fixed      []fixedDoc
 	reps       []*report.Report // in the order of the file's policies, errors included
@@ -32,7 +34,13 @@ type fixedDoc struct {
 
 // locate finds the policies of the file's content src.
 func (sf *sourceFile) locate(src []byte) ([]iac.Document, error) {
-	docs, err := source.Locate(sf.kind, sf.path, src, sf.vars)
+	var docs []iac.Document
+	var err error
+	if sf.kind == source.KindTerraform && len(sf.roles) > 0 {
+		docs, err = source.LocateInModule(sf.path, src, sf.roles)
+	} else {
+		docs, err = source.Locate(sf.kind, sf.path, src, sf.vars)
+	}
 	if sf.address != "" {
 		for i := range docs {
 			docs[i].Address = sf.address
@@ -46,8 +54,11 @@ func (sf *sourceFile) locate(src []byte) ([]iac.Document, error) {
 // with Mode Write rewrites the file (and the files it reads policies from).
 func (run *Run) Source(ctx context.Context, path, kind string, src []byte, bucket string) []*report.Report {
 	main := &sourceFile{path: path, kind: kind, src: src}
-	if kind == source.KindTemplate {
+	switch kind {
+	case source.KindTemplate:
 		main.vars = map[string]iac.Symbol{} // found on its own: every ${...} is unknown
+	case source.KindTerraform:
+		main.roles = moduleRoles(path)
 	}
 	docs, err := main.locate(src)
 	if err != nil {
@@ -159,6 +170,29 @@ func displaySymbols(r *report.Report, fx *source.Fixed) {
 	}
 	r.Error, r.Bucket = fx.Display(r.Error), fx.Display(r.Bucket)
 	r.PolicyBefore, r.PolicyAfter = fx.DisplayJSON(r.PolicyBefore), fx.DisplayJSON(r.PolicyAfter)
+}
+
+// moduleRoles reads the data "aws_iam_role" blocks of the other .tf files
+// in path's directory (its module), so that a patch refers to a role the
+// module declares rather than declaring it a second time.
+func moduleRoles(path string) map[string]string {
+	if path == "-" {
+		return nil
+	}
+	others, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "*.tf"))
+	files := map[string][]byte{}
+	for _, o := range others {
+		if filepath.Clean(o) == filepath.Clean(path) {
+			continue
+		}
+		if src, err := ReadSource(nil, o); err == nil && bytes.Contains(src, []byte("aws_iam_role")) {
+			files[o] = src
+		}
+	}
+	if len(files) == 0 {
+		return nil
+	}
+	return source.ModuleRoles(files)
 }
 
 // placeFindings points the report's findings at the statements in the

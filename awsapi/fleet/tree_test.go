@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/fixpolicy/fixpolicy/rewrite/report"
@@ -208,5 +209,49 @@ func BenchmarkCheckTerraformTree(b *testing.B) {
 		run, _ := offlineRun(b, Check)
 		run.Print = func(*report.Report) {}
 		run.Files(context.Background(), files, nil)
+	}
+}
+
+// TestTerraformModuleRoles: the patch refers to the backup role through a
+// data "aws_iam_role" another file of the module declares, instead of
+// declaring it a second time (a duplicate Terraform refuses), and a
+// label taken for another role is not reused; after the write, the
+// reference counts as the exemption (--check passes).
+func TestTerraformModuleRoles(t *testing.T) {
+	for _, c := range []struct{ data, wantRef, wantNew string }{
+		{`data "aws_iam_role" "backup_role" {
+  name = "AWSBackupDefaultServiceRole"
+}
+`, "data.aws_iam_role.backup_role.unique_id", ""},
+		{`data "aws_iam_role" "backup" {
+  name = var.other_role
+}
+`, "data.aws_iam_role.backup2.unique_id", `data "aws_iam_role" "backup2"`},
+	} {
+		dir := t.TempDir()
+		main := filepath.Join(dir, "main.tf")
+		if err := os.WriteFile(main, []byte(treePolicy(0)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "data.tf"), []byte(c.data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		run, reps := offlineRun(t, Write)
+		run.LiteralRoleID = false // as without --role-id: refer to the role
+		if code := run.Files(context.Background(), []string{main}, nil); code != ExitOK || len(*reps) != 1 || (*reps)[0].Status != report.StatusPatched {
+			t.Fatalf("write: exit %d, %+v", code, *reps)
+		}
+		out, _ := os.ReadFile(main)
+		if !strings.Contains(string(out), c.wantRef) {
+			t.Errorf("the patch does not refer to %s:\n%s", c.wantRef, out)
+		}
+		if n := strings.Count(string(out), `data "aws_iam_role"`); c.wantNew == "" && n != 0 || c.wantNew != "" && !strings.Contains(string(out), c.wantNew) {
+			t.Errorf("data blocks added: %d (want %q):\n%s", n, c.wantNew, out)
+		}
+		again, reps2 := offlineRun(t, Check)
+		again.LiteralRoleID = false
+		if code := again.Files(context.Background(), []string{main}, nil); code != ExitOK {
+			t.Errorf("check after the write: exit %d, %s %s", code, (*reps2)[0].Status, (*reps2)[0].Error)
+		}
 	}
 }

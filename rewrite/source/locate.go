@@ -28,3 +28,14 @@ func Locate(kind, name string, src []byte, vars map[string]iac.Symbol) ([]iac.Do
 		return nil, fmt.Errorf("%s: not a source fixpolicy reads (%s)", name, kind)
 	}
 }
+
+// LocateInModule is Locate for a Terraform file of a module whose other
+// files declare IAM roles (ModuleRoles): the patch refers to the backup
+// role through a data block declared there rather than declaring it again.
+func LocateInModule(name string, src []byte, moduleRoles map[string]string) ([]iac.Document, error) {
+	return terraform.LocateInModule(name, src, moduleRoles)
+}
+
+// ModuleRoles reads the data "aws_iam_role" blocks of a module's other
+// files (name → content): label → the role's literal name, or "".
+func ModuleRoles(files map[string][]byte) map[string]string { return terraform.ModuleRoles(files) }

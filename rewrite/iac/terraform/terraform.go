@@ -59,6 +59,39 @@ type file struct {
 // Locate finds the bucket policies of a Terraform file. A file that does
 // not parse is an error naming file:line:col.
 func Locate(name string, src []byte) ([]iac.Document, error) {
+	return LocateInModule(name, src, nil)
+}
+
+// ModuleRoles reads the data "aws_iam_role" blocks of a module's files:
+// label → the role's name, "" where the name is not a literal. A file that
+// does not parse is passed over (it is reported when it is checked).
+func ModuleRoles(files map[string][]byte) map[string]string {
+	roles := map[string]string{}
+	for name, src := range files {
+		hf, diags := hclsyntax.ParseConfig(src, name, hcl.Pos{Line: 1, Column: 1})
+		if diags.HasErrors() {
+			continue
+		}
+		for _, b := range hf.Body.(*hclsyntax.Body).Blocks {
+			if b.Type == "data" && len(b.Labels) == 2 && b.Labels[0] == "aws_iam_role" {
+				roles[b.Labels[1]] = ""
+				if a := b.Body.Attributes["name"]; a != nil {
+					if s, ok := literalString(a.Expr); ok {
+						roles[b.Labels[1]] = s
+					}
+				}
+			}
+		}
+	}
+	return roles
+}
+
+// LocateInModule is Locate for a file of a module whose other files
+// declare IAM roles (ModuleRoles): a patch refers to the backup role
+// through a data block declared there instead of declaring it again (which
+// Terraform would refuse as a duplicate), and a reference to one of them
+// counts as the role's RoleId or ARN.
+func LocateInModule(name string, src []byte, moduleRoles map[string]string) ([]iac.Document, error) {
 	if err := checkUTF8(name, src); err != nil {
 		return nil, err
 	}
@@ -69,6 +102,14 @@ func Locate(name string, src []byte) ([]iac.Document, error) {
 	f := &file{name: name, src: src, body: hf.Body.(*hclsyntax.Body), st: newSymtab(src),
 		docs: map[string]*hclsyntax.Block{}, roles: map[string]string{}}
 	f.scan()
+	for label, n := range moduleRoles {
+		if _, own := f.roles[label]; !own {
+			f.roles[label] = n
+			if n != "" {
+				f.st.roles[label] = n
+			}
+		}
+	}
 	var out []iac.Document
 	for _, b := range f.body.Blocks {
 		if b.Type != "resource" || len(b.Labels) != 2 {
@@ -155,6 +196,7 @@ func (f *file) scan() {
 		case b.Type == "data" && len(b.Labels) == 2 && b.Labels[0] == "aws_iam_policy_document":
 			f.docs[b.Labels[1]] = b
 		case b.Type == "data" && len(b.Labels) == 2 && b.Labels[0] == "aws_iam_role":
+			f.roles[b.Labels[1]] = "" // the label is taken, whatever the name
 			if a := b.Body.Attributes["name"]; a != nil {
 				if s, ok := literalString(a.Expr); ok {
 					f.roles[b.Labels[1]] = s
