@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"io"
+	"sync"
 	"time"
 
 	"github.com/fixpolicy/fixpolicy/awsapi/apply"
@@ -39,6 +40,8 @@ type Run struct {
 	// Terraform writes it as a literal rather than as a reference to the
 	// role.
 	LiteralRoleID bool
+	// modRoles caches moduleRoles by directory.
+	modRoles sync.Map
 	// Stdin is read for the policy file "-".
 	Stdin io.Reader
 	UI

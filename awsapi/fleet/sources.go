@@ -57,10 +57,14 @@ func (run *Run) Source(ctx context.Context, path, kind string, src []byte, bucke
 	switch kind {
 	case source.KindTemplate:
 		main.vars = map[string]iac.Symbol{} // found on its own: every ${...} is unknown
-	case source.KindTerraform:
-		main.roles = moduleRoles(path)
 	}
 	docs, err := main.locate(src)
+	if kind == source.KindTerraform && err == nil && len(docs) > 0 {
+		// Only a file with a policy needs its module's roles.
+		if main.roles = run.moduleRoles(path); len(main.roles) > 0 {
+			docs, err = main.locate(src)
+		}
+	}
 	if err != nil {
 		r := ErrorReport(path, err)
 		r.SelfNamed = true
@@ -172,19 +176,28 @@ func displaySymbols(r *report.Report, fx *source.Fixed) {
 	r.PolicyBefore, r.PolicyAfter = fx.DisplayJSON(r.PolicyBefore), fx.DisplayJSON(r.PolicyAfter)
 }
 
-// moduleRoles reads the data "aws_iam_role" blocks of the other .tf files
-// in path's directory (its module), so that a patch refers to a role the
-// module declares rather than declaring it a second time.
-func moduleRoles(path string) map[string]string {
+// moduleRoles reads, once per directory, the data "aws_iam_role" blocks of
+// the .tf files in path's directory (its module), so that a patch refers to
+// a role the module declares rather than declaring it a second time. The
+// file's own blocks are among them; its own reading of them wins.
+func (run *Run) moduleRoles(path string) map[string]string {
 	if path == "-" {
 		return nil
 	}
-	others, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "*.tf"))
+	dir := filepath.Dir(path)
+	if r, ok := run.modRoles.Load(dir); ok {
+		return r.(map[string]string)
+	}
+	roles := readModuleRoles(dir)
+	run.modRoles.Store(dir, roles)
+	return roles
+}
+
+// readModuleRoles reads the data "aws_iam_role" blocks of dir's .tf files.
+func readModuleRoles(dir string) map[string]string {
+	others, _ := filepath.Glob(filepath.Join(dir, "*.tf"))
 	files := map[string][]byte{}
 	for _, o := range others {
-		if filepath.Clean(o) == filepath.Clean(path) {
-			continue
-		}
 		if src, err := ReadSource(nil, o); err == nil && bytes.Contains(src, []byte("aws_iam_role")) {
 			files[o] = src
 		}
