@@ -128,7 +128,10 @@ func (run *Run) sourceDoc(ctx context.Context, sf *sourceFile, d *iac.Document, 
 	displaySymbols(r, fx)
 	if r.Status == report.StatusNeedsChange {
 		if d.Editor == nil {
+			// Derived data (a plan): the diff is of the policy itself, as
+			// for a live bucket, not of the file.
 			r.Warnings = append(r.Warnings, "Not written: "+d.ReadOnly+".")
+			r.Diff = report.ReadableDiff(d.Address+" (planned policy)", fx.DisplayJSON(fx.Result.Before), fx.DisplayJSON(fx.Result.After))
 		}
 		if after, err := fx.Apply(sf.src); err == nil && len(fx.Splices) > 0 {
 			r.Diff = udiff.Unified(sf.path, sf.path+" (patched)", sf.src, after, 3)
@@ -243,8 +246,10 @@ func (run *Run) finishSource(sf *sourceFile) {
 			case r.Status != report.StatusNeedsChange:
 			case msg != "":
 				r.Status, r.Error, r.ExitCode = report.StatusError, msg, ExitError
-			case len(d.fx.Splices) == 0:
-				r.ExitCode = max(r.ExitCode, code, ExitChanges*boolInt(run.Mode != ""))
+			case len(d.fx.Splices) == 0: // read only (a plan): the change is still needed
+				if run.Mode == Check || run.Mode == Write {
+					r.ExitCode = Worst(r.ExitCode, ExitChanges)
+				}
 			default:
 				r.Status, r.ExitCode = status, code
 			}
@@ -276,11 +281,4 @@ func (run *Run) finishSource(sf *sourceFile) {
 		}
 		settle(report.StatusPatched, ExitOK, "")
 	}
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }

@@ -255,3 +255,31 @@ func TestTerraformModuleRoles(t *testing.T) {
 		}
 	}
 }
+
+// TestTerraformPlan: a plan's policies are reported against their resource
+// addresses and never written: --dry-run exits 0, --check and --write 2
+// (the change is still needed), the file stays as it was, and the diff is
+// of the planned policy, not of the plan file.
+func TestTerraformPlan(t *testing.T) {
+	src, err := os.ReadFile("../../fixtures/iac/tfplan/seed000-jsonencode/plan.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "plan.json")
+	os.WriteFile(path, src, 0o644)
+	for mode, want := range map[string]int{DryRun: ExitOK, Check: ExitChanges, Write: ExitChanges} {
+		run, reps := offlineRun(t, mode)
+		code := run.Files(context.Background(), []string{path}, nil)
+		if code != want || len(*reps) != 1 {
+			t.Fatalf("%s: exit %d, want %d; %d reports", mode, code, want, len(*reps))
+		}
+		r := (*reps)[0]
+		if r.Status != report.StatusNeedsChange || !strings.HasSuffix(r.Target, "plan.json:aws_s3_bucket_policy.data") ||
+			!strings.Contains(r.Diff, "aws_s3_bucket_policy.data (planned policy)") || !strings.Contains(strings.Join(r.Warnings, " "), "Not written: a Terraform plan is derived data") {
+			t.Errorf("%s: %s %s %q\n%s", mode, r.Target, r.Status, r.Warnings, r.Diff)
+		}
+	}
+	if now, _ := os.ReadFile(path); string(now) != string(src) {
+		t.Errorf("the plan was written")
+	}
+}
