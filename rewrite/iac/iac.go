@@ -247,16 +247,3 @@ func ApplySplices(src []byte, sp []Splice) ([]byte, error) {
 	}
 	return append(out, src[at:]...), nil
 }
-
-// RoleRef returns what the symbol stands for and, for a role's RoleId or
-// ARN, the role's name: Role and RoleName, or the same read from a role
-// written as RoleIAMRoleID(name) / RoleIAMRoleARN(name).
-func (s Symbol) RoleRef() (role, roleName string) {
-	if n, ok := strings.CutPrefix(s.Role, roleIAMRoleIDPrefix); ok {
-		return RoleRoleID, n
-	}
-	if n, ok := strings.CutPrefix(s.Role, roleIAMRoleARNPrefix); ok {
-		return RoleRoleARN, n
-	}
-	return s.Role, s.RoleName
-}

@@ -82,18 +82,17 @@ func (fx *Fixed) knownValues(doc *iac.Document) map[string]string {
 	known := map[string]string{}
 	for _, s := range doc.Symbols {
 		v := ""
-		role, roleName := s.RoleRef()
-		switch role {
+		switch s.Role {
 		case iac.RoleAccount:
 			v = f.AccountID
 		case iac.RolePartition:
 			v = f.Partition
 		case iac.RoleRoleID:
-			if roleName == f.RoleName {
+			if s.RoleName == f.RoleName {
 				v = f.RoleID
 			}
 		case iac.RoleRoleARN:
-			if roleName == f.RoleName {
+			if s.RoleName == f.RoleName {
 				v = f.RoleARN
 			}
 		case iac.RoleBucket:

@@ -36,8 +36,8 @@ func (f *file) newEdit(opt iac.EditOptions, bare bool) *edit {
 		ed.label = f.roleLabel(opt.RoleName)
 		ref := "data.aws_iam_role." + ed.label
 		ed.roleSyms = []iac.Symbol{
-			{Placeholder: iac.NewPlaceholder(rolePlaceholderBase), Expr: ref + ".unique_id", Interp: "${" + ref + ".unique_id}", Role: iac.RoleIAMRoleID(opt.RoleName)},
-			{Placeholder: iac.NewPlaceholder(rolePlaceholderBase + 1), Expr: ref + ".arn", Interp: "${" + ref + ".arn}", Role: iac.RoleIAMRoleARN(opt.RoleName)},
+			{Placeholder: iac.NewPlaceholder(rolePlaceholderBase), Expr: ref + ".unique_id", Interp: "${" + ref + ".unique_id}", Role: iac.RoleRoleID, RoleName: opt.RoleName},
+			{Placeholder: iac.NewPlaceholder(rolePlaceholderBase + 1), Expr: ref + ".arn", Interp: "${" + ref + ".arn}", Role: iac.RoleRoleARN, RoleName: opt.RoleName},
 		}
 		syms = append(syms, ed.roleSyms...)
 	}

@@ -75,7 +75,9 @@ func (t *symtab) symbol(e hclsyntax.Expression) string {
 	if s := t.syms[expr]; s != nil {
 		return s.Placeholder
 	}
-	return t.add(expr, expr, t.role(expr)).Placeholder
+	sym := t.add(expr, expr, "")
+	sym.Role, sym.RoleName = t.role(expr)
+	return sym.Placeholder
 }
 
 // bucketResource is the placeholder of the bucket an aws_s3_bucket
@@ -105,27 +107,28 @@ var (
 	reRole      = regexp.MustCompile(`^data\.aws_iam_role\.([A-Za-z0-9_-]+)\.(unique_id|arn)$`)
 )
 
-// role says what an expression is known to stand for.
-func (t *symtab) role(expr string) string {
+// role says what an expression is known to stand for, and for a role's
+// RoleId or ARN, the role's name.
+func (t *symtab) role(expr string) (role, roleName string) {
 	switch {
 	case t.bucketExprs[expr]:
-		return iac.RoleBucket
+		return iac.RoleBucket, ""
 	case reAccount.MatchString(expr):
-		return iac.RoleAccount
+		return iac.RoleAccount, ""
 	case rePartition.MatchString(expr):
-		return iac.RolePartition
+		return iac.RolePartition, ""
 	case reRegion.MatchString(expr):
-		return iac.RoleRegion
+		return iac.RoleRegion, ""
 	}
 	if m := reRole.FindStringSubmatch(expr); m != nil {
 		if name, ok := t.roles[m[1]]; ok {
 			if m[2] == "unique_id" {
-				return iac.RoleIAMRoleID(name)
+				return iac.RoleRoleID, name
 			}
-			return iac.RoleIAMRoleARN(name)
+			return iac.RoleRoleARN, name
 		}
 	}
-	return iac.RoleUnknown
+	return iac.RoleUnknown, ""
 }
 
 // used returns the symbols whose placeholders occur in policy (and the

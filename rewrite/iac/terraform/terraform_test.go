@@ -51,14 +51,14 @@ func substitute(s string, syms []iac.Symbol, mark bool) string {
 			if y.Placeholder != p {
 				continue
 			}
-			switch y.Role {
-			case iac.RoleAccount:
+			switch {
+			case y.Role == iac.RoleAccount:
 				return accountID
-			case iac.RolePartition:
+			case y.Role == iac.RolePartition:
 				return "aws"
-			case iac.RoleIAMRoleID(roleName):
+			case y.Role == iac.RoleRoleID && y.RoleName == roleName:
 				return roleID
-			case iac.RoleIAMRoleARN(roleName):
+			case y.Role == iac.RoleRoleARN && y.RoleName == roleName:
 				return roleARN
 			}
 			if mark {
