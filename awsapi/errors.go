@@ -250,7 +250,7 @@ func (e *Error) Permission() (action, arn string) {
 
 // permission returns the IAM action a call needs and, where it can be named, the resource ARN.
 func permission(op, resource, region string) (action, arn string) {
-	part := partition(region)
+	part := Partition(region)
 	switch op {
 	case "s3:ListBuckets":
 		return "s3:ListAllMyBuckets", ""
@@ -278,7 +278,9 @@ func permission(op, resource, region string) (action, arn string) {
 	return action, ""
 }
 
-func partition(region string) string {
+// Partition is the partition of a region: aws-cn for China, aws-us-gov for
+// GovCloud, aws otherwise.
+func Partition(region string) string {
 	switch {
 	case strings.HasPrefix(region, "cn-"):
 		return "aws-cn"

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"regexp"
-	"strings"
 
 	"github.com/fixpolicy/fixpolicy/awsapi"
 	"github.com/fixpolicy/fixpolicy/awsapi/apply"
@@ -15,21 +14,11 @@ import (
 
 // A key-policy backup names one key exactly: a key ID (a UUID, or mrk-
 // and 32 hex digits for a multi-Region key), an account and a region.
-var (
-	keyIDRe  = regexp.MustCompile(`^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$`)
-	regionRe = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
-)
+var keyIDRe = regexp.MustCompile(`^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$`)
 
 // keyARN is the ARN of the key a backup file is named after.
 func keyARN(region, account, id string) string {
-	part := "aws"
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		part = "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		part = "aws-us-gov"
-	}
-	return fmt.Sprintf("arn:%s:kms:%s:%s:key/%s", part, region, account, id)
+	return fmt.Sprintf("arn:%s:kms:%s:%s:key/%s", awsapi.Partition(region), region, account, id)
 }
 
 // checkSavedKey checks, before any AWS call, that a key-policy backup names
@@ -38,7 +27,7 @@ func keyARN(region, account, id string) string {
 // ARN, such as a wildcard over keys, is refused.
 func checkSavedKey(from string, saved []byte) error {
 	region, account, id, _ := apply.KeyFromBackup(from)
-	if !keyIDRe.MatchString(id) || !regionRe.MatchString(region) || rewrite.CheckAccountID(account) != nil {
+	if !keyIDRe.MatchString(id) || awsapi.CheckRegion(region) != nil || rewrite.CheckAccountID(account) != nil {
 		return fmt.Errorf("--from %s does not name one KMS key (kms-key.REGION.ACCOUNT.KEYID-TIME.json); refusing to restore it", from)
 	}
 	p, err := rewrite.Parse(saved)

@@ -342,11 +342,9 @@ func (fx *Fixed) DisplayJSON(b []byte) []byte {
 		return b
 	}
 	return placeholderRe.ReplaceAllFunc(b, func(p []byte) []byte {
-		for _, sym := range fx.Doc.Symbols {
-			if sym.Placeholder == string(p) {
-				q := jsonast.Quote(sym.Interp)
-				return []byte(q[1 : len(q)-1])
-			}
+		if sym := fx.symbol(string(p)); sym != nil {
+			q := jsonast.Quote(sym.Interp)
+			return []byte(q[1 : len(q)-1])
 		}
 		return p
 	})
