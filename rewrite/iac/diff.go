@@ -333,7 +333,3 @@ func lookup(root *jsonast.Value, path Path) (*jsonast.Value, error) {
 	}
 	return v, nil
 }
-
-// Lookup returns the value at path in root, for editors that keep their own
-// copy of the policy.
-func Lookup(root *jsonast.Value, path Path) (*jsonast.Value, error) { return lookup(root, path) }
